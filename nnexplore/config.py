@@ -1,0 +1,359 @@
+"""RunConfig: every choice a run can make, in one table.
+
+The dataclass below *is* the table. Each field carries its label, group, limits
+and a beginner-friendly help text in its metadata; validation, the sidebar
+widgets, the CLI flags and the URL query string are all generated from it, so a
+new option is added here and nowhere else (the TensorFlow Playground idea).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+DATASETS = ("moons", "circles", "xor", "spiral", "spiral3", "blobs", "mnist")
+HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "softmax", "linear")
+OUTPUT_ACTIVATIONS = ("none", "sigmoid", "softmax")
+LOSSES = ("mse", "cross_entropy", "binary_cross_entropy")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+INITS = ("default", "xavier", "he", "normal")
+DEVICES = ("auto", "cpu", "cuda")
+
+MAX_LAYERS = 8
+MAX_UNITS = 1024
+
+# Short names used when a run is named by its settings ("relu · softmax · CE").
+SHORT_NAMES = {"cross_entropy": "CE", "binary_cross_entropy": "BCE", "mse": "MSE", "none": "no act."}
+
+
+def setting(
+    default: Any,
+    label: str,
+    group: str,
+    help: str,
+    *,
+    choices: tuple[str, ...] | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    log: bool = False,
+) -> Any:
+    """Declare one row of the settings table (a dataclass field with metadata)."""
+    meta = {
+        "label": label,
+        "group": group,
+        "help": help,
+        "choices": choices,
+        "low": low,
+        "high": high,
+        "log": log,
+    }
+    return field(default=default, metadata=meta)
+
+
+GROUPS = ("Data", "Network", "Output and loss", "Training")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One experiment: what to train, on what, and how. Invalid values raise ValueError."""
+
+    dataset: str = setting(
+        "moons",
+        "Dataset",
+        "Data",
+        "What the network learns to classify. The toy problems are 2-D points (fast, and you can "
+        "see the decision regions); mnist is 28×28 pictures of handwritten digits (10 classes).",
+        choices=DATASETS,
+    )
+    n_samples: int = setting(
+        1000,
+        "Points (toy data)",
+        "Data",
+        "How many points the toy problem has; 80% are used for training, 20% for testing.",
+        low=100,
+        high=20000,
+    )
+    noise: float = setting(
+        0.1,
+        "Noise (toy data)",
+        "Data",
+        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap.",
+        low=0.0,
+        high=1.0,
+    )
+    train_size: int = setting(
+        10000,
+        "Training images (MNIST)",
+        "Data",
+        "How many of MNIST's 60,000 training images to use. Fewer trains faster; 10,000 already "
+        "reaches about 95% test accuracy. The 10,000 test images are always used for testing.",
+        low=1000,
+        high=60000,
+    )
+    hidden: tuple[int, ...] = setting(
+        (16, 16),
+        "Hidden layers",
+        "Network",
+        f"Width of each hidden layer, input side first, separated by commas: '32,16' is two layers. "
+        f"Empty means no hidden layer (logistic regression). Up to {MAX_LAYERS} layers of 1 to "
+        f"{MAX_UNITS} units.",
+    )
+    hidden_activation: str = setting(
+        "relu",
+        "Hidden activation",
+        "Network",
+        "The function applied after each hidden layer. relu is the usual choice; sigmoid, tanh and "
+        "softmax squash their input and can make gradients vanish; linear means no activation "
+        "(the whole network is then just one linear map).",
+        choices=HIDDEN_ACTIVATIONS,
+    )
+    output_activation: str = setting(
+        "softmax",
+        "Output activation",
+        "Output and loss",
+        "What turns the last layer's numbers into the outputs. softmax gives probabilities that sum "
+        "to 1; sigmoid squeezes each output into (0, 1) on its own; none leaves raw numbers, which "
+        "can be negative or above 1.",
+        choices=OUTPUT_ACTIVATIONS,
+    )
+    loss: str = setting(
+        "cross_entropy",
+        "Loss",
+        "Output and loss",
+        "How wrong the outputs are. cross_entropy is −Σ t·log(o): it punishes a confident wrong "
+        "answer hard. mse is the squared error Σ (o − t)². binary_cross_entropy treats each output "
+        "as its own yes/no probability.",
+        choices=LOSSES,
+    )
+    optimizer: str = setting(
+        "adam",
+        "Optimizer",
+        "Training",
+        "How the weights are updated from the gradient. sgd takes a plain step downhill; momentum "
+        "(0.9) keeps some speed from earlier steps; adam adapts the step size per weight.",
+        choices=OPTIMIZERS,
+    )
+    lr: float = setting(
+        0.01,
+        "Learning rate",
+        "Training",
+        "Size of each update step. Too small learns slowly; too large jumps around or blows up.",
+        low=1e-5,
+        high=10.0,
+        log=True,
+    )
+    batch_size: int = setting(
+        32,
+        "Batch size",
+        "Training",
+        "How many examples are averaged for each update step.",
+        low=1,
+        high=4096,
+    )
+    epochs: int = setting(
+        20,
+        "Epochs",
+        "Training",
+        "How many times the network sees the whole training set.",
+        low=1,
+        high=50,
+    )
+    init: str = setting(
+        "default",
+        "Weight initialisation",
+        "Training",
+        "How the weights start. default is PyTorch's; xavier suits sigmoid/tanh; he suits relu; "
+        "normal draws every weight from a normal distribution with the std below.",
+        choices=INITS,
+    )
+    init_std: float = setting(
+        0.1,
+        "Init std (normal)",
+        "Training",
+        "Standard deviation of the starting weights when the initialisation is 'normal'.",
+        low=1e-4,
+        high=10.0,
+        log=True,
+    )
+    weight_decay: float = setting(
+        0.0,
+        "Weight decay",
+        "Training",
+        "Pulls every weight a little towards zero at each step (L2 regularisation). 0 turns it off.",
+        low=0.0,
+        high=1.0,
+    )
+    seed: int = setting(
+        0,
+        "Seed",
+        "Training",
+        "Fixes the random start (data, weights, batch order). The same seed gives the same run.",
+        low=0,
+        high=2**31 - 1,
+    )
+    device: str = setting(
+        "auto",
+        "Device",
+        "Training",
+        "Where to train: auto uses a CUDA GPU when there is one, else the CPU.",
+        choices=DEVICES,
+    )
+    records_per_epoch: int = setting(
+        10,
+        "Records per epoch",
+        "Training",
+        "How many times per epoch the charts get a new point.",
+        low=1,
+        high=100,
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-friendly dict (hidden as a list)."""
+        d = dataclasses.asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    def to_query_params(self) -> dict[str, str]:
+        """Every field as a string, keyed by field name: the shareable URL form."""
+        return {f.name: format_value(f, getattr(self, f.name)) for f in FIELDS}
+
+    @classmethod
+    def from_query_params(cls, params: Any) -> tuple[RunConfig, list[str]]:
+        """Parse user-supplied strings. Never raises: bad or unknown keys become problems in words.
+
+        `params` is a mapping of str -> str or list[str] (repeated keys: the last one wins).
+        """
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        known = {f.name: f for f in FIELDS}
+        for key in list(params.keys()):
+            raw = params[key]
+            if isinstance(raw, (list, tuple)):
+                raw = raw[-1] if raw else ""
+            if key not in known:
+                problems.append(f"Ignored unknown setting {_quote(key)}.")
+                continue
+            try:
+                values[key] = _check(known[key], parse_value(known[key], str(raw)))
+            except ValueError as err:
+                problems.append(f"{err} The default {format_value(known[key], known[key].default)} was used.")
+        try:
+            return cls(**values), problems
+        except ValueError as err:  # pragma: no cover - every field was checked above
+            return cls(), [*problems, f"{err} All defaults were used."]
+
+
+FIELDS: tuple[dataclasses.Field, ...] = dataclasses.fields(RunConfig)
+FIELD_BY_NAME = {f.name: f for f in FIELDS}
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    """Show user text safely and briefly in a message."""
+    text = str(text)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def field_kind(f: dataclasses.Field) -> str:
+    """'choice', 'int', 'float' or 'layers': decides the widget, the parser and the CLI type."""
+    if f.metadata["choices"]:
+        return "choice"
+    if f.name == "hidden":
+        return "layers"
+    return {"int": "int", "float": "float"}[f.type if isinstance(f.type, str) else f.type.__name__]
+
+
+def allowed_text(f: dataclasses.Field) -> str:
+    """What a field accepts, in words."""
+    m = f.metadata
+    kind = field_kind(f)
+    if kind == "choice":
+        return "one of " + ", ".join(m["choices"])
+    if kind == "layers":
+        return (
+            f"comma-separated layer widths, up to {MAX_LAYERS} layers of 1 to {MAX_UNITS} units "
+            "(empty for none)"
+        )
+    noun = "a whole number" if kind == "int" else "a number"
+    return f"{noun} from {m['low']:g} to {m['high']:g}"
+
+
+def parse_value(f: dataclasses.Field, raw: str) -> Any:
+    """Turn a string (URL, CLI) into the field's type; ValueError in plain words."""
+    kind = field_kind(f)
+    text = raw.strip()
+    try:
+        if kind == "layers":
+            if text.lower() in ("", "none", "[]", "()"):
+                return ()
+            return tuple(int(part) for part in text.strip("[]()").split(",") if part.strip())
+        if kind == "int":
+            number = float(text)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        if kind == "float":
+            return float(text)
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"{f.metadata['label']} ({f.name}) got {_quote(raw)}, which is not {allowed_text(f)}."
+        ) from None
+    return text
+
+
+def format_value(f: dataclasses.Field, value: Any) -> str:
+    """The string form of a value, readable back by parse_value."""
+    if field_kind(f) == "layers":
+        return ",".join(str(v) for v in value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _check(f: dataclasses.Field, value: Any) -> Any:
+    """Validate and normalise one value; raise ValueError naming the field, the value and the rule."""
+    m = f.metadata
+    kind = field_kind(f)
+
+    def fail() -> ValueError:
+        return ValueError(
+            f"{m['label']} ({f.name}) got {_quote(value)}, but it must be {allowed_text(f)}."
+        )
+
+    if kind == "choice":
+        if not isinstance(value, str) or value not in m["choices"]:
+            raise fail()
+        return value
+    if kind == "layers":
+        if isinstance(value, str):
+            value = parse_value(f, value)
+        try:
+            layers = tuple(value)
+        except TypeError:
+            raise fail() from None
+        if len(layers) > MAX_LAYERS or not all(
+            isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= MAX_UNITS for w in layers
+        ):
+            raise fail()
+        return layers
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail()
+    if kind == "int":
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise fail()
+            value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            raise fail()
+    if not m["low"] <= value <= m["high"]:
+        raise fail()
+    return value

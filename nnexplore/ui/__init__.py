@@ -1,0 +1,1 @@
+"""Streamlit views of nnexplore: tidy frames, Altair chart builders and pages."""

@@ -1,0 +1,94 @@
+"""A loopback HTTP "mirror" for download tests: no test touches the internet.
+
+``serve_folder(folder)`` serves the files of a folder on 127.0.0.1 and yields
+its base URL. ``overrides`` replaces a file's bytes (a wrong or damaged file,
+sent with a correct Content-Length); ``cut`` sends only the first n bytes of a
+file while announcing its full length, then drops the connection (a download
+cut short). ``dead_mirror_url()`` is a URL where nothing listens.
+"""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+__all__ = ["dead_mirror_url", "serve_folder"]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    overrides: Mapping[str, bytes] = {}
+    cut: Mapping[str, int] = {}
+    requests_seen: list[str]
+
+    def log_message(self, format: str, *args: object) -> None:  # stdlib signature
+        pass  # keep test output clean
+
+    def do_GET(self) -> None:  # stdlib name
+        name = self.path.lstrip("/").split("?")[0]
+        self.requests_seen.append(name)
+        if name in self.overrides:
+            self._send(self.overrides[name], len(self.overrides[name]))
+        elif name in self.cut:
+            data = Path(self.directory, name).read_bytes()
+            self._send(data[: self.cut[name]], len(data))
+            self.close_connection = True
+        else:
+            super().do_GET()
+
+    def _send(self, body: bytes, length: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+
+@contextmanager
+def serve_folder(
+    folder: str | Path,
+    overrides: Mapping[str, bytes] | None = None,
+    cut: Mapping[str, int] | None = None,
+    requests_seen: list[str] | None = None,
+) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on loopback; yield the base URL (ending in /).
+
+    ``requests_seen``, when given, receives the name of every file requested,
+    so a test can tell whether a download happened.
+    """
+    handler = type(
+        "MirrorHandler",
+        (_Handler,),
+        {
+            "overrides": dict(overrides or {}),
+            "cut": dict(cut or {}),
+            "requests_seen": requests_seen if requests_seen is not None else [],
+        },
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def dead_mirror_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused at once.
+
+    The port is taken from the OS and released; another process grabbing it in
+    the instant between is possible but vanishingly unlikely in a test run.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"

@@ -1,0 +1,111 @@
+"""RunConfig: validation in plain words and the URL round trip, fuzzed with hypothesis."""
+
+import dataclasses
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnexplore.config import FIELDS, MAX_LAYERS, RunConfig, field_kind
+
+
+def test_default_config_is_valid_and_every_field_has_help():
+    cfg = RunConfig()
+    assert cfg.dataset == "moons"
+    for f in FIELDS:
+        assert f.metadata["help"].strip(), f.name
+        assert f.metadata["group"] in ("Data", "Network", "Output and loss", "Training")
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"lr": 100.0}, ["lr", "100", "1e-05 to 10"]),
+        ({"lr": math.nan}, ["lr", "nan"]),
+        ({"dataset": "../etc/passwd"}, ["dataset", "passwd", "one of moons"]),
+        ({"hidden": (16, 0)}, ["hidden", "1 to 1024"]),
+        ({"hidden": (4,) * (MAX_LAYERS + 1)}, ["hidden", "up to 8 layers"]),
+        ({"batch_size": 2.5}, ["batch_size", "whole number"]),
+        ({"epochs": True}, ["epochs"]),
+    ],
+)
+def test_bad_values_raise_value_error_naming_field_value_and_rule(changes, words):
+    with pytest.raises(ValueError) as err:
+        RunConfig(**changes)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_replace_validates():
+    assert RunConfig().replace(lr=0.5).lr == 0.5
+    with pytest.raises(ValueError):
+        RunConfig().replace(epochs=0)
+
+
+def configs():
+    """Hypothesis strategy over valid configs, built from the settings table itself."""
+    parts = {}
+    for f in FIELDS:
+        m = f.metadata
+        kind = field_kind(f)
+        if kind == "choice":
+            parts[f.name] = st.sampled_from(m["choices"])
+        elif kind == "layers":
+            parts[f.name] = st.lists(st.integers(1, 1024), max_size=MAX_LAYERS).map(tuple)
+        elif kind == "int":
+            parts[f.name] = st.integers(int(m["low"]), int(m["high"]))
+        else:
+            parts[f.name] = st.floats(m["low"], m["high"], allow_nan=False)
+    return st.builds(RunConfig, **parts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(configs())
+def test_query_params_round_trip_every_field(cfg):
+    params = cfg.to_query_params()
+    assert set(params) == {f.name for f in FIELDS}
+    assert all(isinstance(v, str) for v in params.values())
+    back, problems = RunConfig.from_query_params(params)
+    assert problems == []
+    assert back == cfg
+
+
+hostile = st.one_of(
+    st.text(max_size=50),
+    st.sampled_from(["nan", "inf", "-inf", "-1", "1e308", "99999999", "", "<script>alert(1)</script>", "../../x"]),
+    st.builds(lambda c, n: c * n, st.sampled_from(["9", "x", "é", "<b>"]), st.integers(1000, 10_000)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=20), st.one_of(hostile, st.lists(hostile, max_size=3)), max_size=8))
+def test_from_query_params_never_raises_and_explains(params):
+    cfg, problems = RunConfig.from_query_params(params)
+    assert isinstance(cfg, RunConfig)
+    known = {f.name for f in FIELDS}
+    for key in params:
+        if key not in known:
+            assert any(repr(key[:40]).strip("'\"")[:10] in p for p in problems)
+    for p in problems:
+        assert isinstance(p, str) and len(p) < 400  # a 10,000-character value is never echoed whole
+
+
+def test_from_query_params_bad_value_keeps_default_and_good_values():
+    cfg, problems = RunConfig.from_query_params({"lr": "banana", "epochs": "3", "hidden": "99999999"})
+    assert cfg.lr == RunConfig().lr and cfg.epochs == 3 and cfg.hidden == RunConfig().hidden
+    assert len(problems) == 2
+    assert "banana" in problems[0] and "Learning rate" in problems[0]
+
+
+def test_repeated_keys_last_one_wins():
+    cfg, problems = RunConfig.from_query_params({"epochs": ["2", "4"]})
+    assert cfg.epochs == 4 and problems == []
+
+
+def test_to_dict_is_json_friendly():
+    import json
+
+    d = RunConfig(hidden=(3, 2)).to_dict()
+    assert json.loads(json.dumps(d))["hidden"] == [3, 2]
+    assert set(d) == {f.name for f in dataclasses.fields(RunConfig)}

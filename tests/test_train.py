@@ -1,0 +1,149 @@
+"""The training loop: every combination, records, determinism, stop, divergence, real digits."""
+
+import itertools
+import json
+import math
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from nnexplore import RunConfig, train
+from nnexplore.config import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
+from nnexplore.data import Dataset, make_toy, read_idx
+from nnexplore.train import expected_records
+
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
+RECORD_FIELDS = {
+    "step", "epoch", "samples", "elapsed_s", "total_steps", "loss", "train_acc", "test_loss", "test_acc",
+    "test_examples", "out_below", "out_above", "out_total", "out_rows", "layer_names", "grad_norm",
+    "grad_mean_abs", "grad_max_abs", "out_grad_mean_abs", "saturated_frac", "dead_frac", "status", "reason",
+}
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_toy("moons", n_samples=400, noise=0.1, seed=0)
+
+
+def small(**changes):
+    return RunConfig(hidden=(8, 8), batch_size=32, epochs=1, records_per_epoch=2, device="cpu").replace(**changes)
+
+
+@pytest.mark.parametrize(
+    ("activation", "output", "loss"), list(itertools.product(HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, LOSSES))
+)
+def test_every_combination_trains_or_ends_with_a_clear_status(moons, activation, output, loss):
+    cfg = small(hidden_activation=activation, output_activation=output, loss=loss)
+    records = list(train(cfg, dataset=moons))
+    last = records[-1]
+    assert last["status"] in ("done", "diverged")
+    if last["status"] == "diverged":
+        assert "step" in last["reason"] and len(last["reason"]) > 30
+    else:
+        assert math.isfinite(last["loss"]) and 0 <= last["test_acc"] <= 1
+    for record in records:
+        assert set(record) == RECORD_FIELDS
+        json.dumps(record)
+        assert len(record["grad_norm"]) == 3 and len(record["saturated_frac"]) == 2
+    if output in ("softmax", "sigmoid"):
+        assert last["out_below"] == 0 and last["out_above"] == 0
+
+
+def test_records_fall_at_fixed_steps_and_last_has_full_test(moons):
+    cfg = small(epochs=3, records_per_epoch=4)
+    records = list(train(cfg, dataset=moons))
+    assert len(records) == expected_records(cfg, len(moons.x_train))
+    steps = [r["step"] for r in records]
+    assert steps == sorted(steps) and steps[-1] == records[-1]["total_steps"] == 30
+    assert [r["status"] for r in records] == ["running"] * (len(records) - 1) + ["done"]
+    assert records[-1]["test_examples"] == len(moons.x_test)
+    assert records[-1]["samples"] == 3 * len(moons.x_train)
+    assert records[-1]["epoch"] == 3.0
+    assert records[-1]["test_acc"] > 0.8
+
+
+def test_same_seed_same_records(moons):
+    cfg = small(epochs=2, hidden_activation="tanh")
+
+    def strip(records):
+        return [{k: v for k, v in r.items() if k != "elapsed_s"} for r in records]
+
+    assert strip(train(cfg, dataset=moons)) == strip(train(cfg, dataset=moons))
+    assert strip(train(cfg, dataset=moons)) != strip(train(cfg.replace(seed=1), dataset=moons))
+
+
+def test_stop_ends_within_one_batch(moons):
+    stop = threading.Event()
+    cfg = small(epochs=5, batch_size=8, records_per_epoch=1)
+    records = []
+    for record in train(cfg, dataset=moons, stop=stop):
+        records.append(record)
+        stop.set()
+    assert [r["status"] for r in records] == ["running", "stopped"]
+    assert records[1]["step"] == records[0]["step"]  # not a single further batch
+    assert "Stopped" in records[1]["reason"]
+    assert records[1]["test_examples"] == len(moons.x_test)
+
+
+def test_divergence_of_raw_outputs_with_cross_entropy_says_why(moons):
+    records = list(train(small(output_activation="none", loss="cross_entropy"), dataset=moons))
+    last = records[-1]
+    assert last["status"] == "diverged"
+    assert "step 1:" in last["reason"] and "log(output)" in last["reason"] and "≤ 0" in last["reason"]
+
+
+def test_divergence_with_huge_learning_rate(moons):
+    cfg = small(lr=10.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5)
+    last = list(train(cfg, dataset=moons))[-1]
+    assert last["status"] == "diverged"
+    assert "learning rate" in last["reason"]
+
+
+def test_on_record_sees_the_model(moons):
+    seen = []
+    records = list(train(small(), dataset=moons, on_record=lambda model, rec: seen.append((model, rec["step"]))))
+    assert [s for _, s in seen] == [r["step"] for r in records]
+    assert seen[0][0].predict_proba(moons.x_test[:3]).shape == (3, 2)
+
+
+def test_any_object_with_dataset_attributes_works_and_never_loads(monkeypatch):
+    import nnexplore.data
+
+    monkeypatch.setattr(nnexplore.data, "load_dataset", lambda *a, **k: pytest.fail("must not load"))
+
+    class Mine:
+        x_train = torch.rand(64, 3)
+        y_train = (x_train[:, 0] > 0.5).long()
+        x_test = torch.rand(16, 3)
+        y_test = (x_test[:, 0] > 0.5).long()
+        num_classes = 2
+
+    records = list(train(small(hidden=(4,)), dataset=Mine()))
+    assert records[-1]["status"] == "done"
+    assert records[-1]["layer_names"] == ["hidden 1", "output"]
+
+
+def test_no_hidden_layer_is_logistic_regression(moons):
+    last = list(train(small(hidden=()), dataset=moons))[-1]
+    assert last["grad_norm"] and last["saturated_frac"] == [] and last["dead_frac"] == []
+
+
+def test_cuda_without_gpu_is_a_plain_error(moons):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        list(train(small(device="cuda"), dataset=moons))
+
+
+@pytest.mark.skipif(not SHARED_MNIST.exists(), reason="../shared/mnist not present")
+def test_real_digits_reach_85_percent_after_one_epoch_on_8000_images():
+    x = read_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz").reshape(-1, 784)
+    y = read_idx(SHARED_MNIST / "t10k-labels-idx1-ubyte.gz").long()
+    ds = Dataset(x[:8000], y[:8000], x[8000:], y[8000:], 10, "mnist test split")
+    cfg = RunConfig(dataset="mnist", hidden=(128, 64), lr=1e-3, batch_size=64, epochs=1, device="cpu")
+    last = list(train(cfg, dataset=ds))[-1]
+    assert last["status"] == "done"
+    assert last["test_acc"] > 0.85
+    assert last["test_examples"] == 2000
