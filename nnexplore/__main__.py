@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
             metavar=f.name.upper(),
             help=f"{f.metadata['help']} ({allowed_text(f)}; default {f.default!r})",
         )
-    train.add_argument("--jsonl", metavar="PATH", help="write one JSON record per line to PATH ('-' for stdout)")
+    train.add_argument(
+        "--jsonl", metavar="PATH", help="write one JSON record per line to PATH ('-' for stdout)"
+    )
 
     data = commands.add_parser("data", help="download and verify a dataset into the cache")
     data.add_argument("name", choices=["mnist"])
@@ -93,7 +95,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_data(args: argparse.Namespace) -> int:
-    from nnexplore.data.mnist import fetch_mnist, test_files, all_files
+    from nnexplore.data.mnist import all_files, fetch_mnist, test_files
 
     def progress(fraction: float, message: str) -> None:
         bar = "#" * int(fraction * 30)

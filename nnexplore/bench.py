@@ -25,8 +25,16 @@ from nnexplore.train import resolve_device, train
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 THROUGHPUT_CFG = RunConfig(
-    dataset="mnist", hidden=(128, 64), hidden_activation="relu", output_activation="softmax",
-    loss="cross_entropy", optimizer="adam", lr=1e-3, batch_size=128, epochs=1, seed=0,
+    dataset="mnist",
+    hidden=(128, 64),
+    hidden_activation="relu",
+    output_activation="softmax",
+    loss="cross_entropy",
+    optimizer="adam",
+    lr=1e-3,
+    batch_size=128,
+    epochs=1,
+    seed=0,
 )
 RECIPE = THROUGHPUT_CFG.replace(batch_size=64, epochs=3, train_size=60000)
 
@@ -96,14 +104,32 @@ def recipe_data() -> tuple[Dataset | None, str]:
     if mnist_is_cached():
         return None, "full MNIST (60,000 train / 10,000 test)"
     if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        return load_mnist(test_only=True, data_dir=SHARED_MNIST), "MNIST test set split 8,000/2,000 (full MNIST not cached)"
+        return load_mnist(
+            test_only=True, data_dir=SHARED_MNIST
+        ), "MNIST test set split 8,000/2,000 (full MNIST not cached)"
     return synthetic_mnist(), "synthetic data (no MNIST available: accuracy is meaningless)"
 
 
 def peak_memory_mb(full: bool) -> float:
     """Peak resident memory of a 1-epoch MNIST run in a fresh process (torch included)."""
-    cmd = [sys.executable, "-m", "nnexplore", "train", "--dataset", "mnist", "--hidden", "128,64",
-           "--lr", "0.001", "--batch-size", "64", "--epochs", "1", "--jsonl", os.devnull]
+    cmd = [
+        sys.executable,
+        "-m",
+        "nnexplore",
+        "train",
+        "--dataset",
+        "mnist",
+        "--hidden",
+        "128,64",
+        "--lr",
+        "0.001",
+        "--batch-size",
+        "64",
+        "--epochs",
+        "1",
+        "--jsonl",
+        os.devnull,
+    ]
     env = dict(os.environ)
     if full:
         cmd += ["--train-size", "60000"]
@@ -136,14 +162,23 @@ def run_bench(quick: bool = False) -> int:
             pass
         wall = time.perf_counter() - start
         target = "target ≥ 97% in < 10 s (full MNIST)" if epochs == 3 else ""
-        rows.append((f"default MNIST recipe, {epochs} epoch(s), on {where}",
-                     f"{record['test_acc']:.2%} in {wall:.1f} s", target))
+        rows.append(
+            (
+                f"default MNIST recipe, {epochs} epoch(s), on {where}",
+                f"{record['test_acc']:.2%} in {wall:.1f} s",
+                target,
+            )
+        )
 
     full = ds is None
     mem = peak_memory_mb(full)
     label = "full MNIST" if full else "MNIST test-set split"
-    rows.append((f"peak resident memory, 1-epoch {label} run (fresh process)", f"{mem:,.0f} MB", "target < 700 MB"))
-    print(f"nnexplore bench · torch {torch.__version__} · {torch.get_num_threads()} threads · {os.cpu_count()} CPUs")
+    rows.append(
+        (f"peak resident memory, 1-epoch {label} run (fresh process)", f"{mem:,.0f} MB", "target < 700 MB")
+    )
+    print(
+        f"nnexplore bench · torch {torch.__version__} · {torch.get_num_threads()} threads · {os.cpu_count()} CPUs"
+    )
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure':<{width}} | {'result':>26} | target")
     print(f"|{'-' * (width + 2)}|{'-' * 28}|-------")

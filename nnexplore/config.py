@@ -323,9 +323,7 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
     kind = field_kind(f)
 
     def fail() -> ValueError:
-        return ValueError(
-            f"{m['label']} ({f.name}) got {_quote(value)}, but it must be {allowed_text(f)}."
-        )
+        return ValueError(f"{m['label']} ({f.name}) got {_quote(value)}, but it must be {allowed_text(f)}.")
 
     if kind == "choice":
         if not isinstance(value, str) or value not in m["choices"]:

@@ -70,9 +70,7 @@ def default_slots() -> int:
             value = 0
         if value >= 1:
             return value
-        logger.warning(
-            "Ignoring NNEXPLORE_SLOTS=%r: it must be a whole number >= 1.", raw
-        )
+        logger.warning("Ignoring NNEXPLORE_SLOTS=%r: it must be a whole number >= 1.", raw)
     return max(1, (os.cpu_count() or 1) // 2)
 
 
@@ -84,9 +82,7 @@ class Job:
     is append-only, so a page can keep a count and ask only for what is new.
     """
 
-    def __init__(
-        self, cfg: Any, session_id: str, label: str, lock: threading.Lock
-    ) -> None:
+    def __init__(self, cfg: Any, session_id: str, label: str, lock: threading.Lock) -> None:
         self.id: str = secrets.token_hex(4)
         self.session_id = session_id
         self.cfg = cfg
@@ -125,9 +121,7 @@ class Job:
             return self.records[-1] if self.records else None
 
     def __repr__(self) -> str:
-        return (
-            f"Job(id={self.id!r}, session={self.session_id!r}, status={self.status!r})"
-        )
+        return f"Job(id={self.id!r}, session={self.session_id!r}, status={self.status!r})"
 
 
 class JobManager:
@@ -178,11 +172,7 @@ class JobManager:
             if self._closed:
                 raise RuntimeError("The job manager has been shut down.")
             self._sweep_stale_locked()
-            active = sum(
-                1
-                for j in self._jobs.values()
-                if j.session_id == session_id and j.is_active
-            )
+            active = sum(1 for j in self._jobs.values() if j.session_id == session_id and j.is_active)
             if active >= self.max_per_session:
                 raise TooManyRuns(
                     f"You already have {self.max_per_session} runs training or waiting. "
@@ -282,9 +272,7 @@ class JobManager:
         """Counts for an admin line: running (incl. loading), queued, slots, threads."""
         with self._lock:
             self._sweep_stale_locked()
-            running = sum(
-                1 for j in self._jobs.values() if j.status in (LOADING, RUNNING)
-            )
+            running = sum(1 for j in self._jobs.values() if j.status in (LOADING, RUNNING))
             running += sum(  # forgotten but still winding down: they hold a slot
                 1 for jid in self._threads if jid not in self._jobs
             )
@@ -343,11 +331,7 @@ class JobManager:
             return
         self._last_sweep = now
         for job in list(self._jobs.values()):
-            if (
-                job.is_active
-                and not job.stop_event.is_set()
-                and self._is_stale(job, now)
-            ):
+            if job.is_active and not job.stop_event.is_set() and self._is_stale(job, now):
                 logger.info(
                     "Run %s: no heartbeat for %.1f s, stopping it.",
                     job.id,
@@ -452,9 +436,7 @@ class JobManager:
                 try:
                     view = view_fn(model, dataset, job.cfg, record)
                 except Exception:  # a broken picture must not kill the run
-                    logger.exception(
-                        "Run %s: live view failed; showing no live view", job.id
-                    )
+                    logger.exception("Run %s: live view failed; showing no live view", job.id)
                     view_broken = True
                     view = None
                 with self._lock:
@@ -462,9 +444,7 @@ class JobManager:
 
         last: dict | None = None
         try:
-            for record in train_fn(
-                job.cfg, dataset=dataset, stop=job.stop_event, on_record=on_record
-            ):
+            for record in train_fn(job.cfg, dataset=dataset, stop=job.stop_event, on_record=on_record):
                 last = record
                 with self._lock:
                     job.records.append(record)

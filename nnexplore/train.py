@@ -151,7 +151,7 @@ def train(
             on_record(model, record)
         return record
 
-    for epoch in range(cfg.epochs):
+    for _ in range(cfg.epochs):
         order = torch.randperm(n_train, generator=shuffle).to(device)
         for first in range(0, n_train, cfg.batch_size):
             if stop is not None and stop.is_set():

@@ -73,7 +73,9 @@ def test_query_params_round_trip_every_field(cfg):
 
 hostile = st.one_of(
     st.text(max_size=50),
-    st.sampled_from(["nan", "inf", "-inf", "-1", "1e308", "99999999", "", "<script>alert(1)</script>", "../../x"]),
+    st.sampled_from(
+        ["nan", "inf", "-inf", "-1", "1e308", "99999999", "", "<script>alert(1)</script>", "../../x"]
+    ),
     st.builds(lambda c, n: c * n, st.sampled_from(["9", "x", "é", "<b>"]), st.integers(1000, 10_000)),
 )
 

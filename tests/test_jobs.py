@@ -39,9 +39,7 @@ class FakeTrain:
         self.max_concurrent = 0
         self.started: list[str] = []
 
-    def __call__(
-        self, cfg: dict, dataset=None, stop=None, on_record=None
-    ) -> Iterator[dict]:
+    def __call__(self, cfg: dict, dataset=None, stop=None, on_record=None) -> Iterator[dict]:
         with self.lock:
             self.concurrent += 1
             self.max_concurrent = max(self.max_concurrent, self.concurrent)
@@ -56,11 +54,7 @@ class FakeTrain:
             for step in range(n):
                 if step == cfg.get("fail"):
                     raise ValueError("boom\nTraceback (most recent call last): secret")
-                status = (
-                    "stopped"
-                    if stop.is_set()
-                    else ("done" if step == n - 1 else "running")
-                )
+                status = "stopped" if stop.is_set() else ("done" if step == n - 1 else "running")
                 record = {"step": step, "status": status, "dataset": dataset}
                 if on_record is not None:
                     on_record("model", record)
@@ -154,9 +148,7 @@ def test_never_more_than_slots_running(make, fake: FakeTrain) -> None:
     assert fake.max_concurrent == 2
     assert max(s["queued"] for s in seen) >= 4
     assert all(j.status == "done" for j in jobs)
-    assert wait_until(
-        lambda: mgr.stats() == {"running": 0, "queued": 0, "slots": 2, "threads": 0}
-    )
+    assert wait_until(lambda: mgr.stats() == {"running": 0, "queued": 0, "slots": 2, "threads": 0})
 
 
 def test_fifo_order_and_queue_positions(make, fake: FakeTrain) -> None:
@@ -333,18 +325,14 @@ def test_real_train_on_tiny_moons() -> None:
 
     else:
         pytest.skip("nnexplore.data cannot load a data set yet")
-    cfg = config.RunConfig().replace(
-        dataset="moons", n_samples=200, epochs=2, hidden=(8,)
-    )
+    cfg = config.RunConfig().replace(dataset="moons", n_samples=200, epochs=2, hidden=(8,))
     views = []
 
     def view_fn(model, dataset, cfg, record):
         views.append(record["step"])
         return {"step": record["step"]}
 
-    mgr = JobManager(
-        slots=1, train_fn=train_mod.train, dataset_fn=dataset_fn, view_fn=view_fn
-    )
+    mgr = JobManager(slots=1, train_fn=train_mod.train, dataset_fn=dataset_fn, view_fn=view_fn)
     try:
         job = mgr.submit(cfg, "s1")
         long = mgr.submit(cfg.replace(epochs=50, n_samples=5000), "s1")

@@ -40,7 +40,9 @@ def test_losses_match_their_definitions():
     s = torch.sigmoid(z)
     expected = -(t * s.log() + (1 - t) * (1 - s).log()).sum(1).mean()
     assert torch.isclose(binary_cross_entropy(z, t, "sigmoid"), expected)
-    assert torch.isclose(binary_cross_entropy(z, t, "softmax"), -(t * o.log() + (1 - t) * (1 - o).log()).sum(1).mean())
+    assert torch.isclose(
+        binary_cross_entropy(z, t, "softmax"), -(t * o.log() + (1 - t) * (1 - o).log()).sum(1).mean()
+    )
 
 
 def test_cross_entropy_on_raw_outputs_is_not_hidden_behind_a_clamp():

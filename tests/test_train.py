@@ -16,9 +16,29 @@ from nnexplore.train import expected_records
 
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 RECORD_FIELDS = {
-    "step", "epoch", "samples", "elapsed_s", "total_steps", "loss", "train_acc", "test_loss", "test_acc",
-    "test_examples", "out_below", "out_above", "out_total", "out_rows", "layer_names", "grad_norm",
-    "grad_mean_abs", "grad_max_abs", "out_grad_mean_abs", "saturated_frac", "dead_frac", "status", "reason",
+    "step",
+    "epoch",
+    "samples",
+    "elapsed_s",
+    "total_steps",
+    "loss",
+    "train_acc",
+    "test_loss",
+    "test_acc",
+    "test_examples",
+    "out_below",
+    "out_above",
+    "out_total",
+    "out_rows",
+    "layer_names",
+    "grad_norm",
+    "grad_mean_abs",
+    "grad_max_abs",
+    "out_grad_mean_abs",
+    "saturated_frac",
+    "dead_frac",
+    "status",
+    "reason",
 }
 
 
@@ -28,7 +48,9 @@ def moons():
 
 
 def small(**changes):
-    return RunConfig(hidden=(8, 8), batch_size=32, epochs=1, records_per_epoch=2, device="cpu").replace(**changes)
+    return RunConfig(hidden=(8, 8), batch_size=32, epochs=1, records_per_epoch=2, device="cpu").replace(
+        **changes
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,7 +125,9 @@ def test_divergence_with_huge_learning_rate(moons):
 
 def test_on_record_sees_the_model(moons):
     seen = []
-    records = list(train(small(), dataset=moons, on_record=lambda model, rec: seen.append((model, rec["step"]))))
+    records = list(
+        train(small(), dataset=moons, on_record=lambda model, rec: seen.append((model, rec["step"])))
+    )
     assert [s for _, s in seen] == [r["step"] for r in records]
     assert seen[0][0].predict_proba(moons.x_test[:3]).shape == (3, 2)
 

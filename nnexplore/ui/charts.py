@@ -10,7 +10,7 @@ every chart, so that a learner can read one chart after another:
 * Dashed means training data, solid means the held-out test data.
 * Titles and axes are in plain words; every mark has a tooltip.
 * Heights are set, widths are not: the charts fill their container
-  (``st.altair_chart(..., use_container_width=True)``).
+  (``st.altair_chart(..., width="stretch")``).
 * NaN and infinite values are dropped before plotting; log scales also drop
   values <= 0 (the log of those does not exist).
 
@@ -57,15 +57,18 @@ HEIGHT = 280
 # --------------------------------------------------------------------------- helpers
 
 
-def _clean(df: pd.DataFrame, columns: Sequence[str], *, positive: bool = False) -> pd.DataFrame:
-    """Rows whose ``columns`` are finite (and > 0 when ``positive``), with plain-string runs."""
+def _clean(df: pd.DataFrame, columns: Sequence[str], *, positive: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows whose ``columns`` are finite and whose ``positive`` columns are > 0 (log scales).
+
+    Label columns (run, layer, metric, stat) become plain strings for Altair.
+    """
     out = df.copy()
     for col in columns:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
         out.loc[~np.isfinite(out[col]), col] = np.nan
     keep = out[list(columns)].notna().all(axis=1)
-    if positive:
-        keep &= (out[list(columns)] > 0).all(axis=1)
+    for col in positive:
+        keep &= out[col] > 0
     out = out[keep]
     for col in ("run", "layer", "metric", "stat"):
         if col in out.columns:
@@ -94,6 +97,11 @@ def run_color(domain: Sequence[str], title: str = "run") -> alt.Color:
         scale=alt.Scale(domain=list(domain), range=colors),
         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400),
     )
+
+
+def _runs_present(data: pd.DataFrame) -> int:
+    """How many runs have rows: a frame filtered to one run still lists all runs as categories."""
+    return int(data["run"].nunique()) if "run" in data.columns else 0
 
 
 def _layer_order(df: pd.DataFrame) -> list[str]:
@@ -332,6 +340,7 @@ def output_histogram(
         "x": alt.X("start:Q", title="output value"),
         "x2": "end:Q",
         "y": alt.Y("count:Q", title="how many output values", stack=None),
+        "y2": alt.Y2Datum(0),
         "tooltip": [
             alt.Tooltip("start:Q", title="from", format=".3g"),
             alt.Tooltip("end:Q", title="to", format=".3g"),
@@ -363,7 +372,7 @@ def gradient_lines(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) ->
     vanishing gradient.
     """
     domain = run_domain(df_layer, runs)
-    data = _clean(df_layer, ["epoch", "value"], positive=True)
+    data = _clean(df_layer, ["epoch", "value"], positive=["value"])
     order = _layer_order(data)
     encoding = {
         "x": _epoch_x(),
@@ -377,7 +386,7 @@ def gradient_lines(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) ->
             alt.Tooltip("value:Q", title="gradient size", format=".3g"),
         ],
     }
-    if len(domain) > 1:
+    if _runs_present(data) > 1:
         encoding["strokeDash"] = alt.StrokeDash(
             "run:N",
             title="run",
@@ -394,6 +403,21 @@ def gradient_lines(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) ->
     )
 
 
+def _fill_bins(data: pd.DataFrame) -> pd.DataFrame:
+    """Mean per (run, layer, bin); bins with no record repeat the previous one.
+
+    Records are spaced by steps, not by the bin width, so some bins catch no
+    record; carrying the last value forward keeps each row a continuous band
+    up to where that run has got to (no holes that look like missing data).
+    """
+    parts = []
+    for (run, layer), part in data.groupby(["run", "layer"], sort=False):
+        means = part.groupby("bin").agg(log10=("log10", "mean"), value=("value", "mean"))
+        full = means.reindex(range(int(means.index.min()), int(means.index.max()) + 1)).ffill()
+        parts.append(full.rename_axis("bin").reset_index().assign(run=run, layer=layer))
+    return pd.concat(parts, ignore_index=True)
+
+
 def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
     """Layers (rows, input layer at top) × time (columns, epoch bins), colour = log10 gradient size.
 
@@ -404,7 +428,7 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
     chart still fills its container's width.
     """
     domain = run_domain(df_layer)
-    data = _clean(df_layer, ["epoch", "value"], positive=True)
+    data = _clean(df_layer, ["epoch", "value"], positive=["value"])
     order = _layer_order(data)
     if data.empty:
         cells = pd.DataFrame(
@@ -417,12 +441,10 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
         lo = min(0.0, float(data["epoch"].min()))
         edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
         data["bin"] = np.clip(np.searchsorted(edges, data["epoch"], side="right") - 1, 0, bins - 1)
-        cells = data.groupby(["run", "layer", "bin"], sort=False, as_index=False).agg(
-            log10=("log10", "mean"), value=("value", "mean")
-        )
+        cells = _fill_bins(data)
         cells["start"] = edges[cells["bin"]]
         cells["end"] = edges[cells["bin"] + 1]
-        several = len(domain) > 1
+        several = _runs_present(cells) > 1
         cells["row"] = cells["run"] + " · " + cells["layer"] if several else cells["layer"]
         if several:
             present = set(cells["row"])
@@ -462,11 +484,14 @@ def gradient_bars(df_bars: pd.DataFrame) -> alt.Chart:
     Input: :func:`frames.last_layer_bars` (columns layer, layer_index, stat,
     value). Layers run left to right from input to output.
     """
-    data = _clean(df_bars, ["value"], positive=True)
+    data = _clean(df_bars, ["value"], positive=["value"])
     order = (
         [str(n) for n in data.sort_values("layer_index")["layer"].drop_duplicates()] if not data.empty else []
     )
     stats = ["mean |grad|", "max |grad|"]
+    # Bars on a log scale need a floor to grow from (log 0 does not exist):
+    # half a decade below the smallest value, so the smallest bar still shows.
+    floor = 10 ** np.floor(np.log10(data["value"].min()) - 0.5) if not data.empty else 1e-6
     return (
         alt.Chart(data)
         .mark_bar()
@@ -475,7 +500,13 @@ def gradient_bars(df_bars: pd.DataFrame) -> alt.Chart:
                 "layer:N", title="layer (input side on the left)", sort=order, axis=alt.Axis(labelAngle=0)
             ),
             xOffset=alt.XOffset("stat:N", sort=stats),
-            y=alt.Y("value:Q", title="size of the weight gradient (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "value:Q",
+                title="size of the weight gradient (log scale)",
+                scale=alt.Scale(type="log", domainMin=floor),
+                stack=None,
+            ),
+            y2=alt.Y2Datum(floor),
             color=alt.Color(
                 "stat:N",
                 title="",
@@ -505,7 +536,7 @@ def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) 
     data = df_layer if "metric" in df_layer.columns else df_layer.assign(metric="saturated")
     data = _clean(data, ["epoch", "value"])
     order = _layer_order(data)
-    several = len(domain) > 1
+    several = _runs_present(data) > 1
     encoding = {
         "x": _epoch_x(),
         "y": alt.Y(

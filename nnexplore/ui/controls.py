@@ -1,0 +1,115 @@
+"""Sidebar controls generated from the RunConfig table, kept in sync with the URL.
+
+The widgets, their limits and their tooltips all come from the field metadata
+in nnexplore.config, so a new setting appears here without touching this file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import streamlit as st
+
+from nnexplore.advice import config_notes
+from nnexplore.config import (
+    FIELDS,
+    GROUPS,
+    RunConfig,
+    _check,
+    allowed_text,
+    field_kind,
+    format_value,
+    parse_value,
+)
+
+PREFIX = "cfg_"
+# Settings that only matter for some choices: shown greyed out otherwise (their value is kept).
+RELEVANT = {
+    "n_samples": lambda v: v["dataset"] != "mnist",
+    "noise": lambda v: v["dataset"] != "mnist",
+    "train_size": lambda v: v["dataset"] == "mnist",
+    "init_std": lambda v: v["init"] == "normal",
+}
+
+
+def key(name: str) -> str:
+    return PREFIX + name
+
+
+def widget_value(f: dataclasses.Field, value: Any) -> Any:
+    return format_value(f, value) if field_kind(f) == "layers" else value
+
+
+def set_controls(cfg: RunConfig) -> None:
+    """Put a config into the widgets (before they are drawn, e.g. from a button callback)."""
+    for f in FIELDS:
+        st.session_state[key(f.name)] = widget_value(f, getattr(cfg, f.name))
+
+
+def init_from_url() -> list[str]:
+    """Once per session: fill the controls from the URL; returns the problems found, in words."""
+    if "url_loaded" not in st.session_state:
+        params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+        cfg, problems = RunConfig.from_query_params(params)
+        set_controls(cfg)
+        st.session_state.url_problems = problems
+        st.session_state.url_loaded = True
+    return st.session_state.url_problems
+
+
+def _widget(f: dataclasses.Field, disabled: bool) -> Any:
+    m = f.metadata
+    kind = field_kind(f)
+    help_text = f"{m['help']} Allowed: {allowed_text(f)}."
+    common = {"key": key(f.name), "help": help_text, "disabled": disabled}
+    if kind == "choice":
+        return st.selectbox(m["label"], m["choices"], **common)
+    if kind == "layers":
+        return st.text_input(m["label"], placeholder="e.g. 32,16 (empty: no hidden layer)", **common)
+    if kind == "int":
+        return st.number_input(
+            m["label"], min_value=int(m["low"]), max_value=int(m["high"]), step=1, **common
+        )
+    return st.number_input(
+        m["label"], min_value=float(m["low"]), max_value=float(m["high"]), format="%g", **common
+    )
+
+
+def render_controls() -> RunConfig | None:
+    """Draw the sidebar; return the current config, or None while a value is invalid."""
+    values: dict[str, Any] = {}
+    problems = False
+    with st.sidebar:
+        for group in GROUPS:
+            st.subheader(group)
+            for f in (f for f in FIELDS if f.metadata["group"] == group):
+                relevant = RELEVANT.get(f.name, lambda v: True)
+                raw = _widget(f, disabled=not relevant({**_current(), **values}))
+                try:
+                    values[f.name] = _check(f, parse_value(f, raw) if isinstance(raw, str) else raw)
+                except ValueError as err:
+                    st.error(str(err))
+                    problems = True
+            if group == "Output and loss" and not problems:
+                for level, text in config_notes(RunConfig(**{**_current(), **values})):
+                    (st.warning if level == "warning" else st.info)(text)
+    if problems:
+        return None
+    cfg = RunConfig(**values)
+    params = cfg.to_query_params()
+    if {k: st.query_params.get(k) for k in st.query_params.keys()} != params:
+        st.query_params.from_dict(params)
+    return cfg
+
+
+def _current() -> dict[str, Any]:
+    """Widget values as they stand, for deciding which controls are relevant."""
+    out = {}
+    for f in FIELDS:
+        value = st.session_state.get(key(f.name), f.default)
+        try:
+            out[f.name] = _check(f, parse_value(f, value) if isinstance(value, str) else value)
+        except ValueError:
+            out[f.name] = f.default
+    return out

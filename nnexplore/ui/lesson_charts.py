@@ -1,0 +1,463 @@
+"""Altair chart builders for the Theory page: pure functions DataFrame -> chart.
+
+Inputs are the long-form tables of :mod:`nnexplore.theory` (activation_table,
+jacobian_table, loss_vs_probability, loss_curve, loss_surface,
+gradient_vs_output). The builders hold no state and never import streamlit,
+so they are unit-tested through ``chart.to_dict()``.
+
+Conventions, the same as :mod:`nnexplore.ui.charts`: titles and axes in
+plain words, a tooltip on every mark, heights set and widths left to the
+container (``st.altair_chart(chart, width="stretch")``), non-finite values
+dropped before plotting (and values <= 0 on a log scale).
+
+Colours mean the same thing on every lesson chart: one fixed colour per
+activation function, and one per loss (cross-entropy blue, squared error
+orange), so a learner who met a colour in one chart can read the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from nnexplore.theory import ACTIVATIONS, LOSS_CE, LOSS_MSE, RECIPE_CE, RECIPE_MSE
+
+HEIGHT = 280
+
+ACTIVATION_LABELS: dict[str, str] = {
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "elu": "ELU",
+    "gelu": "GELU",
+    "linear": "linear (no activation)",
+    "softmax": "softmax",
+}
+"""How each activation is named on screen (the tables use the code names)."""
+
+_ACTIVATION_COLORS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#b279a2", "#9d755d"]
+
+LOSS_COLORS: dict[str, str] = {LOSS_CE: "#4c78a8", LOSS_MSE: "#f58518"}
+RECIPE_COLORS: dict[str, str] = {RECIPE_CE: "#4c78a8", RECIPE_MSE: "#f58518"}
+NEGATIVE_CURVATURE = "curves downward (not convex)"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _finite(df: pd.DataFrame, columns: Sequence[str], *, positive: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows whose ``columns`` are finite numbers (and ``positive`` ones > 0), as floats."""
+    out = df.copy()
+    for col in columns:
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    keep = np.isfinite(out[list(columns)].to_numpy(dtype=float)).all(axis=1)
+    for col in positive:
+        keep &= out[col].to_numpy(dtype=float) > 0
+    return out[keep].reset_index(drop=True)
+
+
+def _named_color(field: str, mapping: dict[str, str], title: str, domain: Sequence[str]) -> alt.Color:
+    """A nominal colour encoding with fixed colours, legend below the chart."""
+    domain = [d for d in domain if d in mapping] or list(mapping)
+    return alt.Color(
+        f"{field}:N",
+        title=title,
+        scale=alt.Scale(domain=domain, range=[mapping[d] for d in domain]),
+        legend=alt.Legend(orient="bottom", labelLimit=300),
+    )
+
+
+def _present(df: pd.DataFrame, field: str, order: Sequence[str]) -> list[str]:
+    """The labels of ``order`` that occur in ``df[field]``, in that order."""
+    seen = set(df[field].astype(str)) if field in df.columns else set()
+    return [name for name in order if name in seen]
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def activation_chart(df: pd.DataFrame, quantity: str = "value") -> alt.LayerChart:
+    """One line per activation: its value f(z) or its slope f'(z) against the input z.
+
+    Input: :func:`nnexplore.theory.activation_table`, already filtered to the
+    activations the learner picked (columns activation, z, value, derivative).
+    ``quantity`` is ``"value"`` or ``"derivative"``. Hovering shows every
+    curve's number at the z under the pointer (a vertical rule and dots),
+    which is how a learner reads "sigmoid's slope at z = 4 is 0.018".
+    """
+    if quantity not in ("value", "derivative"):
+        raise ValueError('quantity must be "value" or "derivative".')
+    data = _finite(df, ["z", quantity])
+    data["name"] = data["activation"].map(ACTIVATION_LABELS).fillna(data["activation"].astype(str))
+    codes = [a for a in ACTIVATIONS if a in set(data["activation"])]
+    names = [ACTIVATION_LABELS[a] for a in codes]
+    palette = dict(zip([ACTIVATION_LABELS[a] for a in ACTIVATIONS], _ACTIVATION_COLORS, strict=True))
+    color = _named_color("name", palette, "activation", names)
+    if quantity == "value":
+        y_title, title = "output f(z)", "Activation functions f(z)"
+    else:
+        y_title, title = "slope f′(z)", "Their slopes f′(z): how much gradient each passes back"
+    x = alt.X("z:Q", title="input z (the unit's weighted sum)")
+    y = alt.Y(f"{quantity}:Q", title=y_title)
+    lines = alt.Chart(data).mark_line(strokeWidth=2).encode(x=x, y=y, color=color)
+    hover = alt.selection_point(name="hover_z", fields=["z"], nearest=True, on="pointerover", empty=False)
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=50)
+        .encode(
+            x=x,
+            y=y,
+            color=color,
+            opacity=alt.condition(hover, alt.value(1.0), alt.value(0.0)),
+            tooltip=[
+                alt.Tooltip("name:N", title="activation"),
+                alt.Tooltip("z:Q", title="z", format=".2f"),
+                alt.Tooltip(f"{quantity}:Q", title=y_title, format=".4g"),
+            ],
+        )
+        .add_params(hover)
+    )
+    rule = alt.Chart(data).mark_rule(color="#888888").encode(x="z:Q").transform_filter(hover)
+    return alt.layer(lines, dots, rule).properties(title=title, height=HEIGHT)
+
+
+# --------------------------------------------------------------------------- softmax Jacobian
+
+
+def jacobian_heatmap(df: pd.DataFrame) -> alt.LayerChart:
+    """The softmax Jacobian as a coloured grid, each cell labelled with its value.
+
+    Input: :func:`nnexplore.theory.jacobian_table` (columns i, j, value; i
+    the output, j the input, counted from 0). Shown counted from 1, as in the
+    formula on the page. The colour scale is centred on 0 (red positive, blue
+    negative) and symmetric, so a saturated softmax reads as "all pale".
+    """
+    data = _finite(df, ["i", "j", "value"])
+    data["row"] = data["i"].astype(int) + 1
+    data["col"] = data["j"].astype(int) + 1
+    biggest = float(data["value"].abs().max()) if not data.empty else 1.0
+    biggest = biggest if biggest > 0 else 1.0
+    data["ink"] = np.where(data["value"].abs() > 0.6 * biggest, "light", "dark")
+    n = int(data["row"].max()) if not data.empty else 1
+    order = list(range(1, n + 1))
+    x = alt.X("col:O", title="input v_j (column j)", sort=order, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("row:O", title="output S_i (row i)", sort=order)
+    tooltip = [
+        alt.Tooltip("row:O", title="output i"),
+        alt.Tooltip("col:O", title="input j"),
+        alt.Tooltip("value:Q", title="∂S_i/∂v_j", format=".4f"),
+    ]
+    cells = (
+        alt.Chart(data)
+        .mark_rect()
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "value:Q",
+                title="∂S_i/∂v_j",
+                scale=alt.Scale(scheme="redblue", reverse=True, domain=[-biggest, biggest], domainMid=0),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    labels = (
+        alt.Chart(data)
+        .mark_text(fontSize=12 if n <= 6 else 9)
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text("value:Q", format=".3f"),
+            color=alt.Color(
+                "ink:N", scale=alt.Scale(domain=["light", "dark"], range=["white", "black"]), legend=None
+            ),
+            tooltip=tooltip,
+        )
+    )
+    return alt.layer(cells, labels).properties(
+        title="Softmax Jacobian: how output i moves when input j moves", height=max(HEIGHT, 34 * n)
+    )
+
+
+# --------------------------------------------------------------------------- loss vs probability
+
+
+def loss_probability_chart(df: pd.DataFrame, quantity: str = "value") -> alt.Chart:
+    """Cross-entropy and squared error against the probability p of the right class (target 1).
+
+    Input: :func:`nnexplore.theory.loss_vs_probability` (columns p, loss,
+    value, gradient). ``quantity="value"`` draws the loss itself;
+    ``quantity="gradient"`` draws the size of its slope |dL/dp| on a log
+    scale, because cross-entropy's push (1/p) is a hundred times squared
+    error's (2(1 − p)) at p = 0.01 and a linear axis would flatten the other curve.
+    """
+    if quantity not in ("value", "gradient"):
+        raise ValueError('quantity must be "value" or "gradient".')
+    data = df.copy()
+    if quantity == "gradient":
+        data["push"] = pd.to_numeric(data["gradient"], errors="coerce").abs()
+        field, y_title = "push", "push on p: |dL/dp| (log scale)"
+        data = _finite(data, ["p", field], positive=[field])
+        scale = alt.Scale(type="log")
+        title = "How hard each loss pushes p up (its slope)"
+    else:
+        field, y_title = "value", "loss L"
+        data = _finite(data, ["p", field])
+        scale = alt.Scale(zero=True)
+        title = "Loss for a target of 1 (the right class)"
+    data["loss"] = data["loss"].astype(str)
+    color = _named_color("loss", LOSS_COLORS, "loss", _present(data, "loss", list(LOSS_COLORS)))
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2, point=False)
+        .encode(
+            x=alt.X("p:Q", title="probability p given to the right class", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(f"{field}:Q", title=y_title, scale=scale),
+            color=color,
+            tooltip=[
+                alt.Tooltip("loss:N", title="loss"),
+                alt.Tooltip("p:Q", title="p", format=".3f"),
+                alt.Tooltip("value:Q", title="loss", format=".4g"),
+                alt.Tooltip("gradient:Q", title="dL/dp", format=".4g"),
+            ],
+        )
+        .properties(title=title, height=HEIGHT)
+    )
+
+
+# --------------------------------------------------------------------------- loss landscape
+
+
+def negative_curvature_regions(curve: pd.DataFrame) -> pd.DataFrame:
+    """Stretches of w where a loss curve bends downward (second derivative < 0).
+
+    Input: :func:`nnexplore.theory.loss_curve` (columns w, loss, curvature).
+    Returns columns ``loss, w_start, w_end``: one row per stretch of
+    consecutive grid points with negative curvature. Edges are placed half
+    way to the neighbouring grid point (clipped to the grid), so a single
+    point still gets a visible band. A convex curve gives no rows.
+    """
+    rows: list[tuple[str, float, float]] = []
+    for label, part in curve.groupby("loss", sort=False):
+        part = part.sort_values("w")
+        w = part["w"].to_numpy(dtype=float)
+        neg = part["curvature"].to_numpy(dtype=float) < 0
+        if not neg.any():
+            continue
+        mids = (w[1:] + w[:-1]) / 2
+        lo_edges = np.concatenate([[w[0]], mids])
+        hi_edges = np.concatenate([mids, [w[-1]]])
+        start = None
+        for k, flag in enumerate(neg):
+            if flag and start is None:
+                start = k
+            if start is not None and (not flag or k == len(neg) - 1):
+                end = k if flag else k - 1
+                rows.append((str(label), float(lo_edges[start]), float(hi_edges[end])))
+                start = None
+    return pd.DataFrame(rows, columns=["loss", "w_start", "w_end"])
+
+
+def loss_curve_chart(curve: pd.DataFrame, title: str | None = None) -> alt.LayerChart:
+    """Mean loss against the weight w, with the stretches that bend downward shaded.
+
+    Input: :func:`nnexplore.theory.loss_curve` (columns w, loss, value,
+    slope, curvature), for one loss or both. A convex loss has no shaded
+    stretch: wherever gradient descent starts, downhill leads to the one
+    valley. The shaded layer is always drawn (empty when there is nothing to
+    shade) so the chart's structure does not depend on the data.
+    """
+    data = _finite(curve, ["w", "value", "slope", "curvature"])
+    data["loss"] = data["loss"].astype(str)
+    losses = _present(data, "loss", list(LOSS_COLORS))
+    regions = negative_curvature_regions(data)
+    regions["what"] = NEGATIVE_CURVATURE
+    color = _named_color("loss", LOSS_COLORS, "loss", losses)
+    x_scale = (
+        alt.Scale(domain=[float(data["w"].min()), float(data["w"].max())])
+        if not data.empty
+        else alt.Undefined
+    )
+    shade = (
+        alt.Chart(regions)
+        .mark_rect(opacity=0.18, color="#e45756")
+        .encode(
+            x=alt.X("w_start:Q", title="weight w", scale=x_scale),
+            x2="w_end:Q",
+            tooltip=[
+                alt.Tooltip("loss:N", title="loss"),
+                alt.Tooltip("what:N", title="shaded"),
+                alt.Tooltip("w_start:Q", title="from w", format=".2f"),
+                alt.Tooltip("w_end:Q", title="to w", format=".2f"),
+            ],
+        )
+    )
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("w:Q", title="weight w", scale=x_scale),
+            y=alt.Y("value:Q", title="mean loss", scale=alt.Scale(zero=True)),
+            color=color,
+            tooltip=[
+                alt.Tooltip("loss:N", title="loss"),
+                alt.Tooltip("w:Q", title="w", format=".2f"),
+                alt.Tooltip("value:Q", title="loss", format=".4f"),
+                alt.Tooltip("slope:Q", title="slope dL/dw", format=".4f"),
+                alt.Tooltip("curvature:Q", title="curvature d²L/dw²", format=".4f"),
+            ],
+        )
+    )
+    if title is None:
+        title = "Loss against the weight w (shaded: bends downward)"
+    return alt.layer(shade, lines).properties(title=title, height=HEIGHT)
+
+
+def _cell_edges(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rectangle edges around each grid coordinate: half way to each neighbour."""
+    grid = np.unique(values)
+    if grid.size == 1:
+        return values - 0.5, values + 0.5
+    mids = (grid[1:] + grid[:-1]) / 2
+    lo = np.concatenate([[grid[0] - (mids[0] - grid[0])], mids])
+    hi = np.concatenate([mids, [grid[-1] + (grid[-1] - mids[-1])]])
+    idx = np.searchsorted(grid, values)
+    return lo[idx], hi[idx]
+
+
+def _uniform_half_step(values: np.ndarray) -> float | None:
+    """Half the spacing of an evenly spaced grid, or None when it is uneven or a single point."""
+    grid = np.unique(values)
+    if grid.size < 2:
+        return None
+    steps = np.diff(grid)
+    if not np.allclose(steps, steps[0], rtol=1e-6, atol=0):
+        return None
+    return float(steps[0] / 2)
+
+
+def _round_sig(values: np.ndarray, digits: int = 5) -> np.ndarray:
+    """Values rounded to ``digits`` significant digits (0 stays 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.where(values == 0, 0, np.floor(np.log10(np.abs(values))))
+    scale = 10.0 ** (digits - 1 - mag)
+    return np.round(values * scale) / scale
+
+
+def loss_surface_chart(surface: pd.DataFrame, title: str | None = None) -> alt.LayerChart:
+    """Heatmap of one loss over (weight w, bias b), points that are not convex marked.
+
+    Input: :func:`nnexplore.theory.loss_surface` rows for *one* loss
+    (columns w, b, value, grad_norm, min_curvature, non_convex). Colour is
+    the loss on a log scale (dark = low), so the valley and a plateau that is
+    high but flat are both visible. A small white cross marks each grid point
+    where the surface bends downward in some direction (the Hessian's
+    smallest eigenvalue is negative); a star marks the lowest point of the grid.
+    """
+    data = _finite(surface, ["w", "b", "value"], positive=["value"])
+    if "loss" in data.columns and data["loss"].nunique() > 1:
+        raise ValueError(
+            "loss_surface_chart draws one loss at a time: filter the table by its 'loss' column."
+        )
+    # One small dataset shared by every layer, rounded, with only what is drawn
+    # or shown: a 61 x 41 grid is ~150 kB for the browser, not megabytes.
+    cols = ["w", "b", "value", "grad_norm", "min_curvature"]
+    data = data.assign(flag=data["non_convex"].astype(bool).astype(int))[[*cols, "flag"]]
+    edges: dict[str, str] = {}
+    for axis in ("w", "b"):
+        values = data[axis].to_numpy(dtype=float)
+        step = _uniform_half_step(values)
+        if step is None:  # an uneven grid: send each cell's edges explicitly
+            lo, hi = _cell_edges(values)
+            data[f"{axis}0"], data[f"{axis}1"] = _round_sig(lo), _round_sig(hi)
+        else:  # an even grid: the browser works the edges out from the centres
+            edges[f"{axis}0"] = f"datum.{axis} - {step:.6g}"
+            edges[f"{axis}1"] = f"datum.{axis} + {step:.6g}"
+    for col in cols:
+        data[col] = _round_sig(data[col].to_numpy(dtype=float))
+    base = alt.Chart(data)
+    tooltip = [
+        alt.Tooltip("w:Q", title="w", format=".2f"),
+        alt.Tooltip("b:Q", title="b", format=".2f"),
+        alt.Tooltip("value:Q", title="loss", format=".4f"),
+        alt.Tooltip("grad_norm:Q", title="gradient size", format=".4f"),
+        alt.Tooltip("min_curvature:Q", title="smallest curvature", format=".4f"),
+    ]
+    x_scale = alt.Scale(nice=False, zero=False)
+    y_scale = alt.Scale(nice=False, zero=False)
+    cells = (
+        (base.transform_calculate(**edges) if edges else base)
+        .mark_rect()
+        .encode(
+            x=alt.X("w0:Q", title="weight w", scale=x_scale),
+            x2="w1:Q",
+            y=alt.Y("b0:Q", title="bias b", scale=y_scale),
+            y2="b1:Q",
+            color=alt.Color(
+                "value:Q",
+                title="loss (log scale)",
+                scale=alt.Scale(type="log", scheme="viridis"),
+                legend=alt.Legend(orient="right"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    marks = (
+        base.transform_filter("datum.flag == 1")
+        .transform_calculate(marker="'not convex here'")
+        .mark_point(shape="cross", filled=True, size=14, color="white", opacity=0.75)
+        .encode(
+            x=alt.X("w:Q", scale=x_scale),
+            y=alt.Y("b:Q", scale=y_scale),
+            shape=alt.Shape(
+                "marker:N",
+                title=None,
+                scale=alt.Scale(domain=["not convex here"], range=["cross"]),
+                legend=alt.Legend(orient="bottom", symbolFillColor="#555555", symbolStrokeColor="#555555"),
+            ),
+        )
+    )
+    lowest = float(data["value"].min()) if not data.empty else 0.0
+    star = (
+        base.transform_filter(f"datum.value == {lowest!r}")
+        .mark_point(shape="diamond", filled=True, size=140, color="#e45756", stroke="white")
+        .encode(x=alt.X("w:Q", scale=x_scale), y=alt.Y("b:Q", scale=y_scale), tooltip=tooltip)
+    )
+    if title is None:
+        title = "Loss over weight and bias (×: not convex, ◆: lowest)"
+    return alt.layer(cells, marks, star).properties(title=title, height=HEIGHT + 40)
+
+
+# --------------------------------------------------------------------------- output gradient
+
+
+def gradient_output_chart(df: pd.DataFrame) -> alt.Chart:
+    """The push each recipe gives, |dL/dz|, against the output o, for a target of 1.
+
+    Input: :func:`nnexplore.theory.gradient_vs_output` (columns o, recipe,
+    gradient). Left of the chart is a confidently *wrong* output (o near 0):
+    softmax + cross-entropy pushes hardest there, sigmoid + squared error
+    hardly at all.
+    """
+    data = _finite(df, ["o", "gradient"])
+    data["recipe"] = data["recipe"].astype(str)
+    color = _named_color("recipe", RECIPE_COLORS, "recipe", _present(data, "recipe", list(RECIPE_COLORS)))
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("o:Q", title="output o for the right class (target 1)", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("gradient:Q", title="push on z: |dL/dz|", scale=alt.Scale(zero=True)),
+            color=color,
+            tooltip=[
+                alt.Tooltip("recipe:N", title="recipe"),
+                alt.Tooltip("o:Q", title="output o", format=".3f"),
+                alt.Tooltip("gradient:Q", title="|dL/dz|", format=".4f"),
+            ],
+        )
+        .properties(title="How hard the output unit is pushed, by how right it already is", height=HEIGHT)
+    )

@@ -1,0 +1,203 @@
+"""The live part of a page: run status, the charts and the comparison table.
+
+While any run of the group is active, a fragment redraws from the run buffers
+twice a second; once every run has ended, the page draws them once and stops
+polling. Used by the Playground and by every guided experiment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from nnexplore.data import load_dataset
+from nnexplore.jobs import Job
+from nnexplore.ui import charts, frames
+from nnexplore.ui.session import job_manager
+from nnexplore.views import data_points
+
+REFRESH_S = 0.5
+PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
+
+
+def labels_for(jobs: Sequence[Job]) -> list[str]:
+    """Run names that say what differs between the runs ("relu · softmax · CE · lr 0.1")."""
+    return frames.run_labels([job.cfg for job in jobs])
+
+
+def render_runs(jobs: Sequence[Job], key: str) -> None:
+    """Status, charts and table for these runs; live while any of them is active."""
+    if not jobs:
+        return
+    if any(job.is_active for job in jobs):
+        _live_panel([job.id for job in jobs], key)
+    else:
+        _draw(list(jobs), key)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _live_panel(job_ids: list[str], key: str) -> None:
+    manager = job_manager()
+    jobs = [job for job in (manager.get(i) for i in job_ids) if job is not None]
+    for job in jobs:
+        manager.heartbeat(job.id)
+    _draw(jobs, key)
+    if not any(job.is_active for job in jobs):
+        st.rerun()  # everything ended: redraw the whole page once, without polling
+
+
+def _status_line(job: Job, label: str) -> None:
+    manager = job_manager()
+    last = job.last_record
+    if job.status == "queued":
+        place = manager.queue_position(job.id)
+        wait = manager.estimate_wait_s(job.id)
+        eta = f", about {wait:.0f} s" if wait else ""
+        st.info(f"**{label}**: waiting for a free training slot (place {place} in the queue{eta}).")
+    elif job.status == "loading":
+        fraction, message = job.progress or (0.0, "Loading the data…")
+        st.progress(min(1.0, max(0.0, fraction)), text=f"**{label}**: {message}")
+    elif job.status == "running":
+        fraction = last["step"] / last["total_steps"] if last else 0.0
+        epoch = f"epoch {last['epoch']:.1f} of {job.cfg.epochs}" if last else "starting"
+        acc = f", test accuracy {last['test_acc']:.1%}" if last else ""
+        st.progress(min(1.0, fraction), text=f"**{label}**: training, {epoch}{acc}")
+    elif job.status == "done":
+        st.success(f"**{label}**: done, test accuracy {last['test_acc']:.1%} in {last['elapsed_s']:.1f} s.")
+    elif job.status == "stopped":
+        st.warning(f"**{label}**: stopped. {last['reason'] if last else ''}")
+    elif job.status == "diverged":
+        st.error(f"**{label}**: diverged. {last['reason'] if last else ''}")
+    else:
+        st.error(f"**{label}**: could not run. {job.error}")
+
+
+def _draw(jobs: list[Job], key: str) -> None:
+    labels = labels_for(jobs)
+    runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
+    for job, label in zip(jobs, labels):
+        _status_line(job, label)
+    if not any(records for _, records in runs):
+        return
+    table = frames.runs_frame(runs)
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Accuracy", help="Share of examples whose largest output is the right class.")
+        st.altair_chart(
+            charts.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"]), labels),
+            width="stretch",
+        )
+    with right:
+        st.subheader("Loss", help="The number the training pushes down (lower is better).")
+        st.altair_chart(charts.loss_chart(table, labels), width="stretch")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Outside [0, 1]", help="Probabilities live between 0 and 1; raw outputs need not.")
+        st.altair_chart(charts.outside_chart(table, labels), width="stretch")
+        if all(job.cfg.output_activation in PROBABILITY_OUTPUTS for job in jobs):
+            st.caption("Softmax and sigmoid squeeze every output into (0, 1), so these stay at zero.")
+        values = _output_values(jobs, labels)
+        if not values.empty:
+            st.altair_chart(charts.output_histogram(values, runs=labels), width="stretch")
+    with right:
+        st.subheader(
+            "Gradient flow",
+            help="How big each layer's weight gradient is. If the first layers' gradient is tiny, they barely learn.",
+        )
+        grads = frames.layer_long(runs, "grad_norm")
+        st.altair_chart(charts.gradient_lines(grads, labels), width="stretch")
+        focus = len(jobs) - 1
+        st.altair_chart(charts.gradient_heatmap(grads[grads["run"] == labels[focus]]), width="stretch")
+        bars = frames.last_layer_bars(runs[focus][1])
+        if not bars.empty:
+            st.altair_chart(charts.gradient_bars(bars), width="stretch")
+        if len(jobs) > 1:
+            st.caption(f"Heatmap and bars: the newest run, {labels[focus]}.")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader(
+            "Saturation and dead units",
+            help="Saturated: the activation's slope is under 1% of its maximum, so little gradient passes. "
+            "Dead: a unit that outputs 0 for every example (ReLU) and so stops learning.",
+        )
+        st.altair_chart(charts.saturation_chart(frames.saturation_long(runs), labels), width="stretch")
+    with right:
+        _model_views(jobs, labels)
+    _summary(runs, jobs, key)
+
+
+def _output_values(jobs: list[Job], labels: list[str]) -> pd.DataFrame:
+    parts = [
+        pd.DataFrame({"value": job.view["outputs"], "run": label})
+        for job, label in zip(jobs, labels)
+        if job.view and "outputs" in job.view
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _model_views(jobs: list[Job], labels: list[str]) -> None:
+    """Decision regions (2-D data) or test digits and confusion matrix (MNIST) of the newest run."""
+    job, label = jobs[-1], labels[-1]
+    view = job.view or {}
+    if "grid" in view:
+        st.subheader(
+            "Decision regions", help="Colour: the class the network predicts there; paler where it is unsure."
+        )
+        st.altair_chart(charts.decision_chart(view["grid"], _points(job.cfg)), width="stretch")
+        st.caption(f"{label}. Filled dots: training points; rings: test points.")
+    elif "digits" in view:
+        st.subheader("Test digits", help="The network's guess and how sure it is; red frames are mistakes.")
+        st.altair_chart(charts.digits_chart(view["digits"]), width="stretch")
+        if "confusion" in view:
+            st.subheader("Confusion matrix", help="Rows: the true digit. Columns: the guess.")
+            st.altair_chart(charts.confusion_chart(view["confusion"]), width="stretch")
+
+
+@st.cache_data(max_entries=32)
+def _points(cfg) -> pd.DataFrame:
+    return data_points(load_dataset(cfg))
+
+
+def _summary(runs, jobs: list[Job], key: str) -> None:
+    st.subheader("Compare runs")
+    table = frames.summary_table(runs)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "test accuracy": st.column_config.NumberColumn(format="percent"),
+            "outside [0, 1]": st.column_config.NumberColumn(format="percent"),
+            "gradient first/last layer": st.column_config.NumberColumn(format="%.2e"),
+            "time (s)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+
+
+def records_csv(records: list[dict]) -> str:
+    """A run's records as CSV; per-layer lists become one column per layer."""
+    flat = []
+    for record in records:
+        row = {}
+        for name, value in record.items():
+            if isinstance(value, list) and name != "layer_names":
+                names = (
+                    record["layer_names"]
+                    if len(value) == len(record["layer_names"])
+                    else record["layer_names"][:-1]
+                )
+                row.update({f"{name}[{n}]": v for n, v in zip(names, value)})
+            elif name != "layer_names":
+                row[name] = value
+        flat.append(row)
+    return pd.DataFrame(flat).to_csv(index=False)
+
+
+def config_json(job: Job) -> str:
+    return json.dumps(job.cfg.to_dict(), indent=2)

@@ -1,0 +1,127 @@
+"""The Playground page: configure in the sidebar, Train, watch, change one thing, compare."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nnexplore.config import RunConfig
+from nnexplore.jobs import TooManyRuns
+from nnexplore.ui import controls, live
+from nnexplore.ui.session import job_manager, run_ids, session_id, session_jobs
+
+HOW_TO = (
+    "Pick a dataset and a network in the sidebar, then press **Train**. The charts fill in as the "
+    "network learns. Then change *one* thing (say, the output activation or the loss) and press "
+    "**Train** again: the new run appears next to the first, in another colour, so you can see what "
+    "that one change does. The address bar always holds your settings: copy it to share the experiment."
+)
+
+
+def start_run(cfg: RunConfig, group: str) -> None:
+    """Submit a run for this session, or say in words why it cannot start."""
+    try:
+        job = job_manager().submit(cfg, session_id())
+    except TooManyRuns as err:
+        st.warning(str(err))
+        return
+    run_ids(group).append(job.id)
+
+
+def stop_runs(group: str) -> None:
+    for job in session_jobs(group):
+        if job.is_active:
+            job_manager().cancel(job.id)
+
+
+def _load_into_controls(job_id: str) -> None:
+    job = job_manager().get(job_id)
+    if job is not None:
+        controls.set_controls(job.cfg)
+
+
+def _remove(job_id: str, group: str) -> None:
+    job_manager().forget(job_id)
+    ids = run_ids(group)
+    if job_id in ids:
+        ids.remove(job_id)
+
+
+def render_playground() -> None:
+    for problem in controls.init_from_url():
+        st.warning(f"Link setting ignored: {problem}")
+    cfg = controls.render_controls()
+
+    st.title("Playground")
+    jobs = session_jobs()
+    with st.expander("How to use this", expanded=not jobs):
+        st.markdown(HOW_TO)
+
+    train_col, stop_col, _ = st.columns([1, 1, 4])
+    with train_col:
+        if st.button(
+            "Train",
+            type="primary",
+            disabled=cfg is None,
+            width="stretch",
+            help="Start a run with the settings in the sidebar. Earlier runs stay for comparison.",
+        ):
+            start_run(cfg, "playground")
+            jobs = session_jobs()
+    with stop_col:
+        st.button(
+            "Stop",
+            on_click=stop_runs,
+            args=("playground",),
+            disabled=not any(j.is_active for j in jobs),
+            width="stretch",
+            help="Stop every run of yours that is training or waiting.",
+        )
+    if cfg is None:
+        st.error("Fix the setting marked in the sidebar to train.")
+
+    live.render_runs(jobs, "playground")
+    if jobs:
+        _manage_runs(jobs)
+
+
+def _manage_runs(jobs) -> None:
+    labels = live.labels_for(jobs)
+    with st.expander("Manage runs: load, remove, download"):
+        choice = st.selectbox(
+            "Run",
+            range(len(jobs)),
+            format_func=lambda i: labels[i],
+            index=len(jobs) - 1,
+            help="Pick one of your runs.",
+        )
+        job = jobs[choice]
+        cols = st.columns(4)
+        cols[0].button(
+            "Load into controls",
+            on_click=_load_into_controls,
+            args=(job.id,),
+            help="Put this run's settings back into the sidebar.",
+        )
+        cols[1].button(
+            "Remove",
+            on_click=_remove,
+            args=(job.id, "playground"),
+            help="Drop this run from the page (it is stopped first if it is still training).",
+        )
+        if job.is_active:
+            cols[2].caption("Downloads are ready when the run ends.")
+        else:
+            cols[2].download_button(
+                "Records (CSV)",
+                live.records_csv(job.records_since(0)),
+                file_name=f"nnexplore-run-{job.id}.csv",
+                mime="text/csv",
+                help="Every record of the run, one row per record.",
+            )
+            cols[3].download_button(
+                "Config (JSON)",
+                live.config_json(job),
+                file_name=f"nnexplore-config-{job.id}.json",
+                mime="application/json",
+                help="The run's settings, usable from Python: RunConfig(**json.load(f)).",
+            )

@@ -1,0 +1,122 @@
+"""Live views of a model for the dashboard, computed in the training worker.
+
+A record holds numbers; some charts need the model itself (the decision
+regions of a 2-D problem, the current output values, test digits with their
+predictions). The job manager calls `model_view` at each record point, in the
+worker thread, and keeps only the small tables it returns, so the page never
+touches the model while it trains.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+GRID = 60  # decision-region grid resolution (GRID × GRID points)
+MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
+DIGITS = 36  # test digits shown with their predictions
+FINAL_STATUSES = ("done", "stopped", "diverged")
+
+
+def _features(x: torch.Tensor) -> torch.Tensor:
+    return x.float().div(255) if x.dtype == torch.uint8 else x.float()
+
+
+@torch.no_grad()
+def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, Any]:
+    """Small tables for the live charts; the confusion matrix only with the last record."""
+    device = next(model.parameters()).device
+    x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
+    pick = torch.linspace(
+        0, len(x_test) - 1, min(len(x_test), MAX_OUTPUT_VALUES // dataset.num_classes)
+    ).long()
+    outputs = model.predict_proba(_features(x_test[pick]).to(device)).cpu()
+    view: dict[str, Any] = {"step": record["step"], "outputs": outputs.flatten().numpy()}
+    if x_test.shape[1] == 2:
+        view["grid"] = decision_grid(model, dataset, device)
+    if x_test.shape[1] == 784:
+        view["digits"] = digit_predictions(model, dataset, device)
+        if record["status"] in FINAL_STATUSES:
+            view["confusion"] = confusion(model, dataset, device)
+    return view
+
+
+def data_bounds(dataset: Any, margin: float = 0.5) -> tuple[float, float, float, float]:
+    x = torch.cat([dataset.x_train, dataset.x_test]).float()
+    lo, hi = x.min(dim=0).values - margin, x.max(dim=0).values + margin
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+@torch.no_grad()
+def decision_grid(
+    model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = GRID
+) -> pd.DataFrame:
+    """Predicted class and its probability on an n × n grid covering the data (columns x, y, cls, confidence)."""
+    x0, x1, y0, y1 = data_bounds(dataset)
+    xs, ys = torch.linspace(x0, x1, n), torch.linspace(y0, y1, n)
+    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
+    points = torch.stack([gx.flatten(), gy.flatten()], dim=1)
+    out = model.predict_proba(points.to(device)).cpu()
+    # With raw outputs the "confidence" is the largest output clipped to [0, 1]: still comparable.
+    conf, cls = out.max(dim=1)
+    return pd.DataFrame(
+        {
+            "x": points[:, 0].numpy(),
+            "y": points[:, 1].numpy(),
+            "cls": cls.numpy(),
+            "confidence": conf.clamp(0, 1).nan_to_num(0.0).numpy(),
+        }
+    )
+
+
+def data_points(dataset: Any, max_points: int = 1000) -> pd.DataFrame:
+    """The toy problem's points for the decision chart (columns x, y, label, split)."""
+    frames = []
+    for split, x, y in (
+        ("train", dataset.x_train, dataset.y_train),
+        ("test", dataset.x_test, dataset.y_test),
+    ):
+        frames.append(
+            pd.DataFrame({"x": x[:, 0].numpy(), "y": x[:, 1].numpy(), "label": y.numpy(), "split": split})
+        )
+    points = pd.concat(frames, ignore_index=True)
+    if len(points) > max_points:
+        points = points.iloc[np.linspace(0, len(points) - 1, max_points).astype(int)]
+    return points
+
+
+@torch.no_grad()
+def digit_predictions(
+    model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = DIGITS
+) -> pd.DataFrame:
+    """The first n test digits with predicted label and confidence (columns pixels, pred, label, confidence)."""
+    images = dataset.x_test[:n].reshape(n, -1)
+    out = model.predict_proba(_features(images).to(device)).cpu()
+    conf, pred = out.max(dim=1)
+    return pd.DataFrame(
+        {
+            "pixels": list(_features(images).numpy()),
+            "pred": pred.numpy(),
+            "label": dataset.y_test[:n].numpy(),
+            "confidence": conf.nan_to_num(0.0).numpy(),
+        }
+    )
+
+
+@torch.no_grad()
+def confusion(model: Any, dataset: Any, device: torch.device | str = "cpu") -> pd.DataFrame:
+    """Counts of (true, predicted) over the whole test set (columns true, pred, count)."""
+    x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
+    preds = torch.cat(
+        [
+            model(_features(x_test[i : i + 4096]).to(device)).argmax(dim=1).cpu()
+            for i in range(0, len(x_test), 4096)
+        ]
+    )
+    k = int(dataset.num_classes)
+    counts = torch.bincount(dataset.y_test * k + preds, minlength=k * k).reshape(k, k)
+    true, pred = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    return pd.DataFrame({"true": true.flatten(), "pred": pred.flatten(), "count": counts.flatten().numpy()})

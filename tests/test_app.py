@@ -1,0 +1,99 @@
+"""Fast app tests with streamlit.testing.v1.AppTest: the page, its controls, the URL."""
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nnexplore.config import FIELDS, RunConfig
+
+DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+
+
+def app(params=None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def widget(at: AppTest, name: str):
+    for kind in ("selectbox", "number_input", "text_input"):
+        for w in getattr(at.sidebar, kind):
+            if w.key == f"cfg_{name}":
+                return w
+    raise AssertionError(f"no control for {name}")
+
+
+def test_page_builds_with_every_control_and_help():
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "Playground"
+    for f in FIELDS:
+        w = widget(at, f.name)
+        assert w.help and len(w.help) > 20, f.name
+    assert [b.label for b in at.button][:2] == ["Train", "Stop"]
+
+
+def test_url_restores_config_and_controls_write_it_back():
+    cfg = RunConfig(dataset="spiral3", hidden=(32, 8), hidden_activation="tanh", lr=0.0123, epochs=7, seed=5)
+    at = app(cfg.to_query_params())
+    assert not at.exception and not at.warning
+    assert widget(at, "dataset").value == "spiral3"
+    assert widget(at, "hidden").value == "32,8"
+    assert widget(at, "lr").value == pytest.approx(0.0123)
+    widget(at, "epochs").set_value(9).run()
+    assert at.query_params["epochs"] == ["9"] or at.query_params["epochs"] == "9"
+    back, problems = RunConfig.from_query_params(dict(at.query_params))
+    assert problems == [] and back == cfg.replace(epochs=9)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"lr": "banana"},
+        {"hidden": "99999999"},
+        {"dataset": "<script>alert(1)</script>"},
+        {"epochs": "nan", "bogus": "1"},
+        {"noise": "9" * 10_000},
+    ],
+)
+def test_bad_url_parameters_give_warnings_and_defaults(params):
+    at = app(params)
+    assert not at.exception
+    assert len(at.warning) >= len(params)
+    text = " ".join(w.value for w in at.warning)
+    assert "ignored" in text.lower()
+    for name in params:
+        if name != "bogus":
+            f = next(f for f in FIELDS if f.name == name)
+            assert f.metadata["label"] in text
+
+
+def test_impossible_combination_is_explained_before_training():
+    at = app({"output_activation": "none", "loss": "cross_entropy"})
+    assert any("Expected to fail" in w.value for w in at.sidebar.warning)
+
+
+def test_invalid_hidden_layers_disable_train_with_a_message():
+    at = app()
+    widget(at, "hidden").set_value("16,abc").run()
+    assert not at.exception
+    assert any("Hidden layers" in e.value for e in at.sidebar.error)
+    assert at.button[0].disabled
+
+
+def test_train_runs_in_background_and_reaches_done():
+    at = app({"epochs": "2", "n_samples": "200"})
+    at.button[0].click().run()
+    assert not at.exception
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        at.run()
+        if any("done" in s.value for s in at.success):
+            break
+        time.sleep(0.3)
+    assert any("done, test accuracy" in s.value for s in at.success)
+    assert not at.exception
+    assert [h.value for h in at.subheader][:2] == ["Accuracy", "Loss"]

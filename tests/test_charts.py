@@ -1,0 +1,502 @@
+"""The chart layer: records -> tidy frames -> Altair specs (checked through to_dict, no browser)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from nnexplore.ui import charts as C
+from nnexplore.ui import frames as F
+
+# --------------------------------------------------------------------------- helpers
+
+
+def fake_records(n: int, hidden: int = 2, *, diverge_at: int | None = None) -> list[dict]:
+    """Records shaped like train()'s: a gradient that shrinks towards the input side."""
+    names = [f"hidden {i + 1}" for i in range(hidden)] + ["output"]
+    layers = len(names)
+    records = []
+    for i in range(n):
+        loss = 1.0 / (i + 1)
+        if diverge_at is not None and i >= diverge_at:
+            loss = math.inf if i == diverge_at else math.nan
+        records.append(
+            {
+                "step": (i + 1) * 10,
+                "epoch": (i + 1) / 10,
+                "samples": (i + 1) * 320,
+                "elapsed_s": 0.1 * (i + 1),
+                "total_steps": n * 10,
+                "loss": loss,
+                "train_acc": min(1.0, 0.5 + i / (2 * n)),
+                "test_loss": 1.2 / (i + 1),
+                "test_acc": min(1.0, 0.45 + i / (2 * n)),
+                "out_below": i % 7,
+                "out_above": 3,
+                "out_total": 200,
+                "out_rows": 2,
+                "layer_names": names,
+                # grad_norm[j] = 10^-(layers - j): input layer smallest
+                "grad_norm": [10.0 ** -(layers - j) for j in range(layers)],
+                "grad_mean_abs": [1e-4 * (j + 1) for j in range(layers)],
+                "grad_max_abs": [1e-2 * (j + 1) for j in range(layers)],
+                "out_grad_mean_abs": 0.1,
+                "saturated_frac": [0.1 * (j + 1) for j in range(hidden)],
+                "dead_frac": [0.05 * (j + 1) for j in range(hidden)],
+                "status": "running" if i < n - 1 else ("diverged" if diverge_at is not None else "done"),
+                "reason": "" if diverge_at is None or i < n - 1 else "The loss became infinite.",
+            }
+        )
+    return records
+
+
+@pytest.fixture(autouse=True)
+def _no_row_limit():
+    """Streamlit sends any size; Altair's default transformer stops at 5,000 rows."""
+    with alt.data_transformers.disable_max_rows():
+        yield
+
+
+def units(spec: dict) -> list[dict]:
+    """The single-view specs of a chart (one, or the layers of a layer chart)."""
+    return spec["layer"] if "layer" in spec else [spec]
+
+
+def rows(spec: dict, unit: dict) -> list[dict]:
+    """The data rows a single view draws."""
+    data = unit.get("data") or spec.get("data")
+    if "values" in data:
+        return data["values"]
+    return spec["datasets"][data["name"]]
+
+
+def mark_type(unit: dict) -> str:
+    mark = unit["mark"]
+    return mark if isinstance(mark, str) else mark["type"]
+
+
+RUNS = [
+    ("relu · softmax · CE", fake_records(30, hidden=2)),
+    ("sigmoid · no act. · MSE", fake_records(20, hidden=1, diverge_at=15)),
+    ("waiting run", []),
+]
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def test_runs_frame_columns_shares_and_non_finite():
+    df = F.runs_frame(RUNS)
+    assert list(df.columns) == F.RUN_COLUMNS
+    assert len(df) == 50
+    rec = RUNS[0][1][4]
+    row = df[(df["run"] == RUNS[0][0]) & (df["step"] == rec["step"])].iloc[0]
+    assert row["out_below_share"] == pytest.approx(rec["out_below"] / rec["out_total"])
+    assert row["out_above_share"] == pytest.approx(3 / 200)
+    diverged = df[df["run"] == RUNS[1][0]]
+    assert diverged["loss"].iloc[15:].isna().all()  # inf and NaN both become NaN
+    assert diverged["status"].iloc[-1] == "diverged"
+    # every run keeps its place in the colour order, even with no records yet
+    assert list(df["run"].cat.categories) == [label for label, _ in RUNS]
+
+
+def test_metric_long_melts_chosen_metrics():
+    df = F.metric_long(RUNS, ["train_acc", "test_acc"])
+    assert list(df.columns) == ["run", "epoch", "step", "metric", "value"]
+    assert set(df["metric"]) == {"train_acc", "test_acc"}
+    assert len(df) == 2 * 50
+    first = RUNS[0][1][0]
+    got = df[(df["run"] == RUNS[0][0]) & (df["step"] == first["step"]) & (df["metric"] == "test_acc")]
+    assert got["value"].item() == pytest.approx(first["test_acc"])
+    with pytest.raises(ValueError, match="Unknown metric"):
+        F.metric_long(RUNS, ["accuracy"])
+
+
+def test_layer_long_names_layers_input_first():
+    df = F.layer_long(RUNS, "grad_norm")
+    assert list(df.columns) == F.LAYER_COLUMNS
+    one = df[(df["run"] == RUNS[0][0]) & (df["step"] == 10)].sort_values("layer_index")
+    assert list(one["layer"]) == ["hidden 1", "hidden 2", "output"]
+    assert list(one["value"]) == pytest.approx([1e-3, 1e-2, 1e-1])
+    # hidden-only fields are named after layer_names[:-1]
+    sat = F.layer_long(RUNS, "saturated_frac")
+    assert set(sat[sat["run"] == RUNS[0][0]]["layer"]) == {"hidden 1", "hidden 2"}
+    assert set(sat[sat["run"] == RUNS[1][0]]["layer"]) == {"hidden 1"}
+
+
+def test_layer_long_empty_lists_and_mismatched_names():
+    no_hidden = fake_records(3, hidden=0)
+    assert no_hidden[0]["dead_frac"] == []
+    df = F.layer_long([("linear model", no_hidden)], "dead_frac")
+    assert df.empty and list(df.columns) == F.LAYER_COLUMNS
+    odd = [{**no_hidden[0], "grad_norm": [0.1, 0.2, 0.3]}]  # three values, one name
+    got = F.layer_long([("odd", odd)], "grad_norm")
+    assert list(got["layer"]) == ["layer 1", "layer 2", "layer 3"]
+
+
+def test_saturation_long_has_both_metrics():
+    df = F.saturation_long(RUNS)
+    assert set(df["metric"]) == {"saturated", "dead"}
+    dead = df[(df["metric"] == "dead") & (df["layer"] == "hidden 2")]
+    assert dead["value"].unique() == pytest.approx([0.1])
+
+
+def test_last_layer_bars_uses_newest_record_with_gradients():
+    records = fake_records(5)
+    records[3]["grad_mean_abs"] = [0.5, 0.6, 0.7]
+    records[4]["grad_mean_abs"] = []
+    records[4]["grad_max_abs"] = []
+    bars = F.last_layer_bars(records)
+    assert list(bars.columns) == F.BAR_COLUMNS
+    mean = bars[bars["stat"] == "mean |grad|"].sort_values("layer_index")
+    assert list(mean["layer"]) == ["hidden 1", "hidden 2", "output"]
+    assert list(mean["value"]) == pytest.approx([0.5, 0.6, 0.7])
+    assert set(bars["stat"]) == {"mean |grad|", "max |grad|"}
+    assert F.last_layer_bars([]).empty
+
+
+def test_summary_table_one_row_per_run():
+    table = F.summary_table(RUNS)
+    assert list(table.columns) == F.SUMMARY_COLUMNS
+    assert list(table["run"]) == [label for label, _ in RUNS]
+    first = table.iloc[0]
+    last = RUNS[0][1][-1]
+    assert first["status"] == "done"
+    assert first["test accuracy"] == pytest.approx(last["test_acc"])
+    assert first["outside [0, 1]"] == pytest.approx((last["out_below"] + 3) / 200)
+    assert first["gradient first/last layer"] == pytest.approx(1e-3 / 1e-1)
+    assert first["steps"] == 300
+    assert table.iloc[1]["status"] == "diverged" and "infinite" in table.iloc[1]["reason"]
+    assert table.iloc[2]["status"] == "waiting" and math.isnan(table.iloc[2]["test accuracy"])
+
+
+# --------------------------------------------------------------------------- downsampling
+
+
+def test_downsample_long_series_keeps_ends_and_dense_tail():
+    n = 50_000
+    df = pd.DataFrame({"run": "a", "step": np.arange(n), "value": np.random.default_rng(0).random(n)})
+    out = F.downsample(df)
+    assert len(out) <= F.MAX_POINTS
+    assert out["step"].iloc[0] == 0 and out["step"].iloc[-1] == n - 1
+    tail = out["step"].to_numpy()[-F.MAX_POINTS // 2 :]
+    assert (np.diff(tail) == 1).all()  # the newest points are all there
+    assert (np.diff(out["step"].to_numpy()) > 0).all()
+
+
+def test_downsample_per_series_and_stable_while_growing():
+    parts = [
+        pd.DataFrame({"run": run, "layer": layer, "step": np.arange(7000)})
+        for run in ("a", "b")
+        for layer in ("hidden 1", "output")
+    ]
+    df = pd.concat(parts, ignore_index=True)
+    out = F.downsample(df, max_points=500)
+    sizes = out.groupby(["run", "layer"]).size()
+    assert len(sizes) == 4 and (sizes <= 500).all() and (sizes > 400).all()
+    # the old points kept do not move when the run grows a little (no shimmer on redraw)
+    short = set(F.downsample(df[df["step"] < 6000], max_points=500)["step"])
+    longer = set(F.downsample(df[df["step"] < 6100], max_points=500)["step"])
+    old = {s for s in short if s < 3000}
+    assert old <= longer
+    small = df.head(10)
+    assert F.downsample(small).equals(small)
+
+
+def test_frames_thin_fifty_epoch_run():
+    records = fake_records(60_000)  # far more records than a 50-epoch run makes
+    df = F.runs_frame([("long", records)])
+    assert len(df) <= F.MAX_POINTS
+    assert df["step"].iloc[0] == records[0]["step"] and df["step"].iloc[-1] == records[-1]["step"]
+    layers = F.layer_long([("long", records)], "grad_norm")
+    assert layers.groupby("layer").size().max() <= F.MAX_POINTS
+
+
+# --------------------------------------------------------------------------- run labels
+
+
+@dataclasses.dataclass(frozen=True)
+class Cfg:
+    dataset: str = "moons"
+    hidden: tuple[int, ...] = (16, 16)
+    hidden_activation: str = "relu"
+    output_activation: str = "softmax"
+    loss: str = "cross_entropy"
+    optimizer: str = "adam"
+    lr: float = 0.01
+    seed: int = 0
+    device: str = "auto"
+
+
+def test_run_label_names_recipe_and_differences():
+    base = Cfg()
+    assert F.run_label(base) == "relu · softmax · CE"
+    fast = dataclasses.replace(base, lr=0.1)
+    assert F.run_label(fast, [base]) == "relu · softmax · CE · lr 0.1"
+    assert F.run_label(base, [fast]) == "relu · softmax · CE · lr 0.01"
+    raw = dataclasses.replace(base, hidden_activation="sigmoid", output_activation="none", loss="mse")
+    assert F.run_label(raw, [base]) == "sigmoid · no act. · MSE"
+    deeper = dataclasses.replace(base, hidden=(32, 32, 32))
+    assert F.run_label(deeper, [base]) == "relu · softmax · CE · layers 32×32×32"
+    # the device does not change what is learned: never part of a name
+    assert F.run_label(dataclasses.replace(base, device="cpu"), [base]) == "relu · softmax · CE"
+    assert F.run_label(dataclasses.asdict(fast), [dataclasses.asdict(base)]).endswith("lr 0.1")
+    assert F.run_labels([base, base, fast]) == [
+        "relu · softmax · CE · lr 0.01",
+        "relu · softmax · CE · lr 0.01 (2)",
+        "relu · softmax · CE · lr 0.1",
+    ]
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_accuracy_chart_colours_runs_and_fixes_y_to_percent():
+    spec = C.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"])).to_dict()
+    line = units(spec)[0]
+    assert mark_type(line) == "line"
+    enc = line["encoding"]
+    assert enc["color"]["field"] == "run"
+    assert enc["color"]["scale"]["domain"] == [label for label, _ in RUNS]
+    assert enc["y"]["scale"]["domain"] == [0, 1]
+    assert enc["y"]["axis"]["format"] == "%"
+    assert enc["strokeDash"]["field"] == "split"
+    dash = dict(zip(enc["strokeDash"]["scale"]["domain"], enc["strokeDash"]["scale"]["range"], strict=True))
+    assert dash["test"] == [1, 0] and dash["train"] != [1, 0]  # test solid, train dashed
+    assert "tooltip" in enc
+    assert "width" not in spec and spec["height"] > 0
+    # the "now" dots: one per run and split
+    assert len(rows(spec, units(spec)[1])) == 4
+
+
+def test_run_colours_match_across_charts():
+    acc = C.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"])).to_dict()
+    acc_scale = units(acc)[0]["encoding"]["color"]["scale"]
+    # a run without rows keeps its colour: from the frame's categories...
+    out = C.outside_chart(F.runs_frame(RUNS)).to_dict()
+    assert out["encoding"]["color"]["scale"] == acc_scale
+    # ...or from runs= when the frame was built from fewer runs
+    explicit = C.outside_chart(F.runs_frame(RUNS[:2]), runs=[label for label, _ in RUNS]).to_dict()
+    assert explicit["encoding"]["color"]["scale"] == acc_scale
+    # the caller's order decides the colours
+    swapped = C.outside_chart(F.runs_frame([RUNS[1], RUNS[0]])).to_dict()
+    assert swapped["encoding"]["color"]["scale"]["domain"] == [RUNS[1][0], RUNS[0][0]]
+
+
+def test_loss_chart_log_scale_and_divergence():
+    spec = C.loss_chart(F.runs_frame(RUNS)).to_dict()
+    line = units(spec)[0]
+    assert line["encoding"]["y"]["scale"]["type"] == "log"
+    values = [r["value"] for r in rows(spec, line)]
+    assert all(v is not None and math.isfinite(v) and v > 0 for v in values)
+    diverged = [r for r in rows(spec, line) if r["run"] == RUNS[1][0] and r["split"] == "train"]
+    assert len(diverged) == 15  # the inf and NaN records are left out, not plotted
+    # a loss that is not positive everywhere gets a linear axis
+    df = F.runs_frame(RUNS[:1])
+    df.loc[3, "loss"] = -0.5
+    linear = units(C.loss_chart(df).to_dict())[0]
+    assert linear["encoding"]["y"]["scale"].get("type") != "log"
+
+
+def test_outside_chart_shares_both_sides():
+    spec = C.outside_chart(F.runs_frame(RUNS)).to_dict()
+    assert mark_type(spec) == "line"
+    assert spec["encoding"]["strokeDash"]["field"] == "side"
+    sides = {r["side"] for r in rows(spec, spec)}
+    assert sides == {"below 0", "above 1"}
+    assert spec["encoding"]["y"]["axis"]["format"] == "%"
+
+
+def test_output_histogram_bins_and_band():
+    rng = np.random.default_rng(1)
+    values = pd.DataFrame({"value": np.r_[rng.normal(0.5, 1.0, 5000), np.inf, np.nan]})
+    spec = C.output_histogram(values).to_dict()
+    band, bars = units(spec)
+    assert mark_type(band) == "rect"
+    band_row = rows(spec, band)[0]
+    assert (band_row["low"], band_row["high"]) == (0, 1)
+    assert mark_type(bars) == "bar"
+    counts = rows(spec, bars)
+    assert sum(r["count"] for r in counts) == 5000  # non-finite values dropped
+    assert len(counts) == 40
+    assert min(r["start"] for r in counts) <= 0 and max(r["end"] for r in counts) >= 1
+    two = C.output_histogram(pd.DataFrame({"value": [0.2, 0.4, 1.5], "run": ["a", "b", "b"]})).to_dict()
+    assert units(two)[1]["encoding"]["color"]["scale"]["domain"] == ["a", "b"]
+
+
+def test_gradient_lines_log_scale_drops_non_positive():
+    df = F.layer_long(RUNS, "grad_norm")
+    df.loc[0, "value"] = 0.0
+    df.loc[1, "value"] = -1.0
+    df.loc[2, "value"] = math.inf
+    spec = C.gradient_lines(df).to_dict()
+    enc = spec["encoding"]
+    assert enc["y"]["scale"]["type"] == "log"
+    assert enc["color"]["field"] == "layer"
+    assert enc["color"]["scale"]["domain"] == ["hidden 1", "hidden 2", "output"]
+    assert enc["strokeDash"]["field"] == "run"  # several runs: one dash pattern each
+    data = rows(spec, spec)
+    assert len(data) == len(df) - 3
+    assert all(r["value"] > 0 for r in data)
+    single = C.gradient_lines(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
+    assert "strokeDash" not in single["encoding"]
+
+
+def test_gradient_heatmap_input_layer_on_top():
+    spec = C.gradient_heatmap(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
+    assert mark_type(spec) == "rect"
+    y = spec["encoding"]["y"]
+    assert y["field"] == "row"
+    assert y["sort"] == ["hidden 1", "hidden 2", "output"]  # input first = top row
+    assert spec["encoding"]["color"]["field"] == "log10"
+    cells = rows(spec, spec)
+    by_layer = {r["layer"]: r["log10"] for r in cells}
+    assert by_layer["hidden 1"] == pytest.approx(-3) and by_layer["output"] == pytest.approx(-1)
+    # every layer is a band without holes up to the newest record
+    for name in by_layer:
+        bins = sorted(r["bin"] for r in cells if r["layer"] == name)
+        assert bins == list(range(bins[0], 40))
+
+
+def test_gradient_heatmap_several_runs_of_different_depth():
+    spec = C.gradient_heatmap(F.layer_long(RUNS, "grad_norm")).to_dict()
+    a, b = RUNS[0][0], RUNS[1][0]
+    assert spec["encoding"]["y"]["sort"] == [
+        f"{a} · hidden 1",
+        f"{a} · hidden 2",
+        f"{a} · output",
+        f"{b} · hidden 1",
+        f"{b} · output",
+    ]
+
+
+def test_gradient_heatmap_of_one_run_picked_from_several():
+    grads = F.layer_long(RUNS, "grad_norm")
+    spec = C.gradient_heatmap(grads[grads["run"] == RUNS[1][0]]).to_dict()
+    assert spec["encoding"]["y"]["sort"] == ["hidden 1", "output"]
+
+
+def test_gradient_bars_grouped_log_scale():
+    bars = F.last_layer_bars(RUNS[0][1])
+    spec = C.gradient_bars(bars).to_dict()
+    enc = spec["encoding"]
+    assert mark_type(spec) == "bar"
+    assert enc["x"]["sort"] == ["hidden 1", "hidden 2", "output"]
+    assert enc["xOffset"]["field"] == "stat"
+    assert enc["y"]["scale"]["type"] == "log"
+    floor = enc["y"]["scale"]["domainMin"]
+    assert 0 < floor < min(r["value"] for r in rows(spec, spec))  # smallest bar still visible
+
+
+def test_saturation_chart_one_and_several_runs():
+    one = C.saturation_chart(F.saturation_long(RUNS[:1])).to_dict()
+    assert one["encoding"]["color"]["field"] == "layer"
+    assert one["encoding"]["strokeDash"]["field"] == "metric"
+    assert one["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    several = C.saturation_chart(F.saturation_long(RUNS)).to_dict()
+    assert several["encoding"]["color"]["field"] == "run"
+    assert several["encoding"]["detail"]["field"] == "layer"
+    plain = C.saturation_chart(F.layer_long(RUNS[:1], "dead_frac")).to_dict()
+    assert {r["metric"] for r in rows(plain, plain)} == {"saturated"}
+
+
+def test_decision_chart_regions_under_points():
+    xs = np.linspace(-1, 1, 30)
+    grid = pd.DataFrame(
+        [(x, y, int(x > y), 0.5 + abs(x - y) / 4) for x in xs for y in xs],
+        columns=["x", "y", "cls", "confidence"],
+    )
+    rng = np.random.default_rng(2)
+    points = pd.DataFrame(
+        {
+            "x": rng.uniform(-1, 1, 50),
+            "y": rng.uniform(-1, 1, 50),
+            "label": rng.integers(0, 2, 50),
+            "split": ["train"] * 40 + ["test"] * 10,
+        }
+    )
+    spec = C.decision_chart(grid, points).to_dict()
+    regions, train, test = units(spec)
+    assert mark_type(regions) == "rect" and regions["encoding"]["opacity"]["field"] == "confidence"
+    assert len(rows(spec, regions)) == 900
+    assert mark_type(train) == "circle" and len(rows(spec, train)) == 40
+    assert mark_type(test) == "point" and test["mark"]["filled"] is False and len(rows(spec, test)) == 10
+    assert regions["encoding"]["color"]["scale"] == train["encoding"]["color"]["scale"]
+    cell = rows(spec, regions)[0]
+    assert cell["x1"] - cell["x0"] == pytest.approx(xs[1] - xs[0])
+
+
+def test_digits_chart_downscales_and_marks_mistakes():
+    rng = np.random.default_rng(3)
+    images = [np.where(rng.random(784) < 0.3, rng.integers(0, 256, 784), 0) for _ in range(36)]
+    labels = rng.integers(0, 10, 36)
+    preds = labels.copy()
+    preds[:5] = (preds[:5] + 1) % 10
+    df = pd.DataFrame({"pixels": images, "pred": preds, "label": labels, "confidence": rng.random(36)})
+    spec = C.digits_chart(df).to_dict()
+    tiles, pixels, text = units(spec)
+    assert len(rows(spec, tiles)) == 36
+    assert 0 < len(rows(spec, pixels)) <= 36 * 14 * 14
+    assert max(r["px"] for r in rows(spec, pixels)) < 6 * 16  # 14-pixel digits, 6 to a row
+    wrong = [r for r in rows(spec, text) if r["outcome"] == "wrong"]
+    assert len(wrong) == 5
+    stroke = tiles["encoding"]["stroke"]["scale"]
+    assert dict(zip(stroke["domain"], stroke["range"], strict=True))["wrong"] == C.MISTAKE_RED
+
+
+def test_confusion_chart_counts_as_text():
+    matrix = pd.DataFrame(
+        [(t, p, 50 if t == p else 1) for t in range(10) for p in range(10)], columns=["true", "pred", "count"]
+    )
+    spec = C.confusion_chart(matrix).to_dict()
+    cells, text = units(spec)
+    assert mark_type(cells) == "rect" and cells["encoding"]["color"]["field"] == "count"
+    assert mark_type(text) == "text" and text["encoding"]["text"]["field"] == "count"
+    assert cells["encoding"]["y"]["sort"] == [str(d) for d in range(10)]
+    data = rows(spec, cells)
+    diag = next(r for r in data if r["true"] == "3" and r["pred"] == "3")
+    assert diag["share"] == pytest.approx(50 / 59)
+
+
+def test_charts_build_from_empty_frames():
+    empty_runs = [("a", []), ("b", [])]
+    charts = [
+        C.accuracy_chart(F.metric_long(empty_runs, ["train_acc", "test_acc"])),
+        C.loss_chart(F.runs_frame(empty_runs)),
+        C.outside_chart(F.runs_frame(empty_runs)),
+        C.output_histogram(pd.DataFrame({"value": []})),
+        C.gradient_lines(F.layer_long(empty_runs, "grad_norm")),
+        C.gradient_heatmap(F.layer_long(empty_runs, "grad_norm")),
+        C.gradient_bars(F.last_layer_bars([])),
+        C.saturation_chart(F.saturation_long(empty_runs)),
+    ]
+    for chart in charts:
+        assert "$schema" in chart.to_dict()
+
+
+def test_charts_from_real_training_records():
+    train_mod = pytest.importorskip("nnexplore.train")
+    config = pytest.importorskip("nnexplore.config")
+    base = config.RunConfig().replace(dataset="moons", n_samples=200, hidden=(8, 8), epochs=2, seed=0)
+    other = base.replace(hidden_activation="sigmoid", output_activation="none", loss="mse")
+    labels = F.run_labels([base, other])
+    assert labels[0].startswith("relu") and labels[1].startswith("sigmoid")
+    runs = [(label, list(train_mod.train(cfg))) for label, cfg in zip(labels, (base, other), strict=True)]
+    grads = F.layer_long(runs, "grad_norm")
+    assert set(grads["layer_index"]) == {0, 1, 2}
+    assert set(grads[grads["layer_index"] == 0]["layer"]) == {runs[0][1][0]["layer_names"][0]}
+    table = F.summary_table(runs)
+    assert list(table["status"]) == ["done", "done"]
+    for chart in (
+        C.accuracy_chart(F.metric_long(runs, ["train_acc", "test_acc"])),
+        C.loss_chart(F.runs_frame(runs)),
+        C.gradient_heatmap(grads),
+        C.saturation_chart(F.saturation_long(runs)),
+        C.gradient_bars(F.last_layer_bars(runs[1][1])),
+    ):
+        assert "$schema" in chart.to_dict()
