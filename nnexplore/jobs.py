@@ -360,7 +360,13 @@ class JobManager:
             thread.start()
 
     def _set_torch_threads_locked(self) -> None:
-        """Share the cores between slots once, so parallel runs don't fight."""
+        """One torch thread per run, set once.
+
+        The networks here are small: a second intra-op thread buys little, and
+        on a shared box (other slots, the server drawing pages) OpenMP threads
+        spin-wait for busy cores. Measured on 2 loaded cores: a 20-epoch moons
+        run took 9.4 s with 2 torch threads and 1.3 s with 1.
+        """
         if self._torch_threads_set:
             return
         self._torch_threads_set = True
@@ -368,7 +374,7 @@ class JobManager:
             import torch
         except ImportError:  # fake train functions in tests need no torch
             return
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // self.slots))
+        torch.set_num_threads(1)
 
     def _trim_finished_locked(self) -> None:
         finished = [j for j in self._jobs.values() if not j.is_active]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from nnexplore.theory import ACTIVATIONS, LOSS_CE, LOSS_MSE, RECIPE_CE, RECIPE_MSE
 
-HEIGHT = 280
+HEIGHT = 320
 
 ACTIVATION_LABELS: dict[str, str] = {
     "sigmoid": "sigmoid",
@@ -67,7 +67,7 @@ def _named_color(field: str, mapping: dict[str, str], title: str, domain: Sequen
         f"{field}:N",
         title=title,
         scale=alt.Scale(domain=domain, range=[mapping[d] for d in domain]),
-        legend=alt.Legend(orient="bottom", labelLimit=300),
+        legend=alt.Legend(orient="top", title=None, labelLimit=300),
     )
 
 
@@ -202,21 +202,24 @@ def loss_probability_chart(df: pd.DataFrame, quantity: str = "value") -> alt.Cha
         data["push"] = pd.to_numeric(data["gradient"], errors="coerce").abs()
         field, y_title = "push", "push on p: |dL/dp| (log scale)"
         data = _finite(data, ["p", field], positive=[field])
-        scale = alt.Scale(type="log")
+        # Squared error's push falls to 0 at p = 1: below 0.01 the line runs off the bottom.
+        scale = alt.Scale(type="log", domain=[0.01, 200])
+        axis = alt.Axis(values=[0.01, 0.1, 1, 10, 100], format="~g")
         title = "How hard each loss pushes p up (its slope)"
     else:
         field, y_title = "value", "loss L"
         data = _finite(data, ["p", field])
         scale = alt.Scale(zero=True)
+        axis = alt.Axis()
         title = "Loss for a target of 1 (the right class)"
     data["loss"] = data["loss"].astype(str)
     color = _named_color("loss", LOSS_COLORS, "loss", _present(data, "loss", list(LOSS_COLORS)))
     return (
         alt.Chart(data)
-        .mark_line(strokeWidth=2, point=False)
+        .mark_line(strokeWidth=2, clip=True)
         .encode(
             x=alt.X("p:Q", title="probability p given to the right class", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y(f"{field}:Q", title=y_title, scale=scale),
+            y=alt.Y(f"{field}:Q", title=y_title, scale=scale, axis=axis),
             color=color,
             tooltip=[
                 alt.Tooltip("loss:N", title="loss"),
@@ -375,8 +378,9 @@ def loss_surface_chart(surface: pd.DataFrame, title: str | None = None) -> alt.L
             lo, hi = _cell_edges(values)
             data[f"{axis}0"], data[f"{axis}1"] = _round_sig(lo), _round_sig(hi)
         else:  # an even grid: the browser works the edges out from the centres
-            edges[f"{axis}0"] = f"datum.{axis} - {step:.6g}"
-            edges[f"{axis}1"] = f"datum.{axis} + {step:.6g}"
+            # 1% overlap hides the hairline gaps anti-aliasing leaves between cells.
+            edges[f"{axis}0"] = f"datum.{axis} - {step * 1.01:.6g}"
+            edges[f"{axis}1"] = f"datum.{axis} + {step * 1.01:.6g}"
     for col in cols:
         data[col] = _round_sig(data[col].to_numpy(dtype=float))
     base = alt.Chart(data)
@@ -408,17 +412,12 @@ def loss_surface_chart(surface: pd.DataFrame, title: str | None = None) -> alt.L
     )
     marks = (
         base.transform_filter("datum.flag == 1")
-        .transform_calculate(marker="'not convex here'")
+        .transform_calculate(marker="'the surface bends downward (not convex)'")
         .mark_point(shape="cross", filled=True, size=14, color="white", opacity=0.75)
         .encode(
             x=alt.X("w:Q", scale=x_scale),
             y=alt.Y("b:Q", scale=y_scale),
-            shape=alt.Shape(
-                "marker:N",
-                title=None,
-                scale=alt.Scale(domain=["not convex here"], range=["cross"]),
-                legend=alt.Legend(orient="bottom", symbolFillColor="#555555", symbolStrokeColor="#555555"),
-            ),
+            tooltip=[alt.Tooltip("marker:N", title="here"), *tooltip],
         )
     )
     lowest = float(data["value"].min()) if not data.empty else 0.0

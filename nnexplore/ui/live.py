@@ -7,9 +7,12 @@ polling. Used by the Playground and by every guided experiment.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -19,7 +22,10 @@ from nnexplore.ui import charts, frames
 from nnexplore.ui.session import job_manager
 from nnexplore.views import data_points
 
-REFRESH_S = 0.5
+STATUS_REFRESH_S = 0.5
+CHART_REFRESH_S = 1.0
+DRAW_SHARE = 0.15  # at most this share of the time goes to rebuilding charts while runs train
+alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
 PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 
 
@@ -33,20 +39,38 @@ def render_runs(jobs: Sequence[Job], key: str) -> None:
     if not jobs:
         return
     if any(job.is_active for job in jobs):
-        _live_panel([job.id for job in jobs], key)
+        ids = [job.id for job in jobs]
+        _live_status(ids)
+        _live_charts(ids, key)
     else:
+        _statuses(list(jobs))
         _draw(list(jobs), key)
 
 
-@st.fragment(run_every=REFRESH_S)
-def _live_panel(job_ids: list[str], key: str) -> None:
+def _jobs(job_ids: list[str]) -> list[Job]:
     manager = job_manager()
-    jobs = [job for job in (manager.get(i) for i in job_ids) if job is not None]
+    return [job for job in (manager.get(i) for i in job_ids) if job is not None]
+
+
+@st.fragment(run_every=STATUS_REFRESH_S)
+def _live_status(job_ids: list[str]) -> None:
+    """Status lines and progress bars: cheap, so they refresh often."""
+    jobs = _jobs(job_ids)
     for job in jobs:
-        manager.heartbeat(job.id)
-    _draw(jobs, key)
+        job_manager().heartbeat(job.id)
+    _statuses(jobs)
     if not any(job.is_active for job in jobs):
-        st.rerun()  # everything ended: redraw the whole page once, without polling
+        st.rerun()  # everything ended: redraw the whole page once, then stop polling
+
+
+@st.fragment(run_every=CHART_REFRESH_S)
+def _live_charts(job_ids: list[str], key: str) -> None:
+    _draw(_jobs(job_ids), key)
+
+
+def _statuses(jobs: list[Job]) -> None:
+    for job, label in zip(jobs, labels_for(jobs)):
+        _status_line(job, label)
 
 
 def _status_line(job: Job, label: str) -> None:
@@ -75,47 +99,80 @@ def _status_line(job: Job, label: str) -> None:
         st.error(f"**{label}**: could not run. {job.error}")
 
 
+class _Charts:
+    """Emits charts from cached Vega-Lite specs, rebuilding them only when it is worth it.
+
+    Building an Altair chart and turning it into a spec costs tens of
+    milliseconds of Python per chart, and every millisecond the page spends
+    holding the GIL is taken from the training thread. So specs are rebuilt only
+    when new records arrived *and* the last rebuild is far enough behind that
+    drawing uses at most DRAW_SHARE of the time; in between, the cached specs
+    are sent again (cheap, and the browser sees the same chart: no flicker).
+    """
+
+    def __init__(self, jobs: list[Job], key: str) -> None:
+        self.state = st.session_state.setdefault("chart_cache", {}).setdefault(
+            key, {"sig": None, "next": 0.0, "specs": {}}
+        )
+        sig = tuple((j.id, len(j.records), (j.view or {}).get("step"), j.status) for j in jobs)
+        now = time.monotonic()
+        finished = not any(job.is_active for job in jobs)
+        self.rebuild = sig != self.state["sig"] and (finished or now >= self.state["next"])
+        if self.rebuild:
+            self.state.update(sig=sig, specs={})
+        self.started = now
+
+    def show(self, slot: str, build: Callable[[], alt.TopLevelMixin]) -> None:
+        specs = self.state["specs"]
+        if slot not in specs:
+            specs[slot] = build().to_dict(validate=False)
+        st.vega_lite_chart(specs[slot], width="stretch")
+
+    def close(self) -> None:
+        if self.rebuild:
+            cost = time.monotonic() - self.started
+            self.state["next"] = self.started + max(CHART_REFRESH_S, cost / DRAW_SHARE)
+
+
 def _draw(jobs: list[Job], key: str) -> None:
     labels = labels_for(jobs)
     runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
-    for job, label in zip(jobs, labels):
-        _status_line(job, label)
     if not any(records for _, records in runs):
         return
-    table = frames.runs_frame(runs)
+    out = _Charts(jobs, key)
+    table = functools.cache(lambda: frames.runs_frame(runs))
+    grads = functools.cache(lambda: frames.layer_long(runs, "grad_norm"))
+    focus = len(jobs) - 1
 
     left, right = st.columns(2)
     with left:
         st.subheader("Accuracy", help="Share of examples whose largest output is the right class.")
-        st.altair_chart(
-            charts.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"]), labels),
-            width="stretch",
+        out.show(
+            "accuracy",
+            lambda: charts.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"]), labels),
         )
     with right:
         st.subheader("Loss", help="The number the training pushes down (lower is better).")
-        st.altair_chart(charts.loss_chart(table, labels), width="stretch")
+        out.show("loss", lambda: charts.loss_chart(table(), labels))
 
     left, right = st.columns(2)
     with left:
         st.subheader("Outside [0, 1]", help="Probabilities live between 0 and 1; raw outputs need not.")
-        st.altair_chart(charts.outside_chart(table, labels), width="stretch")
+        out.show("outside", lambda: charts.outside_chart(table(), labels))
         if all(job.cfg.output_activation in PROBABILITY_OUTPUTS for job in jobs):
             st.caption("Softmax and sigmoid squeeze every output into (0, 1), so these stay at zero.")
-        values = _output_values(jobs, labels)
-        if not values.empty:
-            st.altair_chart(charts.output_histogram(values, runs=labels), width="stretch")
+        if any(job.view for job in jobs):
+            out.show("histogram", lambda: charts.output_histogram(_output_values(jobs, labels), runs=labels))
     with right:
         st.subheader(
             "Gradient flow",
             help="How big each layer's weight gradient is. If the first layers' gradient is tiny, they barely learn.",
         )
-        grads = frames.layer_long(runs, "grad_norm")
-        st.altair_chart(charts.gradient_lines(grads, labels), width="stretch")
-        focus = len(jobs) - 1
-        st.altair_chart(charts.gradient_heatmap(grads[grads["run"] == labels[focus]]), width="stretch")
-        bars = frames.last_layer_bars(runs[focus][1])
-        if not bars.empty:
-            st.altair_chart(charts.gradient_bars(bars), width="stretch")
+        out.show("gradient lines", lambda: charts.gradient_lines(grads(), labels))
+        out.show(
+            "gradient heatmap", lambda: charts.gradient_heatmap(grads()[grads()["run"] == labels[focus]])
+        )
+        out.show("gradient bars", lambda: charts.gradient_bars(frames.last_layer_bars(runs[focus][1])))
         if len(jobs) > 1:
             st.caption(f"Heatmap and bars: the newest run, {labels[focus]}.")
 
@@ -126,10 +183,11 @@ def _draw(jobs: list[Job], key: str) -> None:
             help="Saturated: the activation's slope is under 1% of its maximum, so little gradient passes. "
             "Dead: a unit that outputs 0 for every example (ReLU) and so stops learning.",
         )
-        st.altair_chart(charts.saturation_chart(frames.saturation_long(runs), labels), width="stretch")
+        out.show("saturation", lambda: charts.saturation_chart(frames.saturation_long(runs), labels))
     with right:
-        _model_views(jobs, labels)
-    _summary(runs, jobs, key)
+        _model_views(jobs, labels, out)
+    out.close()
+    _summary(runs)
 
 
 def _output_values(jobs: list[Job], labels: list[str]) -> pd.DataFrame:
@@ -141,7 +199,7 @@ def _output_values(jobs: list[Job], labels: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def _model_views(jobs: list[Job], labels: list[str]) -> None:
+def _model_views(jobs: list[Job], labels: list[str], out: _Charts) -> None:
     """Decision regions (2-D data) or test digits and confusion matrix (MNIST) of the newest run."""
     job, label = jobs[-1], labels[-1]
     view = job.view or {}
@@ -149,14 +207,14 @@ def _model_views(jobs: list[Job], labels: list[str]) -> None:
         st.subheader(
             "Decision regions", help="Colour: the class the network predicts there; paler where it is unsure."
         )
-        st.altair_chart(charts.decision_chart(view["grid"], _points(job.cfg)), width="stretch")
+        out.show("decision", lambda: charts.decision_chart(view["grid"], _points(job.cfg)))
         st.caption(f"{label}. Filled dots: training points; rings: test points.")
     elif "digits" in view:
         st.subheader("Test digits", help="The network's guess and how sure it is; red frames are mistakes.")
-        st.altair_chart(charts.digits_chart(view["digits"]), width="stretch")
+        out.show("digits", lambda: charts.digits_chart(view["digits"]))
         if "confusion" in view:
             st.subheader("Confusion matrix", help="Rows: the true digit. Columns: the guess.")
-            st.altair_chart(charts.confusion_chart(view["confusion"]), width="stretch")
+            out.show("confusion", lambda: charts.confusion_chart(view["confusion"]))
 
 
 @st.cache_data(max_entries=32)
@@ -164,7 +222,7 @@ def _points(cfg) -> pd.DataFrame:
     return data_points(load_dataset(cfg))
 
 
-def _summary(runs, jobs: list[Job], key: str) -> None:
+def _summary(runs) -> None:
     st.subheader("Compare runs")
     table = frames.summary_table(runs)
     st.dataframe(

@@ -7,6 +7,7 @@ browser session keeps only the ids of its own runs (st.session_state).
 from __future__ import annotations
 
 import secrets
+import sys
 
 import streamlit as st
 
@@ -16,7 +17,15 @@ from nnexplore.views import model_view
 
 @st.cache_resource
 def job_manager() -> JobManager:
-    """The process-wide job manager: fixed training slots, one queue, shared by all sessions."""
+    """The process-wide job manager: fixed training slots, one queue, shared by all sessions.
+
+    Training threads release the GIL inside every torch op and must take it
+    back afterwards; while a page is drawing charts in Python, each take-back
+    waits up to the interpreter's switch interval (5 ms by default), which
+    slowed a small network's training many times over. A short interval keeps
+    training moving while pages draw.
+    """
+    sys.setswitchinterval(0.0005)
     return JobManager(view_fn=model_view)
 
 

@@ -20,9 +20,9 @@ cannot disagree. The heavy tables are cached with ``st.cache_data``: they do
 not depend on the user, so one computation serves every session.
 
 Safety: nothing a learner types is rendered as HTML or markdown. The vector
-they type is shown only as numbers (in tables); the plain-words problem
-message about a typo may quote a piece of what they typed, so it is escaped
-before ``st.warning`` renders it as markdown.
+they type is shown only as numbers (in tables); when a typo is reported, the
+piece they typed goes into ``st.code`` (verbatim) and the warning itself is
+our own words, escaped before ``st.warning`` renders it as markdown.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ DEFAULT_VECTOR = "2, 1, 0.1"
 DEFAULT_ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"]
 ACTIVATION_OPTIONS = [*theory.ACTIVATIONS, "softmax"]
 
-GRADIENT_TOL = 1e-6
+GRADIENT_TOL = 1e-6  # the text calls it "one millionth": change both together
 
 _ACTIVATION_LATEX: dict[str, str] = {
     "sigmoid": r"\sigma(z)=\frac{1}{1+e^{-z}} \qquad \sigma'(z)=\sigma(z)\,\bigl(1-\sigma(z)\bigr)\le 0.25",
@@ -81,6 +81,22 @@ def plain_text(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
+def split_quoted(problem: str) -> tuple[str, str | None]:
+    """Take the learner's own text out of a parse_vector message.
+
+    ``'"banana" is not a number. ...'`` becomes ``('The part shown below is
+    not a number. ...', 'banana')``. Markdown escaping is not enough for
+    typed text (GitHub-style markdown still turns a bare web address into a
+    link), so the quoted part is shown apart, in ``st.code``. The quoted
+    piece never holds whitespace (parse_vector splits on it), so the first
+    '" ' ends it.
+    """
+    if problem.startswith('"') and '" ' in problem:
+        quoted, rest = problem[1:].split('" ', 1)
+        return f"The part shown below {rest}", quoted
+    return problem, None
+
+
 def _fmt(x: float, digits: int = 3) -> str:
     """A number for a sentence: 3 significant digits, a true minus sign."""
     return f"{x:.{digits}g}".replace("-", "−")
@@ -94,7 +110,7 @@ def _activation_table() -> pd.DataFrame:
     return theory.activation_table()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=256)  # one entry per vector typed: keep it bounded
 def _jacobian(values: tuple[float, ...]) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     return (
         theory.softmax(list(values)),
@@ -108,7 +124,7 @@ def _loss_vs_probability() -> pd.DataFrame:
     return theory.loss_vs_probability()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=32)
 def _loss_curve(b: float) -> pd.DataFrame:
     return theory.loss_curve(np.linspace(*W_RANGE, CURVE_POINTS), b=b)
 
@@ -168,6 +184,20 @@ def activation_facts(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["activation", "largest slope", "slope at z = −4", "slope at z = 4"])
 
 
+def _longest_run(mask: np.ndarray) -> slice | None:
+    """The longest stretch of consecutive True values in ``mask``, or None if there is none."""
+    best: tuple[int, int] | None = None
+    start = None
+    for k, flag in enumerate([*mask.tolist(), False]):
+        if flag and start is None:
+            start = k
+        elif not flag and start is not None:
+            if best is None or k - start > best[1] - best[0]:
+                best = (start, k)
+            start = None
+    return None if best is None else slice(*best)
+
+
 def landscape_facts(curve: pd.DataFrame, surface: pd.DataFrame) -> dict[str, Any]:
     """The numbers the loss-landscape sentence quotes, read from the tables.
 
@@ -176,8 +206,8 @@ def landscape_facts(curve: pd.DataFrame, surface: pd.DataFrame) -> dict[str, Any
     (share of (w, b) grid points where the surface bends downward in some
     direction), and ``plateau``: the w range (or None) where the loss is in
     the upper half of its range yet its slope is under a tenth of its
-    steepest slope — high and flat, the trap for gradient descent —
-    with the loss and slope there.
+    steepest slope — high and flat, the trap for gradient descent — with
+    the loss and slope there (the longest such stretch).
     """
     regions = lc.negative_curvature_regions(curve)
     facts: dict[str, Any] = {}
@@ -190,13 +220,14 @@ def landscape_facts(curve: pd.DataFrame, surface: pd.DataFrame) -> dict[str, Any
         flat = slope < 0.1 * slope.max()
         where = high & flat
         plateau = None
-        if where.any():
-            w = part["w"].to_numpy(dtype=float)[where]
+        run = _longest_run(where)
+        if run is not None:
+            w = part["w"].to_numpy(dtype=float)[run]
             plateau = {
                 "w_from": float(w.min()),
                 "w_to": float(w.max()),
-                "loss": float(value[where].mean()),
-                "max_slope": float(slope[where].max()),
+                "loss": float(value[run].mean()),
+                "max_slope": float(slope[run].max()),
             }
         mine = regions[regions["loss"] == label]
         facts[label] = {
@@ -338,7 +369,10 @@ def _jacobian_section() -> None:
     )
     values, problem = theory.parse_vector(text)
     if values is None:
-        st.warning(plain_text(problem))
+        message, quoted = split_quoted(problem)
+        st.warning(plain_text(message))
+        if quoted is not None:
+            st.code(quoted, language=None)  # what they typed, shown verbatim, never as markup
         return
     probs, table, jac = _jacobian(tuple(values))
     left, right = st.columns([3, 2])
@@ -493,10 +527,10 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     with c2:
         st.latex(r"\text{sigmoid + squared error: }\ \frac{\partial L}{\partial z}=2\,(o-t)\,o\,(1-o)")
     result: dict[str, Any] | None = None
+    where = source or "the batch given"
     if logits is not None and targets is not None:
         try:
             result = theory.gradient_check(logits, targets, tol=GRADIENT_TOL)
-            where = source or "the batch given"
         except ValueError as exc:
             st.warning(plain_text(f"Could not check that batch: {exc} Using a random batch instead."))
     elif logits is not None or targets is not None:
