@@ -1,0 +1,135 @@
+"""End to end: a real `streamlit run` on loopback driven by a real headless Chromium.
+
+Screenshots of every test land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from nnexplore.config import RunConfig
+
+pytestmark = pytest.mark.browser
+
+
+def open_app(page, server, cfg: RunConfig | None = None):
+    url = server.url + ("?" + urlencode(cfg.to_query_params()) if cfg else "")
+    page.goto(url)
+    page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+    return page
+
+
+def status_texts(page) -> list[str]:
+    return page.locator("[data-testid=stProgress], [data-testid=stAlert]").all_inner_texts()
+
+
+def wait_for_status(page, word: str, timeout: float = 60) -> list[str]:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        texts = status_texts(page)
+        if any(word in t for t in texts):
+            return texts
+        time.sleep(0.25)
+    raise AssertionError(f"no status '{word}' within {timeout} s; saw {status_texts(page)}")
+
+
+def click(page, name: str):
+    """Click a button of the page (not Streamlit's own toolbar, which has a "Stop" too)."""
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name, exact=True).click()
+
+
+def choose(page, label: str, option: str):
+    """Pick an option of a sidebar selectbox by its label."""
+    page.get_by_test_id("stSidebar").get_by_role("combobox", name=label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_train_fills_the_charts_and_reaches_done(page, server):
+    open_app(page, server, RunConfig(epochs=5))
+    click(page, "Train")
+    page.get_by_role("heading", name="Accuracy").wait_for(timeout=10_000)
+    wait_for_status(page, "done")
+    for heading in ("Accuracy", "Loss", "Outside [0, 1]", "Gradient flow", "Saturation and dead units",
+                    "Decision regions", "Compare runs"):
+        assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 8
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_changing_a_control_mid_run_keeps_it_going_and_stop_stops(page, server):
+    open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
+    click(page, "Train")
+    wait_for_status(page, "training")
+    first = status_texts(page)
+    choose(page, "Hidden activation", "tanh")  # a widget change reruns the script
+    time.sleep(2)
+    texts = wait_for_status(page, "training")
+    assert len(texts) == len(first) == 1, "the run was not restarted or duplicated"
+    epoch_before = float(re.search(r"epoch ([\d.]+)", texts[0]).group(1))
+    deadline = time.time() + 15
+    epoch_after = epoch_before
+    while time.time() < deadline and epoch_after <= epoch_before:
+        time.sleep(0.5)
+        epoch_after = float(re.search(r"epoch ([\d.]+)", wait_for_status(page, "training")[0]).group(1))
+    assert epoch_after > epoch_before, "the run did not go on after the control changed"
+    started = time.time()
+    click(page, "Stop")
+    wait_for_status(page, "stopped", timeout=10)
+    assert time.time() - started < 5
+    assert "tanh" in page.url  # the URL follows the controls
+
+
+def test_two_runs_are_compared_on_one_chart(page, server):
+    open_app(page, server, RunConfig(epochs=3))
+    click(page, "Train")
+    wait_for_status(page, "done")
+    choose(page, "Output activation", "sigmoid")
+    choose(page, "Loss", "mse")
+    click(page, "Train")
+    deadline = time.time() + 60
+    while time.time() < deadline and sum("done" in t for t in status_texts(page)) < 2:
+        time.sleep(0.3)
+    texts = status_texts(page)
+    assert sum("done" in t for t in texts) == 2, texts
+    assert any("softmax · CE" in t for t in texts) and any("sigmoid · MSE" in t for t in texts)
+    table = page.locator("[data-testid=stDataFrame]").first
+    table.wait_for()
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_shared_url_reproduces_the_configuration(page, server):
+    cfg = RunConfig(dataset="circles", hidden=(12, 6), hidden_activation="tanh", output_activation="none",
+                    loss="mse", lr=0.02, epochs=4, seed=3)
+    open_app(page, server, cfg)
+    sidebar = page.get_by_test_id("stSidebar")
+    assert sidebar.get_by_label("Hidden layers", exact=True).input_value() == "12,6"
+    assert sidebar.get_by_role("combobox", name="Dataset", exact=True).input_value() == "circles"
+    assert sidebar.get_by_role("combobox", name="Output activation", exact=True).input_value() == "none"
+    click(page, "Train")
+    texts = wait_for_status(page, "done")
+    assert any("tanh · no act. · MSE" in t for t in texts)
+    for key, value in cfg.to_query_params().items():
+        assert f"{key}={value}" in page.url.replace("%2C", ","), key
+
+
+def test_hostile_url_shows_warnings_and_still_works(page, server):
+    page.goto(server.url + "?lr=banana&dataset=%3Cscript%3Ealert(1)%3C%2Fscript%3E&hidden=99999999")
+    page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+    warnings = page.locator("[data-testid=stAlert]").all_inner_texts()
+    assert sum("ignored" in w for w in warnings) == 3
+    assert page.locator("script:has-text('alert(1)')").count() == 0
+    click(page, "Train")
+    wait_for_status(page, "done")
+
+
+def test_mnist_from_the_loopback_mirror(page, server):
+    open_app(page, server, RunConfig(dataset="mnist", hidden=(32,), train_size=2000, epochs=1, batch_size=64))
+    click(page, "Train")
+    wait_for_status(page, "done", timeout=120)
+    page.get_by_role("heading", name="Test digits").wait_for(timeout=10_000)
+    page.get_by_role("heading", name="Confusion matrix").wait_for(timeout=10_000)
+    assert page.locator("[data-testid=stException]").count() == 0
