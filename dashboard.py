@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from nnexplore.ui.playground import render_playground
+from nnexplore.ui.navigation import all_pages
 from nnexplore.ui.session import keep_alive
 
 st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon="🧠", layout="wide")
@@ -15,5 +15,4 @@ def _heartbeat() -> None:
 
 
 _heartbeat()
-pages = [st.Page(render_playground, title="Playground", icon="🧪", url_path="playground", default=True)]
-st.navigation(pages).run()
+st.navigation(all_pages()).run()

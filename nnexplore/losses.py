@@ -16,17 +16,27 @@ import torch.nn.functional as F
 from nnexplore.model import apply_output
 
 
+def one_hot(target: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """Targets as one-hot rows; class indices (int64) are expanded, float rows pass through."""
+    if target.dtype.is_floating_point:
+        return target
+    return F.one_hot(target, logits.shape[1]).to(logits.dtype)
+
+
 def mse(logits: torch.Tensor, target: torch.Tensor, output: str) -> torch.Tensor:
-    """Σ_k (o_k − t_k)², averaged over the batch."""
+    """Σ_k (o_k − t_k)², averaged over the batch. `target`: class indices or one-hot rows."""
     o = apply_output(output, logits)
+    target = one_hot(target, logits)
     return ((o - target) ** 2).sum(dim=1).mean()
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor, output: str) -> torch.Tensor:
     """−Σ_k t_k·log(o_k), averaged over the batch."""
     if output == "softmax":
-        log_o = F.log_softmax(logits, dim=1)
-    elif output == "sigmoid":
+        # PyTorch's fused log-softmax + NLL: the same value, and the gradient is exactly (o − t)/batch
+        return F.cross_entropy(logits, target)
+    target = one_hot(target, logits)
+    if output == "sigmoid":
         log_o = F.logsigmoid(logits)
     else:
         log_o = torch.log(logits)  # NaN for outputs < 0, −inf at 0: reported, not hidden
@@ -35,6 +45,7 @@ def cross_entropy(logits: torch.Tensor, target: torch.Tensor, output: str) -> to
 
 def binary_cross_entropy(logits: torch.Tensor, target: torch.Tensor, output: str) -> torch.Tensor:
     """−Σ_k [t_k·log(o_k) + (1 − t_k)·log(1 − o_k)], averaged over the batch."""
+    target = one_hot(target, logits)
     if output == "sigmoid":
         per_unit = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
         return per_unit.sum(dim=1).mean()

@@ -14,14 +14,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from nnexplore import probes
 from nnexplore.config import RunConfig
 from nnexplore.losses import loss_fn
 from nnexplore.model import MLP, build_model
 
-EVAL_SAMPLE = 1000  # held-out examples used at intermediate records; the last record uses all
+EVAL_SAMPLE = 500  # held-out examples used at intermediate records; the last record uses all
 GRAD_SAMPLES_PER_RECORD = 4  # gradient statistics are taken on this many steps per record
 _INIT_LOCK = threading.Lock()  # model init uses torch's global RNG: one thread at a time
 
@@ -164,7 +163,7 @@ def train(
             logits = model(xb)
             if sample_grads:
                 logits.retain_grad()
-            loss = compute_loss(logits, F.one_hot(yb, n_classes).float(), cfg.output_activation)
+            loss = compute_loss(logits, yb, cfg.output_activation)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if sample_grads:
@@ -266,7 +265,7 @@ def _evaluate(
         chunks = [model(_features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
         logits, labels = torch.cat(chunks), y_test
     outputs = model.activate(logits)
-    loss = compute_loss(logits, F.one_hot(labels, n_classes).float(), cfg.output_activation)
+    loss = compute_loss(logits, labels, cfg.output_activation)
     model.train(was_training)
     return {
         "test_loss": float(loss),

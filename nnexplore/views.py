@@ -15,9 +15,12 @@ import numpy as np
 import pandas as pd
 import torch
 
+from nnexplore.losses import loss_fn
+
 GRID = 60  # decision-region grid resolution (GRID × GRID points)
 MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
 DIGITS = 36  # test digits shown with their predictions
+BATCH = 64  # test examples whose output-layer gradient is kept (gradient check, distribution)
 FINAL_STATUSES = ("done", "stopped", "diverged")
 
 
@@ -35,6 +38,7 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     ).long()
     outputs = model.predict_proba(_features(x_test[pick]).to(device)).cpu()
     view: dict[str, Any] = {"step": record["step"], "outputs": outputs.flatten().numpy()}
+    view.update(output_gradient(model, dataset, cfg, device))
     if x_test.shape[1] == 2:
         view["grid"] = decision_grid(model, dataset, device)
     if x_test.shape[1] == 784:
@@ -42,6 +46,29 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
         if record["status"] in FINAL_STATUSES:
             view["confusion"] = confusion(model, dataset, device)
     return view
+
+
+def output_gradient(
+    model: Any, dataset: Any, cfg: Any, device: torch.device | str = "cpu", n: int = BATCH
+) -> dict:
+    """One test batch's logits and labels, and each entry's ∂loss/∂z at the output layer.
+
+    The gradient is taken with autograd through the run's own output
+    activation and loss, per example (times the batch size, since the loss is
+    a batch mean), so the lesson can show o − t for softmax + cross-entropy and
+    2(o − t)·o·(1 − o) for sigmoid + MSE as they really occur in training.
+    """
+    x = _features(dataset.x_test[:n].reshape(min(n, len(dataset.x_test)), -1)).to(device)
+    labels = dataset.y_test[:n].to(device)
+    with torch.enable_grad():
+        z = model(x).detach().requires_grad_()
+        target = torch.nn.functional.one_hot(labels, int(dataset.num_classes)).float()
+        loss_fn(cfg.loss)(z, target, cfg.output_activation).backward()
+    return {
+        "logits": z.detach().cpu().numpy(),
+        "labels": labels.cpu().numpy(),
+        "out_grad": (z.grad * len(z)).cpu().flatten().numpy(),
+    }
 
 
 def data_bounds(dataset: Any, margin: float = 0.5) -> tuple[float, float, float, float]:

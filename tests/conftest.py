@@ -31,13 +31,25 @@ class StreamlitServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         cmd = [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
-            "--server.port", str(self.port), "--server.address", "127.0.0.1",
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
         ]
         ARTIFACTS.mkdir(exist_ok=True)
         self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -92,8 +104,14 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()

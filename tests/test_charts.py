@@ -309,7 +309,7 @@ def test_outside_chart_shares_both_sides():
     assert spec["encoding"]["strokeDash"]["field"] == "side"
     sides = {r["side"] for r in rows(spec, spec)}
     assert sides == {"below 0", "above 1"}
-    assert spec["encoding"]["y"]["axis"]["format"] == "%"
+    assert spec["encoding"]["y"]["axis"]["format"] == ".0%"
 
 
 def test_output_histogram_bins_and_band():

@@ -53,8 +53,15 @@ def test_train_fills_the_charts_and_reaches_done(page, server):
     click(page, "Train")
     page.get_by_role("heading", name="Accuracy").wait_for(timeout=10_000)
     wait_for_status(page, "done")
-    for heading in ("Accuracy", "Loss", "Outside [0, 1]", "Gradient flow", "Saturation and dead units",
-                    "Decision regions", "Compare runs"):
+    for heading in (
+        "Accuracy",
+        "Loss",
+        "Outside [0, 1]",
+        "Gradient flow",
+        "Saturation and dead units",
+        "Decision regions",
+        "Compare runs",
+    ):
         assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
     assert page.locator("[data-testid=stVegaLiteChart]").count() >= 8
     assert page.locator("[data-testid=stException]").count() == 0
@@ -102,8 +109,16 @@ def test_two_runs_are_compared_on_one_chart(page, server):
 
 
 def test_shared_url_reproduces_the_configuration(page, server):
-    cfg = RunConfig(dataset="circles", hidden=(12, 6), hidden_activation="tanh", output_activation="none",
-                    loss="mse", lr=0.02, epochs=4, seed=3)
+    cfg = RunConfig(
+        dataset="circles",
+        hidden=(12, 6),
+        hidden_activation="tanh",
+        output_activation="none",
+        loss="mse",
+        lr=0.02,
+        epochs=4,
+        seed=3,
+    )
     open_app(page, server, cfg)
     sidebar = page.get_by_test_id("stSidebar")
     assert sidebar.get_by_label("Hidden layers", exact=True).input_value() == "12,6"

@@ -258,8 +258,9 @@ def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Ch
             y=alt.Y(
                 "value:Q",
                 title="share of output values",
-                scale=alt.Scale(domainMin=0),
-                axis=alt.Axis(format="%"),
+                # at least 0 to 10%, so an all-zero line sits on a readable axis
+                scale=alt.Scale(domain=[0, max(0.1, float(data["value"].max()) if len(data) else 0.0)]),
+                axis=alt.Axis(format=".0%"),
             ),
             color=run_color(domain),
             strokeDash=alt.StrokeDash(
@@ -819,3 +820,63 @@ def confusion_chart(matrix_df: pd.DataFrame) -> alt.LayerChart:
         color=alt.condition(alt.datum.count > threshold, alt.value("white"), alt.value("black")),
     )
     return alt.layer(cells, text).properties(title="Which digits get confused with which", height=360)
+
+
+# --------------------------------------------------------------------------- output-layer gradient
+
+
+def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
+    """Mean |∂loss/∂z| per example at the output layer's pre-activation, against epochs (log scale).
+
+    Input: :func:`frames.metric_long` of ``out_grad_mean_abs``. This is what the
+    last layer learns from: o − t for softmax + cross-entropy,
+    2(o − t)·o·(1 − o) for sigmoid + squared error.
+    """
+    domain = run_domain(df_long, runs)
+    data = _clean(df_long, ["epoch", "value"], positive=["value"])
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=_epoch_x(),
+            y=alt.Y("value:Q", title="mean |∂loss/∂z| per example", scale=alt.Scale(type="log")),
+            color=run_color(domain),
+            tooltip=[
+                alt.Tooltip("run:N", title="run"),
+                alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+                alt.Tooltip("value:Q", title="gradient size", format=".3g"),
+            ],
+        )
+        .properties(title="Gradient at the output layer over training", height=HEIGHT)
+    )
+
+
+def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
+    """Distribution of |∂loss/∂z| over the output units of a test batch, one colour per run.
+
+    Input: columns ``value`` (absolute gradients) and ``run``. Log-spaced bins
+    are computed here, because the sizes span many orders of magnitude.
+    """
+    domain = run_domain(df, runs)
+    data = _clean(df, ["value"], positive=["value"])
+    if data.empty:
+        bins = pd.DataFrame({"run": [], "start": [], "end": [], "count": []})
+    else:
+        edges = np.logspace(np.log10(data["value"].min()), np.log10(data["value"].max()) + 1e-9, 31)
+        parts = []
+        for run, group in data.groupby("run", observed=True):
+            counts, _ = np.histogram(group["value"], bins=edges)
+            parts.append(pd.DataFrame({"run": run, "start": edges[:-1], "end": edges[1:], "count": counts}))
+        bins = pd.concat(parts, ignore_index=True)
+    return (
+        alt.Chart(bins)
+        .mark_rect(opacity=0.55)
+        .encode(
+            x=alt.X("start:Q", title="|∂loss/∂z| (log scale)", scale=alt.Scale(type="log")),
+            x2="end:Q",
+            y=alt.Y("count:Q", title="output units", stack=None),
+            color=run_color(domain),
+            tooltip=[alt.Tooltip("run:N"), alt.Tooltip("start:Q", format=".2g"), alt.Tooltip("count:Q")],
+        )
+        .properties(title="How big the output gradients are now (one test batch)", height=HEIGHT)
+    )

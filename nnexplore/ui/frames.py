@@ -42,6 +42,7 @@ RUN_COLUMNS = [
     "test_acc",
     "out_below_share",
     "out_above_share",
+    "out_grad_mean_abs",
     "status",
 ]
 LAYER_COLUMNS = ["run", "epoch", "step", "layer", "layer_index", "value"]
@@ -168,6 +169,7 @@ def runs_frame(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
                     "test_acc": finite(rec.get("test_acc")),
                     "out_below_share": _share(rec.get("out_below"), rec.get("out_total")),
                     "out_above_share": _share(rec.get("out_above"), rec.get("out_total")),
+                    "out_grad_mean_abs": finite(rec.get("out_grad_mean_abs")),
                     "status": str(rec.get("status", "")),
                 }
             )

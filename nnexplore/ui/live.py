@@ -125,7 +125,11 @@ class _Charts:
     def show(self, slot: str, build: Callable[[], alt.TopLevelMixin]) -> None:
         specs = self.state["specs"]
         if slot not in specs:
-            specs[slot] = build().to_dict(validate=False)
+            spec = build().to_dict(validate=False)
+            # Fit the width to the column but keep the plot's own height: Streamlit's default
+            # ("fit") squeezes the plot to make room for the title and legend.
+            spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+            specs[slot] = spec
         st.vega_lite_chart(specs[slot], width="stretch")
 
     def close(self) -> None:

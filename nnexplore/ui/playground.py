@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnexplore.config import RunConfig
-from nnexplore.jobs import TooManyRuns
 from nnexplore.ui import controls, live
-from nnexplore.ui.session import job_manager, run_ids, session_id, session_jobs
+from nnexplore.ui.session import job_manager, run_ids, session_jobs, start_run, stop_runs
 
 HOW_TO = (
     "Pick a dataset and a network in the sidebar, then press **Train**. The charts fill in as the "
@@ -15,22 +13,6 @@ HOW_TO = (
     "**Train** again: the new run appears next to the first, in another colour, so you can see what "
     "that one change does. The address bar always holds your settings: copy it to share the experiment."
 )
-
-
-def start_run(cfg: RunConfig, group: str) -> None:
-    """Submit a run for this session, or say in words why it cannot start."""
-    try:
-        job = job_manager().submit(cfg, session_id())
-    except TooManyRuns as err:
-        st.warning(str(err))
-        return
-    run_ids(group).append(job.id)
-
-
-def stop_runs(group: str) -> None:
-    for job in session_jobs(group):
-        if job.is_active:
-            job_manager().cancel(job.id)
 
 
 def _load_into_controls(job_id: str) -> None:

@@ -11,7 +11,8 @@ import sys
 
 import streamlit as st
 
-from nnexplore.jobs import Job, JobManager
+from nnexplore.config import RunConfig
+from nnexplore.jobs import Job, JobManager, TooManyRuns
 from nnexplore.views import model_view
 
 
@@ -56,3 +57,20 @@ def keep_alive() -> None:
     for group in st.session_state.get("runs", {}).values():
         for job_id in group:
             manager.heartbeat(job_id)
+
+
+def start_run(cfg: RunConfig, group: str) -> None:
+    """Submit a run for this session, or say in words why it cannot start."""
+    try:
+        job = job_manager().submit(cfg, session_id())
+    except TooManyRuns as err:
+        st.warning(str(err))
+        return
+    run_ids(group).append(job.id)
+
+
+def stop_runs(group: str) -> None:
+    """Stop every active run of one page of this session (a button callback)."""
+    for job in session_jobs(group):
+        if job.is_active:
+            job_manager().cancel(job.id)

@@ -1,0 +1,548 @@
+"""The guided experiments: each learner question as a few runs side by side, plus text.
+
+An experiment is data, not code: a handful of RunConfigs to train together, the
+charts to look at, and the maths that explains what the charts show. The pages
+render it; the tests (tests/test_experiments.py) train every experiment at its
+default seed and check that the claim its text makes really shows up.
+
+Rules for the text, so that it stays true for every learner:
+- no numbers that come from a run ("look how far apart the lines are", never
+  "ReLU reaches 97%"); the charts show the learner's own numbers;
+- every "look for" bullet starts with the bold name of a chart in CHARTS, so
+  the page can link a bullet to its chart;
+- every term a beginner may not know is explained in the same sentence.
+
+Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from nnexplore.config import MAX_LAYERS, RunConfig
+
+# The live charts a "look for" bullet may point at (names as the pages title them).
+CHART_ACCURACY = "Accuracy"
+CHART_OUTSIDE = "Outside [0, 1]"
+CHART_GRADIENT = "Gradient flow"
+CHART_UNITS = "Saturation and dead units"
+CHART_REGIONS = "Decision regions"  # toy problems only
+CHART_DIGITS = "Test digits"  # MNIST only
+CHARTS: tuple[str, ...] = (
+    CHART_ACCURACY,
+    CHART_OUTSIDE,
+    CHART_GRADIENT,
+    CHART_UNITS,
+    CHART_REGIONS,
+    CHART_DIGITS,
+)
+
+# Extra panels an experiment may ask the page to show under its charts.
+EXTRAS: tuple[str, ...] = ("", "loss_landscape", "gradient_check", "depth")
+
+_BULLET_CHART = re.compile(r"^\*\*(.+?)\*\*")
+
+
+def chart_of(bullet: str) -> str | None:
+    """The chart a "look for" bullet points at (its leading bold words), or None."""
+    match = _BULLET_CHART.match(bullet)
+    if match and match.group(1) in CHARTS:
+        return match.group(1)
+    return None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One guided experiment: the question, the runs that answer it, and how to read them.
+
+    runs      (label, config) pairs trained side by side; 2 to 4, labels distinct.
+    look_for  markdown bullets, each starting with a chart name in bold (see chart_of).
+    why       (plain text, LaTeX formula or "") pairs: markdown, then st.latex when given.
+    try_next  (label, config) pairs the page offers to open in the Playground.
+    extra     "" or the name of an extra panel: "loss_landscape", "gradient_check", "depth".
+    depths    depth choices for a depth slider (number of hidden layers); empty for none.
+    """
+
+    slug: str
+    title: str
+    question: str
+    runs: tuple[tuple[str, RunConfig], ...]
+    look_for: tuple[str, ...]
+    why: tuple[tuple[str, str], ...]
+    try_next: tuple[tuple[str, RunConfig], ...] = ()
+    extra: str = ""
+    depths: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.runs) <= 4:
+            raise ValueError(f"Experiment {self.slug!r} needs 2 to 4 runs, not {len(self.runs)}.")
+        labels = [label for label, _ in self.runs]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"Experiment {self.slug!r} has two runs with the same label.")
+        if self.extra not in EXTRAS:
+            raise ValueError(f"Experiment {self.slug!r}: unknown extra panel {self.extra!r}.")
+        if any(not 1 <= d <= MAX_LAYERS for d in self.depths):
+            raise ValueError(f"Experiment {self.slug!r}: depths must lie between 1 and {MAX_LAYERS}.")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for label, _ in self.runs)
+
+    @property
+    def configs(self) -> tuple[RunConfig, ...]:
+        return tuple(cfg for _, cfg in self.runs)
+
+    @property
+    def dataset(self) -> str:
+        """The dataset of the first run (all runs of an experiment share it)."""
+        return self.runs[0][1].dataset
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers of the first run (what a depth slider starts at)."""
+        return len(self.runs[0][1].hidden)
+
+    def with_depth(self, n: int) -> Experiment:
+        """A copy whose runs have ``n`` hidden layers, each as wide as the run's first hidden layer.
+
+        Raises ValueError (in words) when ``n`` is not a whole number from 1 to MAX_LAYERS.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_LAYERS:
+            raise ValueError(f"The depth must be a whole number of hidden layers from 1 to {MAX_LAYERS}.")
+        runs = tuple(
+            (label, cfg.replace(hidden=(cfg.hidden[0] if cfg.hidden else DEPTH_WIDTH,) * n))
+            for label, cfg in self.runs
+        )
+        return dataclasses.replace(self, runs=runs)
+
+
+DEPTH_WIDTH = 32  # units per hidden layer in the depth experiment
+
+
+# ---------------------------------------------------------------------------
+# 1. Softmax in the hidden layers, raw outputs
+# ---------------------------------------------------------------------------
+
+# Plain momentum SGD, so that the size of a gradient is the size of the step it
+# causes: Adam would rescale every weight's step and hide the tiny gradients
+# that softmax layers pass back (that is one of the "try next" runs).
+_MOONS = RunConfig(
+    dataset="moons",
+    n_samples=1000,
+    noise=0.1,
+    hidden=(32, 32),
+    optimizer="momentum",
+    lr=0.1,
+    batch_size=32,
+    epochs=20,
+    seed=0,
+)
+_USUAL = dict(hidden_activation="relu", output_activation="softmax", loss="cross_entropy")
+_SOFTMAX_RAW = dict(hidden_activation="softmax", output_activation="none", loss="mse")
+_SIGMOID_RAW = dict(hidden_activation="sigmoid", output_activation="none", loss="mse")
+
+SOFTMAX_HIDDEN = Experiment(
+    slug="softmax-hidden",
+    title="Softmax in the hidden layers, nothing on the output?",
+    question=(
+        "Most networks use ReLU in the hidden layers and a softmax (or sigmoid) at the output. "
+        "Would softmax in the hidden layers, raw numbers at the output and the squared error as "
+        "the loss work just as well?"
+    ),
+    runs=(
+        ("ReLU → softmax, cross-entropy", _MOONS.replace(**_USUAL)),
+        ("softmax → nothing, squared error", _MOONS.replace(**_SOFTMAX_RAW)),
+        ("sigmoid → nothing, squared error", _MOONS.replace(**_SIGMOID_RAW)),
+    ),
+    look_for=(
+        "**Accuracy**: all three start from random weights. See how fast each line climbs and "
+        "where it levels off.",
+        "**Outside [0, 1]**: a softmax output always lies between 0 and 1. Raw outputs have no such "
+        "limit: count how many fall below 0 or above 1. A value like −0.2 or 1.3 is a score, not a "
+        "probability.",
+        "**Gradient flow**: in each run, compare the first hidden layer with the output layer. "
+        "Softmax and sigmoid layers shrink the gradient on its way back, so the first layer gets a "
+        "much weaker signal than in the ReLU run.",
+        "**Saturation and dead units**: ReLU has its own weak spot. A unit whose input is negative "
+        "for every example always outputs 0 and gets no gradient: it is *dead*. See how many of "
+        "the ReLU run's units are.",
+        "**Decision regions**: where each network draws the line between the two moons.",
+    ),
+    why=(
+        (
+            "A softmax layer turns its inputs z into numbers S between 0 and 1 that add up to 1. "
+            "How much output S_i moves when input z_j moves is",
+            r"\frac{\partial S_i}{\partial z_j} = S_i\,(\delta_{ij} - S_j)",
+        ),
+        (
+            "where δ_ij is 1 when i = j and 0 otherwise. No entry is ever larger than 1/4 in size. "
+            "With 32 units sharing a total of 1 the S_i are small, and so are the entries; when one "
+            "unit takes almost all of the total they are close to 0. Training sends the gradient "
+            "backwards through this matrix at every softmax layer, so the first layer receives only "
+            "a sliver of it. Sigmoid does the same through its slope:",
+            r"\sigma'(z) = \sigma(z)\,\bigl(1 - \sigma(z)\bigr) \le \tfrac{1}{4}",
+        ),
+        (
+            "ReLU lets the gradient through unchanged where its input is positive and blocks it where "
+            "the input is negative. That is why it trains deep networks well, and also why a unit "
+            "that is negative for every example stops learning:",
+            r"\mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
+        ),
+        (
+            "With nothing on the output, the outputs are plain numbers that nothing keeps inside "
+            "[0, 1]. A softmax output is always a probability: positive, and summing to 1.",
+            r"o_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
+        ),
+    ),
+    try_next=(
+        (
+            "Softmax hidden layers with Adam (it rescales every weight's step, hiding small gradients)",
+            _MOONS.replace(**_SOFTMAX_RAW, optimizer="adam", lr=0.01),
+        ),
+        ("Softmax hidden layers on the spiral", _MOONS.replace(**_SOFTMAX_RAW, dataset="spiral")),
+        (
+            "Softmax hidden layers, but a softmax output and cross-entropy",
+            _MOONS.replace(hidden_activation="softmax", output_activation="softmax", loss="cross_entropy"),
+        ),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------
+# 2. Why the log in the loss
+# ---------------------------------------------------------------------------
+
+# No hidden layer: this is logistic regression for four classes, the model the
+# loss landscape panel draws in one dimension. Large random starting weights
+# make many first answers confidently wrong, which is where the two losses
+# differ; plain SGD makes the step as large as the gradient.
+_BLOBS_LR = RunConfig(
+    dataset="blobs",
+    n_samples=1000,
+    noise=0.1,
+    hidden=(),
+    output_activation="softmax",
+    optimizer="sgd",
+    lr=0.1,
+    batch_size=32,
+    epochs=20,
+    init="normal",
+    init_std=2.0,
+    seed=0,
+)
+
+WHY_LOG = Experiment(
+    slug="why-log",
+    title="Why is there a log in the loss?",
+    question=(
+        "The softmax already gives a probability for each class. Why train with cross-entropy, "
+        "which takes the log of the probability of the right class, instead of the squared "
+        "difference between the probabilities and the targets?"
+    ),
+    runs=(
+        ("softmax + cross-entropy", _BLOBS_LR.replace(loss="cross_entropy")),
+        ("softmax + squared error", _BLOBS_LR.replace(loss="mse")),
+    ),
+    look_for=(
+        "**Accuracy**: both runs start from exactly the same weights and see the examples in the same "
+        "order; only the loss differs. Count the steps each line needs to reach the top.",
+        "**Gradient flow**: the size of the output layer's gradient. While the answers are "
+        "confidently wrong, compare how hard each loss pushes.",
+        "**Decision regions**: how the borders between the four blobs move into place.",
+    ),
+    why=(
+        (
+            "Both runs start from large random weights, so many first answers are confidently wrong: "
+            "close to 0 for the right class. Call z the numbers before the softmax, o the outputs "
+            "and t the target (1 for the right class, 0 for the others). With cross-entropy the "
+            "log undoes the exponential inside the softmax, and the gradient is just the error:",
+            r"L = -\sum_k t_k \log o_k, \qquad \frac{\partial L}{\partial z_k} = o_k - t_k",
+        ),
+        (
+            "Squared error keeps the slope of the squashing function as an extra factor. It is "
+            "easiest to see for one sigmoid output o = σ(z):",
+            r"\frac{\partial (o - t)^2}{\partial z} = 2\,(o - t)\;o\,(1 - o)",
+        ),
+        (
+            "The factor o(1 − o) is close to 0 whenever o is close to 0 or 1, including when it is "
+            "close to the wrong one. So a confidently wrong answer gets a strong push from "
+            "cross-entropy and almost none from squared error.",
+            "",
+        ),
+        (
+            "With a softmax the slope is the matrix o_i(δ_ij − o_j) (δ_ij is 1 when i = j, else 0), "
+            "and it is just as small when one output takes almost all of the total, right or wrong:",
+            r"\frac{\partial}{\partial z_j} \sum_i (o_i - t_i)^2 = \sum_i 2\,(o_i - t_i)\;o_i\,(\delta_{ij} - o_j)",
+        ),
+        (
+            "The same shows in the shape of the loss. For a sigmoid of z = wx + b, cross-entropy "
+            "curves upwards for every weight w (it is convex: one valley, no flat traps):",
+            r"\frac{\partial^2 L_{\mathrm{CE}}}{\partial w^2} = x^2\,\sigma(z)\,\bigl(1 - \sigma(z)\bigr) \ge 0",
+        ),
+        (
+            "Squared error of a sigmoid is not convex: it has flat plateaus where the gradient is "
+            "almost 0 although the loss is high. The loss landscape panel below draws both.",
+            "",
+        ),
+    ),
+    try_next=(
+        (
+            "Squared error from small starting weights (the default)",
+            _BLOBS_LR.replace(loss="mse", init="default"),
+        ),
+        (
+            "Cross-entropy on raw outputs (no softmax): the log needs probabilities",
+            _BLOBS_LR.replace(loss="cross_entropy", output_activation="none", init="default"),
+        ),
+        (
+            "Squared error with two hidden layers, on three spiral arms",
+            _BLOBS_LR.replace(
+                dataset="spiral3", hidden=(32, 32), loss="mse", init="default", optimizer="adam", lr=0.01
+            ),
+        ),
+    ),
+    extra="loss_landscape",
+)
+
+
+# ---------------------------------------------------------------------------
+# 3. Softmax + cross-entropy or sigmoid + squared error on MNIST
+# ---------------------------------------------------------------------------
+
+_MNIST = RunConfig(
+    dataset="mnist",
+    train_size=10000,
+    hidden=(128,),
+    hidden_activation="relu",
+    optimizer="sgd",
+    lr=0.1,
+    batch_size=32,
+    epochs=3,
+    seed=0,
+)
+
+MNIST_GRADIENT = Experiment(
+    slug="mnist-gradient",
+    title="Same gradient? Softmax + cross-entropy against sigmoid + squared error on MNIST",
+    question=(
+        "People say that softmax with cross-entropy and sigmoid with squared error both give the "
+        "gradient 'output minus target' at the last layer. If so, what does the first recipe gain?"
+    ),
+    runs=(
+        ("softmax + cross-entropy", _MNIST.replace(output_activation="softmax", loss="cross_entropy")),
+        ("sigmoid + squared error", _MNIST.replace(output_activation="sigmoid", loss="mse")),
+    ),
+    look_for=(
+        "**Accuracy**: same network, same starting weights, same images in the same order; only the "
+        "output recipe differs. Look how far apart the lines are in the first epoch.",
+        "**Gradient flow**: the gradient that reaches each layer. The output layer's push is what "
+        "the two recipes compute differently.",
+        "**Test digits**: the digits each network gets wrong, and how sure it was.",
+        "**Outside [0, 1]**: both recipes keep every output between 0 and 1, so the difference is "
+        "not the range of the outputs but the gradient.",
+    ),
+    why=(
+        (
+            "Call z the output layer's numbers before the activation, o the outputs and t the target "
+            "(1 for the right digit, 0 for the nine others). With softmax and cross-entropy the "
+            "gradient is exactly the error:",
+            r"\frac{\partial L}{\partial z_k} = o_k - t_k",
+        ),
+        (
+            "With a sigmoid on each output and squared error it is not: the sigmoid's slope stays "
+            "in as an extra factor.",
+            r"\frac{\partial L}{\partial z_k} = 2\,(o_k - t_k)\;o_k\,(1 - o_k)",
+        ),
+        (
+            "That slope is never more than 1/4 and is nearly 0 when o is near 0 or 1:",
+            r"\sigma'(z) = \sigma(z)\,\bigl(1 - \sigma(z)\bigr) \le \tfrac{1}{4}",
+        ),
+        (
+            "So when the network is confidently wrong, say o = 0.01 for the right digit, "
+            "cross-entropy pushes with almost the whole error (0.99) and squared error about 50 times "
+            "less (2 × 0.99 × 0.01 × 0.99 ≈ 0.02). The 'output minus target' both formulas share is "
+            "the error; only cross-entropy removes the slope. The gradient check panel computes both "
+            "gradients with automatic differentiation on a real batch and compares them with these "
+            "formulas.",
+            "",
+        ),
+    ),
+    try_next=(
+        (
+            "Sigmoid outputs with binary cross-entropy (the log removes the slope here too)",
+            _MNIST.replace(output_activation="sigmoid", loss="binary_cross_entropy"),
+        ),
+        ("Softmax outputs with squared error", _MNIST.replace(output_activation="softmax", loss="mse")),
+        (
+            "Sigmoid + squared error with momentum",
+            _MNIST.replace(output_activation="sigmoid", loss="mse", optimizer="momentum", lr=0.05),
+        ),
+    ),
+    extra="gradient_check",
+)
+
+
+# ---------------------------------------------------------------------------
+# 4. Vanishing gradients with depth
+# ---------------------------------------------------------------------------
+
+# Plain momentum SGD again: the gradient a layer receives is the step it takes.
+_DEEP = _MOONS.replace(hidden=(DEPTH_WIDTH,) * 6, output_activation="softmax", loss="cross_entropy")
+
+VANISHING_DEPTH = Experiment(
+    slug="vanishing-depth",
+    title="Vanishing gradients: what depth does to sigmoid and ReLU",
+    question=(
+        "What happens to the gradient on its way back through many sigmoid layers, and why does "
+        "ReLU not suffer the same way?"
+    ),
+    runs=(
+        ("sigmoid hidden layers", _DEEP.replace(hidden_activation="sigmoid")),
+        ("ReLU hidden layers", _DEEP.replace(hidden_activation="relu")),
+    ),
+    look_for=(
+        "**Gradient flow**: read each run from the output layer back to the first hidden layer. "
+        "Move the depth slider and watch the first layer's gradient: the colour scale is "
+        "logarithmic, so each step of colour is a factor, not a difference.",
+        "**Accuracy**: a layer whose gradient is almost 0 barely changes. On two classes, 50% is "
+        "what guessing gives.",
+        "**Saturation and dead units**: how many sigmoid units sit on the flat parts of the curve, "
+        "where the slope is almost 0, and how many ReLU units are dead.",
+    ),
+    why=(
+        (
+            "Training sends the gradient backwards one layer at a time. At each layer it is "
+            "multiplied by the weights and by the slope of the activation. Sigmoid's slope is at "
+            "most 1/4:",
+            r"\sigma'(z) = \sigma(z)\,\bigl(1 - \sigma(z)\bigr) \le \tfrac{1}{4}",
+        ),
+        (
+            "Call δ the gradient with respect to a layer's numbers before the activation, and ‖W‖ the "
+            "most a weight matrix can stretch a vector. Through n sigmoid layers the factors "
+            "multiply:",
+            r"\|\delta_1\| \;\le\; \left(\tfrac{1}{4}\right)^{n}\,\|W_2\|\,\|W_3\|\cdots\|W_{n+1}\|\;\|\delta_{\mathrm{out}}\|",
+        ),
+        (
+            "With the usual small starting weights each factor is well below 1, so every extra layer "
+            "divides the first layer's gradient again: it falls by orders of magnitude, and the "
+            "first layers hardly learn.",
+            "",
+        ),
+        (
+            "ReLU's slope is exactly 1 wherever a unit is active, so depth alone does not shrink the "
+            "gradient. Its risk is the opposite case, a slope of 0 everywhere (see the dying-ReLU "
+            "experiment).",
+            r"\mathrm{ReLU}'(z) = 1 \quad \text{for } z > 0",
+        ),
+    ),
+    try_next=(
+        (
+            "Deep sigmoid network with Adam (it rescales tiny gradients into usable steps)",
+            _DEEP.replace(hidden_activation="sigmoid", optimizer="adam", lr=0.01),
+        ),
+        (
+            "Deep sigmoid network with Xavier initialisation (scaled for sigmoid and tanh)",
+            _DEEP.replace(hidden_activation="sigmoid", init="xavier"),
+        ),
+        ("Deep tanh network (slope up to 1, but it saturates too)", _DEEP.replace(hidden_activation="tanh")),
+    ),
+    extra="depth",
+    depths=tuple(range(1, MAX_LAYERS + 1)),
+)
+
+
+# ---------------------------------------------------------------------------
+# 5. Dying ReLU
+# ---------------------------------------------------------------------------
+
+# Adam's step is about lr for every weight, so lr sets the step size directly:
+# 0.03 is three times the usual 0.01, enough to push many units below 0 for good.
+_SPIRAL3 = RunConfig(
+    dataset="spiral3",
+    n_samples=1000,
+    noise=0.1,
+    hidden=(32, 32),
+    output_activation="softmax",
+    loss="cross_entropy",
+    optimizer="adam",
+    batch_size=32,
+    epochs=20,
+    seed=0,
+)
+LARGE_LR = 0.03
+NORMAL_LR = 0.01
+
+DYING_RELU = Experiment(
+    slug="dying-relu",
+    title="Dying ReLU: units that stop learning",
+    question=(
+        "ReLU outputs 0 for every negative input. What happens to a unit whose input becomes "
+        "negative for every example, and how does leaky ReLU help?"
+    ),
+    runs=(
+        ("ReLU, large steps (lr 0.03)", _SPIRAL3.replace(hidden_activation="relu", lr=LARGE_LR)),
+        ("leaky ReLU, large steps (lr 0.03)", _SPIRAL3.replace(hidden_activation="leaky_relu", lr=LARGE_LR)),
+        ("ReLU, normal steps (lr 0.01)", _SPIRAL3.replace(hidden_activation="relu", lr=NORMAL_LR)),
+    ),
+    look_for=(
+        "**Saturation and dead units**: the share of dead units, units that output 0 for every test "
+        "example, over time. A dead unit gets no gradient, so it almost never comes back. Leaky ReLU "
+        "units never output exactly 0, so none of them count as dead.",
+        "**Accuracy**: a network with many dead units has fewer units left to do the work. Compare "
+        "the three lines.",
+        "**Decision regions**: the shapes each network manages to draw around the three arms.",
+    ),
+    why=(
+        (
+            "ReLU keeps positive numbers and replaces negative ones by 0, so its slope is 1 or 0:",
+            r"\mathrm{ReLU}(z) = \max(0, z), \qquad \mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
+        ),
+        (
+            "A weight w feeding a unit is updated in proportion to that slope (x is the input the "
+            "weight multiplies, a the unit's output). If one large step pushes the unit's input z "
+            "below 0 for every example, its update is 0 from then on and the unit stays at 0: it is "
+            "dead.",
+            r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a}\cdot \mathrm{ReLU}'(z)\cdot x = 0 \quad \text{when } z < 0",
+        ),
+        (
+            "Leaky ReLU keeps a small slope on the negative side, so a unit that fell below 0 still "
+            "gets a small gradient and can climb back:",
+            r"\mathrm{LeakyReLU}(z) = \max(0.01\,z,\; z)",
+        ),
+        (
+            "The other fix is the third run: smaller steps, so fewer units are thrown that far in a "
+            "single update.",
+            "",
+        ),
+    ),
+    try_next=(
+        ("ReLU with even larger steps (lr 0.1)", _SPIRAL3.replace(hidden_activation="relu", lr=0.1)),
+        (
+            "ELU, large steps (smooth on the negative side)",
+            _SPIRAL3.replace(hidden_activation="elu", lr=LARGE_LR),
+        ),
+        (
+            "ReLU, large steps, twice as many units per layer",
+            _SPIRAL3.replace(hidden_activation="relu", lr=LARGE_LR, hidden=(64, 64)),
+        ),
+    ),
+)
+
+
+EXPERIMENTS: dict[str, Experiment] = {
+    e.slug: e for e in (SOFTMAX_HIDDEN, WHY_LOG, MNIST_GRADIENT, VANISHING_DEPTH, DYING_RELU)
+}
+
+
+def experiment_for(slug: object) -> Experiment | None:
+    """The experiment a slug (from a URL, a button) names, or None. Never raises.
+
+    Forgiving about case and surrounding spaces, since slugs are typed and pasted by people.
+    """
+    if isinstance(slug, (list, tuple)):
+        slug = slug[-1] if slug else None
+    if not isinstance(slug, str):
+        return None
+    return EXPERIMENTS.get(slug.strip().lower())
