@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="print the benchmark table")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke test)")
+    bench.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="benchmark the live page instead (needs chromium and Playwright)",
+    )
     return parser
 
 
@@ -116,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_train(args)
         if args.command == "data":
             return run_data(args)
+        if args.dashboard:
+            from nnexplore.bench_dashboard import run_dashboard_bench
+
+            return run_dashboard_bench(reps=2 if args.quick else 3)
         from nnexplore.bench import run_bench
 
         return run_bench(quick=args.quick)

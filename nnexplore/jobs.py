@@ -22,13 +22,16 @@ line and from tests).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
+import sys
 import threading
 import time
+import types
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -142,6 +145,7 @@ class JobManager:
         train_fn: Callable[..., Iterable[dict]] | None = None,
         dataset_fn: Callable[..., Any] | None = None,
         view_fn: Callable[[Any, Any, Any, dict], dict | None] | None = None,
+        processes: bool = False,
     ) -> None:
         if slots is None:
             slots = default_slots()
@@ -153,6 +157,9 @@ class JobManager:
         self._train_fn = train_fn
         self._dataset_fn = dataset_fn
         self._view_fn = view_fn
+        self.processes = bool(processes)
+        if self.processes:
+            _process_context()  # start the forkserver now, so the first run starts fast
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._queue: deque[Job] = deque()
@@ -410,6 +417,8 @@ class JobManager:
             self._finish(job, status, error)
 
     def _run(self, job: Job) -> tuple[str, str]:
+        if self.processes:
+            return self._run_in_process(job)
         try:
             dataset_fn, train_fn = self._resolve_fns()
         except ImportError:
@@ -468,6 +477,65 @@ class JobManager:
             return final, ""
         return (STOPPED if job.stop_event.is_set() else DONE), ""
 
+    def _run_in_process(self, job: Job) -> tuple[str, str]:
+        """Train in a child process (nnexplore.worker) and relay what it sends into the Job."""
+        from nnexplore import worker
+
+        ctx = _process_context()
+        receive, send = ctx.Pipe(duplex=False)
+        stop = ctx.Event()
+        proc = ctx.Process(
+            target=worker.run_in_child,
+            args=(job.cfg, send, stop, self._view_fn),
+            name=f"nnexplore-run-{job.id}",
+            daemon=True,
+        )
+        with _no_main_module():
+            proc.start()
+        send.close()
+        last: dict | None = None
+        try:
+            while True:
+                if job.stop_event.is_set():
+                    stop.set()
+                if not receive.poll(0.2):
+                    with self._lock:
+                        self._sweep_stale_locked()
+                    if not proc.is_alive() and not receive.poll():
+                        return ERROR, _DIED
+                    continue
+                try:
+                    kind, payload = receive.recv()
+                except EOFError:
+                    return ERROR, _DIED
+                with self._lock:
+                    if kind == "progress":
+                        job.progress = _parse_progress(tuple(payload), {})
+                    elif kind == "running":
+                        if not job.stop_event.is_set():
+                            job.status = RUNNING
+                    elif kind == "view":
+                        job.view = payload
+                    elif kind == "record":
+                        last = payload
+                        job.records.append(payload)
+                    self._sweep_stale_locked()
+                if kind == "error":
+                    return ERROR, _short(payload)
+                if kind == "end":
+                    break
+        finally:
+            stop.set()
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+            receive.close()
+        final = (last or {}).get("status")
+        if final in (DONE, STOPPED, DIVERGED):
+            return final, ""
+        return (STOPPED if job.stop_event.is_set() else DONE), ""
+
     def _finish(self, job: Job, status: str, error: str) -> None:
         with self._lock:
             job.status = status
@@ -478,6 +546,45 @@ class JobManager:
             self._threads.pop(job.id, None)
             self._trim_finished_locked()
             self._dispatch_locked()
+
+
+_DIED = "The training process ended unexpectedly (it may have run out of memory). Try a smaller run."
+_CONTEXT: Any = None
+
+
+def _process_context() -> Any:
+    """A forkserver that has imported the training code: children start in milliseconds."""
+    global _CONTEXT
+    if _CONTEXT is None:
+        import multiprocessing
+        from multiprocessing import forkserver
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["nnexplore.worker"])
+        forkserver.ensure_running()
+        _CONTEXT = ctx
+    return _CONTEXT
+
+
+@contextlib.contextmanager
+def _no_main_module() -> Iterator[None]:
+    """Start a child without making it re-run this process's main script.
+
+    multiprocessing makes every child import the parent's ``__main__`` by its
+    file path. Under Streamlit that is the dashboard script itself, which would
+    then run outside Streamlit in every training process. The children need
+    nothing from it, so it is hidden while the child is launched.
+    """
+    with _MAIN_LOCK:
+        real = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = real
+
+
+_MAIN_LOCK = threading.Lock()
 
 
 def _parse_progress(args: tuple, kwargs: dict) -> tuple[float, str]:

@@ -351,3 +351,61 @@ def test_real_train_on_tiny_moons() -> None:
         assert long.status == "stopped"
     finally:
         assert mgr.shutdown(timeout=3.0)
+
+
+# --------------------------------------------------------------------------- process mode (the dashboard's)
+
+
+def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
+    """The dashboard trains in child processes: records, views and Stop must cross the pipe."""
+    from nnexplore.config import RunConfig
+    from nnexplore.train import expected_records
+    from nnexplore.views import model_view
+
+    manager = JobManager(slots=1, processes=True, view_fn=model_view)
+    try:
+        cfg = RunConfig(epochs=2, n_samples=200, device="cpu")
+        job = manager.submit(cfg, "s1")
+        long = manager.submit(cfg.replace(epochs=50, n_samples=4000, batch_size=4), "s1")
+        assert manager.queue_position(long.id) == 1
+        deadline = time.monotonic() + 60
+        while job.is_active and time.monotonic() < deadline:
+            manager.heartbeat(job.id)
+            manager.heartbeat(long.id)
+            time.sleep(0.05)
+        assert job.status == "done", job.error
+        assert len(job.records) == expected_records(cfg, 160)
+        assert job.view is not None and "grid" in job.view
+        while not long.records and time.monotonic() < deadline:
+            manager.heartbeat(long.id)
+            time.sleep(0.05)
+        assert long.status == "running"
+        stopped_at = time.monotonic()
+        manager.cancel(long.id)
+        while long.is_active and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert long.status == "stopped"
+        assert time.monotonic() - stopped_at < 2.0
+        assert long.records[-1]["status"] == "stopped"
+    finally:
+        assert manager.shutdown(10)
+
+
+def test_process_mode_reports_a_training_error_in_words():
+    import torch
+
+    from nnexplore.config import RunConfig
+
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without a GPU")
+    manager = JobManager(slots=1, processes=True)
+    try:
+        job = manager.submit(RunConfig(device="cuda"), "s1")
+        deadline = time.monotonic() + 60
+        while job.is_active and time.monotonic() < deadline:
+            manager.heartbeat(job.id)
+            time.sleep(0.05)
+        assert job.status == "error"
+        assert "no CUDA GPU" in job.error and "Traceback" not in job.error
+    finally:
+        manager.shutdown(10)

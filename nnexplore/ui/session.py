@@ -7,7 +7,7 @@ browser session keeps only the ids of its own runs (st.session_state).
 from __future__ import annotations
 
 import secrets
-import sys
+import time
 
 import streamlit as st
 
@@ -20,14 +20,10 @@ from nnexplore.views import model_view
 def job_manager() -> JobManager:
     """The process-wide job manager: fixed training slots, one queue, shared by all sessions.
 
-    Training threads release the GIL inside every torch op and must take it
-    back afterwards; while a page is drawing charts in Python, each take-back
-    waits up to the interpreter's switch interval (5 ms by default), which
-    slowed a small network's training many times over. A short interval keeps
-    training moving while pages draw.
+    Runs train in child processes (see nnexplore.worker for why), so the
+    pages this server draws never slow the training down.
     """
-    sys.setswitchinterval(0.0005)
-    return JobManager(view_fn=model_view)
+    return JobManager(view_fn=model_view, processes=True)
 
 
 def session_id() -> str:
@@ -59,14 +55,25 @@ def keep_alive() -> None:
             manager.heartbeat(job_id)
 
 
+FIRST_RECORD_WAIT_S = 0.8
+
+
 def start_run(cfg: RunConfig, group: str) -> None:
-    """Submit a run for this session, or say in words why it cannot start."""
+    """Submit a run for this session, or say in words why it cannot start.
+
+    A toy run's first record arrives within a fraction of a second: waiting for
+    it here lets this very script run draw the first charts, instead of the
+    next tick of the live fragment.
+    """
     try:
         job = job_manager().submit(cfg, session_id())
     except TooManyRuns as err:
         st.warning(str(err))
         return
     run_ids(group).append(job.id)
+    deadline = time.monotonic() + FIRST_RECORD_WAIT_S
+    while job.is_active and not job.records and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def stop_runs(group: str) -> None:
