@@ -62,18 +62,21 @@ def _card(exp: Experiment) -> None:
     if exp.extra == "depth":
         depth = st.slider(
             "Hidden layers (depth)",
-            1,
-            10,
-            value=len(exp.runs[0][1].hidden),
+            min(exp.depths),
+            max(exp.depths),
+            value=exp.depth,
             help="How many hidden layers every network of this experiment has. More layers: more "
             "slopes multiplied together on the way back to the first layer.",
             key=f"depth_{exp.slug}",
         )
         exp = exp.with_depth(depth)
+        labels = [f"{label}, {depth} layers" for label in exp.labels]
+    else:
+        labels = list(exp.labels)
     group = f"experiment:{exp.slug}"
     jobs = session_jobs(group)
 
-    st.markdown("**Runs:** " + " · ".join(f"*{label}*" for label, _ in exp.runs))
+    st.markdown("**Runs:** " + " · ".join(f"*{label}*" for label in labels))
     run_col, stop_col, _ = st.columns([2, 1, 3])
     if run_col.button(
         "Run this experiment",
@@ -82,8 +85,8 @@ def _card(exp: Experiment) -> None:
         help="Train every network of this experiment side by side (they wait in line if the server is busy).",
         width="stretch",
     ):
-        for _, cfg in exp.runs:
-            start_run(cfg, group)
+        for label, (_, cfg) in zip(labels, exp.runs):
+            start_run(cfg, group, label)
         jobs = session_jobs(group)
     stop_col.button(
         "Stop",

@@ -58,7 +58,7 @@ def keep_alive() -> None:
 FIRST_RECORD_WAIT_S = 0.8
 
 
-def start_run(cfg: RunConfig, group: str) -> None:
+def start_run(cfg: RunConfig, group: str, label: str = "") -> None:
     """Submit a run for this session, or say in words why it cannot start.
 
     A toy run's first record arrives within a fraction of a second: waiting for
@@ -66,7 +66,7 @@ def start_run(cfg: RunConfig, group: str) -> None:
     next tick of the live fragment.
     """
     try:
-        job = job_manager().submit(cfg, session_id())
+        job = job_manager().submit(cfg, session_id(), label)
     except TooManyRuns as err:
         st.warning(str(err))
         return
