@@ -2,12 +2,13 @@
 
 import dataclasses
 import math
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnexplore.config import FIELDS, MAX_LAYERS, RunConfig, field_kind
+from nnexplore.config import FIELDS, MAX_LAYERS, MAX_STEPS, RunConfig, field_kind, size_problem
 
 
 def test_default_config_is_valid_and_every_field_has_help():
@@ -57,7 +58,11 @@ def configs():
             parts[f.name] = st.integers(int(m["low"]), int(m["high"]))
         else:
             parts[f.name] = st.floats(m["low"], m["high"], allow_nan=False)
-    return st.builds(RunConfig, **parts)
+    return (
+        st.fixed_dictionaries(parts)
+        .filter(lambda d: not size_problem(SimpleNamespace(**d)))
+        .map(lambda d: RunConfig(**d))
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -111,3 +116,31 @@ def test_to_dict_is_json_friendly():
     d = RunConfig(hidden=(3, 2)).to_dict()
     assert json.loads(json.dumps(d))["hidden"] == [3, 2]
     assert set(d) == {f.name for f in dataclasses.fields(RunConfig)}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"dataset": "mnist", "hidden": (1024,) * 8, "train_size": 60000, "epochs": 50, "batch_size": 4096},
+        {"n_samples": 20000, "batch_size": 1, "epochs": 50},
+    ],
+)
+def test_runs_too_big_for_a_shared_server_are_refused_in_words(changes):
+    with pytest.raises(ValueError, match="shared server"):
+        RunConfig(**changes)
+
+
+def test_the_largest_allowed_runs_stay_within_the_limits():
+    from nnexplore.config import run_size
+
+    steps, _ = run_size(RunConfig(n_samples=20000, batch_size=2, epochs=18))
+    assert steps <= MAX_STEPS
+    RunConfig(
+        dataset="mnist", hidden=(128, 64), train_size=60000, epochs=3, batch_size=64
+    )  # the default recipe
+
+
+def test_a_too_big_run_from_a_link_falls_back_with_a_message():
+    cfg, problems = RunConfig.from_query_params({"n_samples": "20000", "batch_size": "1", "epochs": "50"})
+    assert cfg == RunConfig()
+    assert any("shared server" in p for p in problems)

@@ -43,9 +43,22 @@ def click(page, name: str):
 
 
 def choose(page, label: str, option: str):
-    """Pick an option of a sidebar selectbox by its label."""
-    page.get_by_test_id("stSidebar").get_by_role("combobox", name=label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick an option of a sidebar selectbox by its label (again if a rerun closed the list)."""
+    box = page.get_by_test_id("stSidebar").get_by_role("combobox", name=label, exact=True)
+    for _ in range(5):
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+        except Exception:
+            page.keyboard.press("Escape")
+            continue
+        deadline = time.time() + 10
+        while time.time() < deadline and box.input_value() != option:
+            time.sleep(0.1)
+        if box.input_value() == option:
+            time.sleep(0.5)  # let the rerun this choice started finish
+            return
+    raise AssertionError(f"could not choose {option} in {label}")
 
 
 def test_train_fills_the_charts_and_reaches_done(page, server):
@@ -145,6 +158,9 @@ def test_mnist_from_the_loopback_mirror(page, server):
     open_app(page, server, RunConfig(dataset="mnist", hidden=(32,), train_size=2000, epochs=1, batch_size=64))
     click(page, "Train")
     wait_for_status(page, "done", timeout=120)
-    page.get_by_role("heading", name="Test digits").wait_for(timeout=10_000)
-    page.get_by_role("heading", name="Confusion matrix").wait_for(timeout=10_000)
+    for heading in ("Test digits", "Confusion matrix"):
+        deadline = time.time() + 15
+        while time.time() < deadline and page.get_by_role("heading", name=heading, exact=True).count() != 1:
+            time.sleep(0.25)
+        assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
     assert page.locator("[data-testid=stException]").count() == 0

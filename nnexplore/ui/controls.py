@@ -15,6 +15,7 @@ from nnexplore.advice import config_notes
 from nnexplore.config import (
     FIELDS,
     GROUPS,
+    LIMIT_TEXT,
     RunConfig,
     _check,
     allowed_text,
@@ -24,6 +25,7 @@ from nnexplore.config import (
 )
 
 PREFIX = "cfg_"
+SIZE_FIELDS = ("n_samples", "train_size", "hidden", "batch_size", "epochs")  # their help states the run limit
 # Settings that only matter for some choices: shown greyed out otherwise (their value is kept).
 RELEVANT = {
     "n_samples": lambda v: v["dataset"] != "mnist",
@@ -62,6 +64,8 @@ def _widget(f: dataclasses.Field, disabled: bool) -> Any:
     m = f.metadata
     kind = field_kind(f)
     help_text = f"{m['help']} Allowed: {allowed_text(f)}."
+    if f.name in SIZE_FIELDS:
+        help_text += " " + LIMIT_TEXT
     common = {"key": key(f.name), "help": help_text, "disabled": disabled}
     if kind == "choice":
         return st.selectbox(m["label"], m["choices"], **common)
@@ -96,7 +100,11 @@ def render_controls() -> RunConfig | None:
                     (st.warning if level == "warning" else st.info)(text)
     if problems:
         return None
-    cfg = RunConfig(**values)
+    try:
+        cfg = RunConfig(**values)
+    except ValueError as err:  # each setting is fine, together they make too big a run
+        st.sidebar.error(str(err))
+        return None
     params = cfg.to_query_params()
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != params:
         st.query_params.from_dict(params)
