@@ -1,4 +1,4 @@
-"""Command line: python -m nnexplore train | data | bench.
+"""Command line: python -m nnexplore train | data | bench | loadtest.
 
 Every RunConfig field is a `train` flag (generated from the settings table).
 Bad flags or values print one line and exit with code 2, never a traceback.
@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="benchmark the live page instead (needs chromium and Playwright)",
     )
+
+    load = commands.add_parser(
+        "loadtest", help="many browser sessions press Train at once (needs chromium and Playwright)"
+    )
+    load.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
+    load.add_argument("--mnist", type=int, default=5, help="how many of them train on MNIST (default 5)")
+    load.add_argument("--slots", type=int, default=1, help="training slots of the server (default 1)")
     return parser
 
 
@@ -121,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_train(args)
         if args.command == "data":
             return run_data(args)
+        if args.command == "loadtest":
+            from nnexplore.loadtest import run_load_test
+
+            return run_load_test(sessions=args.sessions, mnist_sessions=args.mnist, slots=args.slots)
         if args.dashboard:
             from nnexplore.bench_dashboard import run_dashboard_bench
 

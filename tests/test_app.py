@@ -4,6 +4,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import FIELDS, RunConfig
@@ -97,3 +99,23 @@ def test_train_runs_in_background_and_reaches_done():
     assert any("done, test accuracy" in s.value for s in at.success)
     assert not at.exception
     assert [h.value for h in at.subheader][:2] == ["Accuracy", "Loss"]
+
+
+_hostile = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["nan", "-inf", "1e400", "-5", "", "<img src=x onerror=alert(1)>", "../../etc/passwd", "mnist"]),
+    st.builds(lambda c, n: c * n, st.sampled_from(["9", "é", "<"]), st.integers(100, 10_000)),
+)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from([f.name for f in FIELDS] + ["x", "experiment"]), _hostile, max_size=4))
+def test_fuzzed_url_parameters_never_break_the_page(params):
+    at = app(params)
+    assert not at.exception
+    assert at.title[0].value == "Playground"
+    assert not at.button[0].disabled  # Train still works with the defaults in place
+    shown = " ".join(w.value for w in at.warning)
+    for value in params.values():
+        if len(value) > 100:
+            assert value not in shown  # a 10,000-character value is never echoed whole

@@ -37,6 +37,15 @@ def wait_for_status(page, word: str, timeout: float = 60) -> list[str]:
     raise AssertionError(f"no status '{word}' within {timeout} s; saw {status_texts(page)}")
 
 
+def wait_for_heading(page, name: str, timeout: float = 20) -> None:
+    """Exactly one heading with this name, within the timeout (the page redraws after a run ends)."""
+    heading = page.get_by_role("heading", name=name, exact=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and heading.count() != 1:
+        time.sleep(0.25)
+    assert heading.count() == 1, f"heading {name!r} appears {heading.count()} times"
+
+
 def click(page, name: str):
     """Click a button of the page (not Streamlit's own toolbar, which has a "Stop" too)."""
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name, exact=True).click()
@@ -159,8 +168,5 @@ def test_mnist_from_the_loopback_mirror(page, server):
     click(page, "Train")
     wait_for_status(page, "done", timeout=120)
     for heading in ("Test digits", "Confusion matrix"):
-        deadline = time.time() + 15
-        while time.time() < deadline and page.get_by_role("heading", name=heading, exact=True).count() != 1:
-            time.sleep(0.25)
-        assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
+        wait_for_heading(page, heading)
     assert page.locator("[data-testid=stException]").count() == 0

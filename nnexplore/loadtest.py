@@ -1,0 +1,538 @@
+"""Classroom load test (python -m nnexplore loadtest): a whole class presses Train at once.
+
+One real ``streamlit run`` on loopback with the training slots limited (1 by
+default, as on Streamlit Community Cloud's single small core), and many real
+browser sessions (one headless Chromium, one context per learner). Every
+session opens the Playground with a short run, most on toy data and a few on
+MNIST from a loopback mirror of ../shared/mnist, and they all press Train
+within a few seconds of each other. Then every page is watched until its run
+ends, and the figures the classroom issue asks for are printed: did every run
+finish (or wait in the queue and then finish), did any page show an exception,
+did any run lose records, how much memory did the server take, and how long
+did learners wait from Train to done.
+
+Playwright's sync API is not thread-safe, so the pages are driven from one
+thread, polled in turn. Only the memory sampler runs in a second thread, and
+it only reads /proc. Needs the dev requirements (Playwright) and Debian's
+chromium; the core never imports this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import http.server
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from nnexplore.config import RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_MNIST = ROOT.parent / "shared" / "mnist"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+MNIST_TEST_ONLY_TRAIN = 8_000  # nnexplore.data.mnist.TEST_ONLY_TRAIN (not imported: it pulls in torch)
+
+#: A short toy run (about a second of training on one core) and the MNIST run of the issue.
+TOY_BASE = RunConfig(n_samples=1000, epochs=15, device="cpu")
+MNIST_CFG = RunConfig(dataset="mnist", hidden=(32,), train_size=2000, epochs=1, batch_size=64, device="cpu")
+_TOY_VARIANTS = [
+    ("moons", "relu"),
+    ("circles", "tanh"),
+    ("xor", "relu"),
+    ("blobs", "gelu"),
+    ("moons", "elu"),
+    ("spiral", "tanh"),
+    ("circles", "leaky_relu"),
+]
+
+STATUS_SELECTOR = "[data-testid=stProgress], [data-testid=stAlert]"
+_PAGE_STATE_JS = f"""() => ({{
+  statuses: Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.innerText),
+  exceptions: document.querySelectorAll('[data-testid=stException]').length,
+}})"""
+WAITING_TEXT = "waiting for a free training slot"
+#: Words of a status line that mean the run has ended, and the state each one stands for.
+_FINAL_WORDS = (
+    (": done,", "done"),
+    (": stopped.", "stopped"),
+    (": diverged.", "diverged"),
+    (": could not run.", "error"),
+)
+MANAGE_EXPANDER = "Manage runs: load, remove, download"
+
+
+def toy_configs(n: int) -> list[RunConfig]:
+    """``n`` short toy runs, varied a little (dataset, activation, seed) as a class would."""
+    return [
+        TOY_BASE.replace(dataset=dataset, hidden_activation=act, seed=i % 5)
+        for i, (dataset, act) in ((i, _TOY_VARIANTS[i % len(_TOY_VARIANTS)]) for i in range(n))
+    ]
+
+
+def expected_record_count(cfg: RunConfig) -> int:
+    """Records a run of ``cfg`` that is neither stopped nor diverged yields on this server.
+
+    The server's MNIST is the test-set split (NNEXPLORE_MNIST_TEST_ONLY=1):
+    8,000 training images, of which ``train_size`` are kept.
+    """
+    from nnexplore.train import expected_records
+
+    if cfg.dataset == "mnist":
+        n_train = min(cfg.train_size, MNIST_TEST_ONLY_TRAIN)
+    else:
+        from nnexplore.data import make_toy
+
+        # The toy split rounds per class, so the exact count comes from the generator itself.
+        n_train = len(make_toy(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed).y_train)
+    return expected_records(cfg, n_train)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclass
+class SessionResult:
+    """What one learner's page showed, from pressing Train to the end of the run."""
+
+    index: int
+    cfg: RunConfig
+    clicked_at: float | None = None
+    queued: bool = False  # the page said it was waiting for a free slot at some point
+    state: str = "pending"  # done | stopped | diverged | error | timeout | broken
+    final_text: str = ""
+    train_to_done_s: float | None = None
+    exceptions: int = 0  # most stException elements seen at once
+    records: int | None = None  # rows of the run's CSV download
+    expected: int | None = None
+    problem: str = ""
+
+    @property
+    def records_lost(self) -> int:
+        """Missing records of a finished run (0 when the count is unknown or not comparable)."""
+        if self.state != "done" or self.expected is None:
+            return 0
+        return max(0, self.expected - (self.records or 0))
+
+
+def _final_state(statuses: Sequence[str]) -> tuple[str, str] | None:
+    for text in statuses:
+        for words, state in _FINAL_WORDS:
+            if words in text:
+                return state, text
+    return None
+
+
+def _open_session(browser: Any, url: str, cfg: RunConfig, timeout_ms: int) -> tuple[Any, Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.goto(url + "?" + urlencode(cfg.to_query_params()), wait_until="domcontentloaded")
+    return context, page
+
+
+def _train_button(page: Any) -> Any:
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True)
+
+
+def _download_records(page: Any, timeout_ms: int) -> int:
+    """Rows of the run's "Records (CSV)" download (the page shows no record count itself)."""
+    expander = page.get_by_test_id("stExpander").filter(has_text=MANAGE_EXPANDER)
+    expander.locator("summary").click(timeout=timeout_ms)
+    button = page.get_by_role("button", name="Records (CSV)", exact=True)
+    with page.expect_download(timeout=timeout_ms) as info:
+        button.click(timeout=timeout_ms)
+    download = info.value
+    text = Path(download.path()).read_text(encoding="utf-8")
+    return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+
+
+def drive_sessions(
+    browser: Any,
+    url: str,
+    cfgs: Sequence[RunConfig],
+    timeout_s: float = 900,
+    check_records: bool = True,
+    poll_s: float = 0.25,
+    log: Any = None,
+) -> list[SessionResult]:
+    """Open one browser context per config, press Train in all of them, watch every page to the end.
+
+    Returns one SessionResult per config; every context is closed before returning.
+    """
+    deadline = time.monotonic() + timeout_s
+    step_ms = 60_000  # one page action; a loaded 2-core box can take many seconds to draw
+    results = [SessionResult(i, cfg) for i, cfg in enumerate(cfgs)]
+    sessions: list[tuple[Any, Any]] = []
+
+    def say(message: str) -> None:
+        if log is not None:
+            print(message, file=log, flush=True)
+
+    try:
+        for cfg in cfgs:
+            sessions.append(_open_session(browser, url, cfg, step_ms))
+        say(f"{len(sessions)} sessions opened; waiting for their pages")
+        for (_, page), result in zip(sessions, results):
+            try:
+                _train_button(page).wait_for(timeout=step_ms)
+            except Exception as exc:  # a page that never drew is a finding, not a crash
+                result.state, result.problem = "broken", f"page did not load: {_first_line(exc)}"
+        say("pressing Train in every session")
+        for (_, page), result in zip(sessions, results):
+            if result.state != "pending":
+                continue
+            result.clicked_at = time.monotonic()
+            try:
+                _train_button(page).click(timeout=step_ms)
+            except Exception as exc:
+                result.state, result.problem = "broken", f"Train could not be pressed: {_first_line(exc)}"
+        last_report = time.monotonic()
+        while time.monotonic() < deadline:
+            pending = [(s, r) for s, r in zip(sessions, results) if r.state == "pending"]
+            if not pending:
+                break
+            for (_, page), result in pending:
+                _poll(page, result)
+            if time.monotonic() - last_report > 10:
+                last_report = time.monotonic()
+                say(f"  {sum(r.state != 'pending' for r in results)}/{len(results)} runs ended")
+            time.sleep(poll_s)
+        for result in results:
+            if result.state == "pending":
+                result.state, result.problem = (
+                    "timeout",
+                    f"still '{result.final_text}' after {timeout_s:.0f} s",
+                )
+        if check_records:
+            say("downloading every finished run's records")
+            for (_, page), result in zip(sessions, results):
+                if result.state != "done":
+                    continue
+                result.expected = expected_record_count(result.cfg)
+                try:
+                    result.records = _download_records(page, step_ms)
+                except Exception as exc:
+                    result.problem = f"records could not be downloaded: {_first_line(exc)}"
+        for (_, page), result in zip(sessions, results):  # a last look for exceptions
+            with contextlib.suppress(Exception):
+                result.exceptions = max(result.exceptions, page.evaluate(_PAGE_STATE_JS)["exceptions"])
+    finally:
+        for context, _ in sessions:
+            with contextlib.suppress(Exception):
+                context.close()
+    return results
+
+
+def _poll(page: Any, result: SessionResult) -> None:
+    try:
+        state = page.evaluate(_PAGE_STATE_JS)
+    except Exception as exc:  # page crashed or closed
+        result.state, result.problem = "broken", f"page stopped answering: {_first_line(exc)}"
+        return
+    result.exceptions = max(result.exceptions, state["exceptions"])
+    statuses = state["statuses"]
+    if any(WAITING_TEXT in text for text in statuses):
+        result.queued = True
+    if statuses:
+        result.final_text = statuses[-1].strip()
+    final = _final_state(statuses)
+    if final is not None:
+        result.state, result.final_text = final[0], final[1].strip()
+        if result.clicked_at is not None:
+            result.train_to_done_s = time.monotonic() - result.clicked_at
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _proc_rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _proc_identity(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time in clock ticks) from /proc/<pid>/stat, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(")") + 2 :].split()  # the name may hold spaces and parentheses
+    try:
+        return int(fields[1]), int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def descendants(root: int) -> dict[int, int]:
+    """Every process below ``root`` (children, grandchildren, ...) as {pid: start time}."""
+    parents: dict[int, list[tuple[int, int]]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            ident = _proc_identity(int(entry.name))
+            if ident is not None:
+                parents.setdefault(ident[0], []).append((int(entry.name), ident[1]))
+    found: dict[int, int] = {}
+    todo = [root]
+    while todo:
+        for pid, started in parents.get(todo.pop(), []):
+            if pid not in found:
+                found[pid] = started
+                todo.append(pid)
+    return found
+
+
+class MemorySampler:
+    """Samples the server's resident memory, alone and with its children, every ``interval`` s.
+
+    The children are the forkserver and the training processes it forks: on
+    the Cloud box they share the app's memory limit, so they count. Every
+    descendant ever seen is remembered, so that anything left over can be
+    stopped at the end.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_server_kb = 0
+        self.peak_total_kb = 0
+        self.last_server_kb = 0
+        self.seen: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="loadtest-memory", daemon=True)
+
+    def start(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def sample(self) -> None:
+        server = _proc_rss_kb(self.pid)
+        children = descendants(self.pid)
+        self.seen.update(children)
+        total = server + sum(_proc_rss_kb(pid) for pid in children)
+        self.last_server_kb = server
+        self.peak_server_kb = max(self.peak_server_kb, server)
+        self.peak_total_kb = max(self.peak_total_kb, total)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+# --------------------------------------------------------------------------- server and mirror
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path) -> Iterator[str]:
+    """The files of ``folder`` over HTTP on loopback (an MNIST mirror); yields the base URL."""
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # stdlib signature
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder))
+    )
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, MemorySampler]]:
+    """``streamlit run dashboard.py`` on a free loopback port; stopped (and its children) on exit.
+
+    Yields the URL and a (not yet started) memory sampler watching the server.
+    """
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py")]
+    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+        sampler = MemorySampler(proc.pid)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                        if r.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start; see {log_path}")
+                time.sleep(0.3)
+            yield url, sampler
+        finally:
+            with contextlib.suppress(Exception):
+                sampler.seen.update(descendants(proc.pid))
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            _stop_leftovers(sampler.seen)
+
+
+def _stop_leftovers(seen: dict[int, int]) -> None:
+    """Kill the server's children that outlived it (only if still the very same processes)."""
+    time.sleep(0.5)
+    for pid, started in seen.items():
+        ident = _proc_identity(pid)
+        if ident is not None and ident[1] == started:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+
+
+# --------------------------------------------------------------------------- the load test
+
+
+def _mb(kb: int) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def _seconds(values: list[float], fn: Any) -> str:
+    return f"{fn(values):.1f} s" if values else "-"
+
+
+def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, timeout_s: float = 900) -> int:
+    """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1."""
+    if not Path(CHROMIUM).exists():
+        print("The load test needs Debian's chromium: apt-get install chromium", file=sys.stderr)
+        return 2
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("The load test needs Playwright: pip install -r requirements-dev.txt", file=sys.stderr)
+        return 2
+    mnist_sessions = max(0, min(mnist_sessions, sessions))
+    have_mnist = all((SHARED_MNIST / name).exists() for name in MNIST_FILES)
+    if mnist_sessions and not have_mnist:
+        print(f"No MNIST files in {SHARED_MNIST}: every session trains on toy data.", file=sys.stderr)
+        mnist_sessions = 0
+    # Spread the MNIST sessions through the class rather than all at the end of the queue.
+    cfgs = toy_configs(sessions - mnist_sessions)
+    for k in range(mnist_sessions):
+        cfgs.insert(min(len(cfgs), (k + 1) * sessions // (mnist_sessions + 1)), MNIST_CFG.replace(seed=k))
+
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="nnexplore-loadtest-"))
+        env = {
+            "NNEXPLORE_SLOTS": str(slots),
+            "NNEXPLORE_DATA_DIR": data_dir,
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        if mnist_sessions:
+            env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(serve_folder(SHARED_MNIST))
+            env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
+        log_path = Path(data_dir) / "streamlit.log"
+        url, sampler = stack.enter_context(streamlit_server(env, log_path))
+        sampler.sample()
+        idle_kb = sampler.last_server_kb
+        sampler.start()
+        stack.callback(sampler.stop)
+        print(f"server up at {url} with {slots} slot(s), idle {_mb(idle_kb)}; opening {sessions} sessions")
+        pw = stack.enter_context(sync_playwright())
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        stack.callback(browser.close)
+        results = drive_sessions(browser, url, cfgs, timeout_s=timeout_s, log=sys.stdout)
+        sampler.stop()
+        sampler.sample()
+        log_text = log_path.read_text(encoding="utf-8", errors="replace")
+    return _report(results, slots, idle_kb, sampler, log_text, time.monotonic() - started)
+
+
+def _report(
+    results: list[SessionResult],
+    slots: int,
+    idle_kb: int,
+    sampler: MemorySampler,
+    server_log: str,
+    wall_s: float,
+) -> int:
+    finished = [r for r in results if r.state == "done"]
+    times = [r.train_to_done_s for r in finished if r.train_to_done_s is not None]
+    exceptions = sum(r.exceptions for r in results)
+    lost = sum(r.records_lost for r in results)
+    unchecked = sum(1 for r in finished if r.records is None)
+    tracebacks = server_log.count("Traceback")
+    n_mnist = sum(r.cfg.dataset == "mnist" for r in results)
+    rows = [
+        ("sessions (toy + MNIST)", f"{len(results)} ({len(results) - n_mnist} + {n_mnist})"),
+        ("training slots", str(slots)),
+        ("runs finished (done)", f"{len(finished)} of {len(results)}"),
+        ("queued, then finished", str(sum(r.queued for r in finished))),
+        ("pages showing an exception", str(sum(r.exceptions > 0 for r in results))),
+        ("records lost", str(lost) + (f" ({unchecked} runs not checked)" if unchecked else "")),
+        ("tracebacks in the server log", str(tracebacks)),
+        ("server memory idle", _mb(idle_kb)),
+        ("peak memory, server alone", _mb(sampler.peak_server_kb)),
+        ("peak memory, server with children", _mb(sampler.peak_total_kb)),
+        ("Train → done, median", _seconds(times, statistics.median)),
+        ("Train → done, worst", _seconds(times, max)),
+        ("whole load test", f"{wall_s:.0f} s"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"\nnnexplore load test · {os.cpu_count()} CPUs")
+    print(f"| {'measure':<{width}} | result")
+    print(f"|{'-' * (width + 2)}|-------")
+    for name, value in rows:
+        print(f"| {name:<{width}} | {value}")
+    problems = [r for r in results if r.state != "done" or r.exceptions or r.records_lost or r.problem]
+    for r in problems:
+        detail = r.problem or r.final_text
+        counts = f", records {r.records}/{r.expected}" if r.expected is not None else ""
+        print(
+            f"session {r.index} ({r.cfg.dataset}): {r.state}, exceptions {r.exceptions}{counts}. {detail}",
+            file=sys.stderr,
+        )
+    ok = len(finished) == len(results) and exceptions == 0 and lost == 0 and unchecked == 0
+    return 0 if ok else 1

@@ -1,0 +1,34 @@
+"""Several learners press Train at once on a server with one training slot.
+
+A small version of the classroom load test (python -m nnexplore loadtest): the
+runs must queue, each page must say it is waiting, and then every run must
+finish with all its records and no page may show an exception.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import StreamlitServer
+
+from nnexplore.loadtest import drive_sessions, toy_configs
+
+pytestmark = pytest.mark.browser
+
+SESSIONS = 4
+
+
+@pytest.fixture(scope="module")
+def one_slot_server():
+    srv = StreamlitServer({"NNEXPLORE_SLOTS": "1"})
+    yield srv
+    srv.stop()
+
+
+def test_concurrent_sessions_queue_then_all_finish(browser, one_slot_server):
+    cfgs = [cfg.replace(epochs=8) for cfg in toy_configs(SESSIONS)]
+    results = drive_sessions(browser, one_slot_server.url, cfgs, timeout_s=45)
+    summary = [(r.index, r.state, r.queued, r.exceptions, r.records, r.expected, r.problem) for r in results]
+    assert all(r.state == "done" for r in results), summary
+    assert any(r.queued for r in results), f"no page said it was waiting for a slot: {summary}"
+    assert all(r.exceptions == 0 for r in results), summary
+    assert all(r.records == r.expected for r in results), summary
