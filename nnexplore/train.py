@@ -50,8 +50,8 @@ def expected_records(cfg: RunConfig, n_train: int) -> int:
     return math.ceil(steps_per_epoch * cfg.epochs / record_every)
 
 
-def _features(x: torch.Tensor) -> torch.Tensor:
-    """MNIST stays uint8 in memory and is scaled per batch; other data is already float."""
+def features(x: torch.Tensor) -> torch.Tensor:
+    """MNIST stays uint8 in memory and is scaled per batch (a copy); other data is already float."""
     return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
 
 
@@ -157,7 +157,7 @@ def train(
                 yield make_record("stopped", f"Stopped by you at step {step} of {total_steps}.", True)
                 return
             idx = order[first : first + cfg.batch_size]
-            xb = _features(x_train[idx])
+            xb = features(x_train[idx])
             yb = y_train[idx]
             sample_grads = (step + 1) % grad_every == 0
             logits = model(xb)
@@ -254,7 +254,7 @@ def _evaluate(
     """
     was_training = model.training
     model.eval()
-    sample = _features(x_test[eval_idx])
+    sample = features(x_test[eval_idx])
     logits, pre = model.forward_hidden(sample)
     hidden = {
         "saturated_frac": [probes.saturated_fraction(cfg.hidden_activation, z) for z in pre],
@@ -262,7 +262,7 @@ def _evaluate(
     }
     labels = y_test[eval_idx]
     if full and len(eval_idx) < len(x_test):
-        chunks = [model(_features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
+        chunks = [model(features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
         logits, labels = torch.cat(chunks), y_test
     outputs = model.activate(logits)
     loss = compute_loss(logits, labels, cfg.output_activation)

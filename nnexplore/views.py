@@ -16,16 +16,13 @@ import pandas as pd
 import torch
 
 from nnexplore.losses import loss_fn
+from nnexplore.train import features
 
 GRID = 60  # decision-region grid resolution (GRID × GRID points)
 MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
 DIGITS = 36  # test digits shown with their predictions
 BATCH = 64  # test examples whose output-layer gradient is kept (gradient check, distribution)
 FINAL_STATUSES = ("done", "stopped", "diverged")
-
-
-def _features(x: torch.Tensor) -> torch.Tensor:
-    return x.float().div(255) if x.dtype == torch.uint8 else x.float()
 
 
 @torch.no_grad()
@@ -36,7 +33,7 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     pick = torch.linspace(
         0, len(x_test) - 1, min(len(x_test), MAX_OUTPUT_VALUES // dataset.num_classes)
     ).long()
-    outputs = model.predict_proba(_features(x_test[pick]).to(device)).cpu()
+    outputs = model.predict_proba(features(x_test[pick]).to(device)).cpu()
     view: dict[str, Any] = {"step": record["step"], "outputs": outputs.flatten().numpy()}
     view.update(output_gradient(model, dataset, cfg, device))
     if x_test.shape[1] == 2:
@@ -58,7 +55,7 @@ def output_gradient(
     a batch mean), so the lesson can show o − t for softmax + cross-entropy and
     2(o − t)·o·(1 − o) for sigmoid + MSE as they really occur in training.
     """
-    x = _features(dataset.x_test[:n].reshape(min(n, len(dataset.x_test)), -1)).to(device)
+    x = features(dataset.x_test[:n].reshape(min(n, len(dataset.x_test)), -1)).to(device)
     labels = dataset.y_test[:n].to(device)
     with torch.enable_grad():
         z = model(x).detach().requires_grad_()
@@ -121,11 +118,11 @@ def digit_predictions(
 ) -> pd.DataFrame:
     """The first n test digits with predicted label and confidence (columns pixels, pred, label, confidence)."""
     images = dataset.x_test[:n].reshape(n, -1)
-    out = model.predict_proba(_features(images).to(device)).cpu()
+    out = model.predict_proba(features(images).to(device)).cpu()
     conf, pred = out.max(dim=1)
     return pd.DataFrame(
         {
-            "pixels": list(_features(images).numpy()),
+            "pixels": list(features(images).numpy()),
             "pred": pred.numpy(),
             "label": dataset.y_test[:n].numpy(),
             "confidence": conf.nan_to_num(0.0).numpy(),
@@ -139,7 +136,7 @@ def confusion(model: Any, dataset: Any, device: torch.device | str = "cpu") -> p
     x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
     preds = torch.cat(
         [
-            model(_features(x_test[i : i + 4096]).to(device)).argmax(dim=1).cpu()
+            model(features(x_test[i : i + 4096]).to(device)).argmax(dim=1).cpu()
             for i in range(0, len(x_test), 4096)
         ]
     )

@@ -405,7 +405,13 @@ def run_label(cfg: Any, others: Sequence[Any] | None = None) -> str:
 
 def run_labels(cfgs: Sequence[Any]) -> list[str]:
     """Labels for runs shown together: each says what differs; identical ones get "(2)", "(3)"."""
-    labels = [run_label(c, [o for j, o in enumerate(cfgs) if j != i]) for i, c in enumerate(cfgs)]
+    return unique_labels(
+        [run_label(c, [o for j, o in enumerate(cfgs) if j != i]) for i, c in enumerate(cfgs)]
+    )
+
+
+def unique_labels(labels: Sequence[str]) -> list[str]:
+    """The same labels, with "(2)", "(3)" added to repeats so each run keeps its own colour."""
     seen: dict[str, int] = {}
     out = []
     for label in labels:

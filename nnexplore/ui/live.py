@@ -33,13 +33,7 @@ def labels_for(jobs: Sequence[Job]) -> list[str]:
     """Run names: the ones given at submit (guided experiments), else what differs between the
     runs ("relu · softmax · CE · lr 0.1"); repeated names get "(2)", "(3)"."""
     generated = frames.run_labels([job.cfg for job in jobs])
-    labels = [job.label or auto for job, auto in zip(jobs, generated)]
-    seen: dict[str, int] = {}
-    unique = []
-    for label in labels:
-        seen[label] = seen.get(label, 0) + 1
-        unique.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
-    return unique
+    return frames.unique_labels([job.label or auto for job, auto in zip(jobs, generated)])
 
 
 def render_runs(jobs: Sequence[Job], key: str) -> None:
