@@ -170,3 +170,34 @@ def test_mnist_from_the_loopback_mirror(page, server):
     for heading in ("Test digits", "Confusion matrix"):
         wait_for_heading(page, heading)
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_guided_experiment_runs_end_to_end(page, server):
+    page.goto(server.url + "experiments?experiment=why-log")
+    page.get_by_role("heading", name="Why is there a log in the loss?", exact=True).wait_for(timeout=30_000)
+    click(page, "Run this experiment")
+    deadline = time.time() + 90
+    while time.time() < deadline and sum("done" in t for t in status_texts(page)) < 2:
+        time.sleep(0.5)
+    assert sum("done" in t for t in status_texts(page)) == 2, status_texts(page)
+    wait_for_heading(page, "The loss landscape of logistic regression")
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert "experiment=why-log" in page.url
+
+
+def test_mashing_train_and_stop_keeps_the_page_working(page, server):
+    open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
+    for _ in range(6):
+        click(page, "Train")
+    deadline = time.time() + 20
+    while time.time() < deadline and not page.get_by_text("You already have 4 runs").count():
+        time.sleep(0.25)
+    assert page.get_by_text("You already have 4 runs").count() >= 1
+    click(page, "Stop")
+    deadline = time.time() + 20
+    while time.time() < deadline and sum("stopped" in t for t in status_texts(page)) < 4:
+        time.sleep(0.25)
+    assert sum("stopped" in t for t in status_texts(page)) == 4, status_texts(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    click(page, "Train")  # and it still trains
+    wait_for_status(page, "training")
