@@ -107,13 +107,13 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_data(args: argparse.Namespace) -> int:
-    from nnexplore.data.mnist import all_files, fetch_mnist, test_files
+    from nnexplore.data.mnist import ALL_FILES, TEST_FILES, fetch_mnist
 
     def progress(fraction: float, message: str) -> None:
         bar = "#" * int(fraction * 30)
         print(f"\r[{bar:<30}] {fraction:6.1%} {message[:40]:<40}", end="", file=sys.stderr, flush=True)
 
-    files = test_files() if args.test_only else all_files()
+    files = TEST_FILES if args.test_only else ALL_FILES
     paths = fetch_mnist(files=files, progress=progress)
     print(file=sys.stderr)
     for name, path in paths.items():

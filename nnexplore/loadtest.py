@@ -65,6 +65,8 @@ STATUS_SELECTOR = "[data-testid=stProgress], [data-testid=stAlert]"
 _PAGE_STATE_JS = f"""() => ({{
   statuses: Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.innerText),
   exceptions: document.querySelectorAll('[data-testid=stException]').length,
+  disconnected: Array.from(document.querySelectorAll('[role=dialog]'))
+    .some(d => d.innerText.includes('Connection error')),
 }})"""
 WAITING_TEXT = "waiting for a free training slot"
 #: Words of a status line that mean the run has ended, and the state each one stands for.
@@ -118,6 +120,7 @@ class SessionResult:
     final_text: str = ""
     train_to_done_s: float | None = None
     exceptions: int = 0  # most stException elements seen at once
+    disconnected: bool = False  # the page showed Streamlit's "Connection error" dialog
     records: int | None = None  # rows of the run's CSV download
     expected: int | None = None
     problem: str = ""
@@ -170,10 +173,12 @@ def drive_sessions(
     check_records: bool = True,
     poll_s: float = 0.25,
     log: Any = None,
+    before_train: Any = None,
 ) -> list[SessionResult]:
     """Open one browser context per config, press Train in all of them, watch every page to the end.
 
     Returns one SessionResult per config; every context is closed before returning.
+    ``before_train()``, if given, is called once every page has drawn, just before the first Train.
     """
     deadline = time.monotonic() + timeout_s
     step_ms = 60_000  # one page action; a loaded 2-core box can take many seconds to draw
@@ -193,6 +198,8 @@ def drive_sessions(
                 _train_button(page).wait_for(timeout=step_ms)
             except Exception as exc:  # a page that never drew is a finding, not a crash
                 result.state, result.problem = "broken", f"page did not load: {_first_line(exc)}"
+        if before_train is not None:
+            before_train()
         say("pressing Train in every session")
         for (_, page), result in zip(sessions, results):
             if result.state != "pending":
@@ -211,7 +218,10 @@ def drive_sessions(
                 _poll(page, result)
             if time.monotonic() - last_report > 10:
                 last_report = time.monotonic()
-                say(f"  {sum(r.state != 'pending' for r in results)}/{len(results)} runs ended")
+                say(f"  {len(results) - len(pending)}/{len(results)} runs ended")
+                if len(pending) <= 3:
+                    for _, r in pending:
+                        say(f"    session {r.index} ({r.cfg.dataset}) shows: {r.final_text or 'no status'}")
             time.sleep(poll_s)
         for result in results:
             if result.state == "pending":
@@ -246,6 +256,7 @@ def _poll(page: Any, result: SessionResult) -> None:
         result.state, result.problem = "broken", f"page stopped answering: {_first_line(exc)}"
         return
     result.exceptions = max(result.exceptions, state["exceptions"])
+    result.disconnected = result.disconnected or state["disconnected"]
     statuses = state["statuses"]
     if any(WAITING_TEXT in text for text in statuses):
         result.queued = True
@@ -324,6 +335,7 @@ class MemorySampler:
         self.peak_server_kb = 0
         self.peak_total_kb = 0
         self.last_server_kb = 0
+        self.last_total_kb = 0
         self.seen: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="loadtest-memory", daemon=True)
@@ -338,6 +350,7 @@ class MemorySampler:
         self.seen.update(children)
         total = server + sum(_proc_rss_kb(pid) for pid in children)
         self.last_server_kb = server
+        self.last_total_kb = total
         self.peak_server_kb = max(self.peak_server_kb, server)
         self.peak_total_kb = max(self.peak_total_kb, total)
 
@@ -479,21 +492,30 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
         idle_kb = sampler.last_server_kb
         sampler.start()
         stack.callback(sampler.stop)
-        print(f"server up at {url} with {slots} slot(s), idle {_mb(idle_kb)}; opening {sessions} sessions")
+        print(f"server up at {url} with {slots} slot(s), {_mb(idle_kb)}; opening {sessions} sessions")
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
-        results = drive_sessions(browser, url, cfgs, timeout_s=timeout_s, log=sys.stdout)
+        opened: dict[str, int] = {}
+
+        def note_memory() -> None:
+            sampler.sample()
+            opened.update(server=sampler.last_server_kb, total=sampler.last_total_kb)
+
+        results = drive_sessions(
+            browser, url, cfgs, timeout_s=timeout_s, log=sys.stdout, before_train=note_memory
+        )
         sampler.stop()
         sampler.sample()
         log_text = log_path.read_text(encoding="utf-8", errors="replace")
-    return _report(results, slots, idle_kb, sampler, log_text, time.monotonic() - started)
+    return _report(results, slots, idle_kb, opened, sampler, log_text, time.monotonic() - started)
 
 
 def _report(
     results: list[SessionResult],
     slots: int,
     idle_kb: int,
+    opened: dict[str, int],
     sampler: MemorySampler,
     server_log: str,
     wall_s: float,
@@ -513,7 +535,12 @@ def _report(
         ("pages showing an exception", str(sum(r.exceptions > 0 for r in results))),
         ("records lost", str(lost) + (f" ({unchecked} runs not checked)" if unchecked else "")),
         ("tracebacks in the server log", str(tracebacks)),
-        ("server memory idle", _mb(idle_kb)),
+        ("pages that lost the server (Connection error)", str(sum(r.disconnected for r in results))),
+        ("server memory at start, no page open", _mb(idle_kb)),
+        (
+            "memory, every page open before Train (alone / with children)",
+            f"{_mb(opened.get('server', 0))} / {_mb(opened.get('total', 0))}",
+        ),
         ("peak memory, server alone", _mb(sampler.peak_server_kb)),
         ("peak memory, server with children", _mb(sampler.peak_total_kb)),
         ("Train → done, median", _seconds(times, statistics.median)),
@@ -526,12 +553,17 @@ def _report(
     print(f"|{'-' * (width + 2)}|-------")
     for name, value in rows:
         print(f"| {name:<{width}} | {value}")
-    problems = [r for r in results if r.state != "done" or r.exceptions or r.records_lost or r.problem]
+    problems = [
+        r
+        for r in results
+        if r.state != "done" or r.exceptions or r.records_lost or r.problem or r.disconnected
+    ]
     for r in problems:
         detail = r.problem or r.final_text
         counts = f", records {r.records}/{r.expected}" if r.expected is not None else ""
         print(
-            f"session {r.index} ({r.cfg.dataset}): {r.state}, exceptions {r.exceptions}{counts}. {detail}",
+            f"session {r.index} ({r.cfg.dataset}): {r.state}, queued {r.queued}, exceptions {r.exceptions}, "
+            f"lost the server {r.disconnected}{counts}. {detail}",
             file=sys.stderr,
         )
     ok = len(finished) == len(results) and exceptions == 0 and lost == 0 and unchecked == 0

@@ -103,7 +103,9 @@ def test_train_runs_in_background_and_reaches_done():
 
 _hostile = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["nan", "-inf", "1e400", "-5", "", "<img src=x onerror=alert(1)>", "../../etc/passwd", "mnist"]),
+    st.sampled_from(
+        ["nan", "-inf", "1e400", "-5", "", "<img src=x onerror=alert(1)>", "../../etc/passwd", "mnist"]
+    ),
     st.builds(lambda c, n: c * n, st.sampled_from(["9", "é", "<"]), st.integers(100, 10_000)),
 )
 
