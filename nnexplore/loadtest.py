@@ -128,9 +128,9 @@ class SessionResult:
     @property
     def records_lost(self) -> int:
         """Missing records of a finished run (0 when the count is unknown or not comparable)."""
-        if self.state != "done" or self.expected is None:
-            return 0
-        return max(0, self.expected - (self.records or 0))
+        if self.state != "done" or self.expected is None or self.records is None:
+            return 0  # not checked (counted apart in the table), not "lost"
+        return max(0, self.expected - self.records)
 
 
 def _final_state(statuses: Sequence[str]) -> tuple[str, str] | None:
