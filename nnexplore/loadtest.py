@@ -156,13 +156,20 @@ def _train_button(page: Any) -> Any:
 def _download_records(page: Any, timeout_ms: int) -> int:
     """Rows of the run's "Records (CSV)" download (the page shows no record count itself)."""
     expander = page.get_by_test_id("stExpander").filter(has_text=MANAGE_EXPANDER)
-    expander.locator("summary").click(timeout=timeout_ms)
     button = page.get_by_role("button", name="Records (CSV)", exact=True)
-    with page.expect_download(timeout=timeout_ms) as info:
-        button.click(timeout=timeout_ms)
-    download = info.value
-    text = Path(download.path()).read_text(encoding="utf-8")
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+    attempts = 3  # the page may redraw between finding the button and clicking it: try again
+    for attempt in range(attempts):
+        try:
+            if not button.is_visible():
+                expander.locator("summary").click(timeout=timeout_ms)
+            with page.expect_download(timeout=timeout_ms // attempts) as info:
+                button.click(timeout=timeout_ms // attempts)
+            text = Path(info.value.path()).read_text(encoding="utf-8")
+            return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def drive_sessions(
@@ -174,11 +181,15 @@ def drive_sessions(
     poll_s: float = 0.25,
     log: Any = None,
     before_train: Any = None,
+    progress_note: Any = None,
+    screenshots: Path | None = None,
 ) -> list[SessionResult]:
     """Open one browser context per config, press Train in all of them, watch every page to the end.
 
     Returns one SessionResult per config; every context is closed before returning.
-    ``before_train()``, if given, is called once every page has drawn, just before the first Train.
+    ``before_train()``, if given, is called once every page has drawn, just before the first Train;
+    ``progress_note()`` adds a few words to each progress line; pages still waiting at the
+    timeout are saved as screenshots in ``screenshots`` when given.
     """
     deadline = time.monotonic() + timeout_s
     step_ms = 60_000  # one page action; a loaded 2-core box can take many seconds to draw
@@ -218,17 +229,24 @@ def drive_sessions(
                 _poll(page, result)
             if time.monotonic() - last_report > 10:
                 last_report = time.monotonic()
-                say(f"  {len(results) - len(pending)}/{len(results)} runs ended")
+                note = f" · {progress_note()}" if progress_note is not None else ""
+                say(f"  {len(results) - len(pending)}/{len(results)} runs ended{note}")
                 if len(pending) <= 3:
                     for _, r in pending:
                         say(f"    session {r.index} ({r.cfg.dataset}) shows: {r.final_text or 'no status'}")
             time.sleep(poll_s)
-        for result in results:
+        for (_, page), result in zip(sessions, results):
             if result.state == "pending":
                 result.state, result.problem = (
                     "timeout",
                     f"still '{result.final_text}' after {timeout_s:.0f} s",
                 )
+                if screenshots is not None:
+                    with contextlib.suppress(Exception):
+                        screenshots.mkdir(parents=True, exist_ok=True)
+                        shot = screenshots / f"loadtest-session-{result.index}.png"
+                        page.screenshot(path=str(shot), full_page=True, timeout=step_ms)
+                        result.problem += f" (screenshot: {shot})"
         if check_records:
             say("downloading every finished run's records")
             for (_, page), result in zip(sessions, results):
@@ -336,6 +354,7 @@ class MemorySampler:
         self.peak_total_kb = 0
         self.last_server_kb = 0
         self.last_total_kb = 0
+        self.training_processes = 0
         self.seen: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="loadtest-memory", daemon=True)
@@ -351,6 +370,10 @@ class MemorySampler:
         total = server + sum(_proc_rss_kb(pid) for pid in children)
         self.last_server_kb = server
         self.last_total_kb = total
+        # The server's own children are the forkserver and its resource tracker; deeper ones train.
+        self.training_processes = sum(
+            1 for pid in children if (_proc_identity(pid) or (self.pid,))[0] != self.pid
+        )
         self.peak_server_kb = max(self.peak_server_kb, server)
         self.peak_total_kb = max(self.peak_total_kb, total)
 
@@ -503,7 +526,14 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
             opened.update(server=sampler.last_server_kb, total=sampler.last_total_kb)
 
         results = drive_sessions(
-            browser, url, cfgs, timeout_s=timeout_s, log=sys.stdout, before_train=note_memory
+            browser,
+            url,
+            cfgs,
+            timeout_s=timeout_s,
+            log=sys.stdout,
+            before_train=note_memory,
+            progress_note=lambda: f"training processes alive: {sampler.training_processes}",
+            screenshots=ROOT / "test-artifacts",
         )
         sampler.stop()
         sampler.sample()
