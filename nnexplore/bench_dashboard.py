@@ -11,12 +11,9 @@ run with alternating repetitions:
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -24,6 +21,7 @@ import altair as alt
 import torch
 
 from nnexplore.config import RunConfig
+from nnexplore.local_servers import streamlit_server
 from nnexplore.train import train
 from nnexplore.ui import charts, frames
 
@@ -31,44 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 # A toy run of about 10 s: long enough that the page is past its first draw (which costs most).
 THROUGHPUT_CFG = RunConfig(dataset="moons", n_samples=20000, epochs=25, batch_size=32, device="cpu")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=dict(os.environ),
-    )
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(200):
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def _page_run(browser, url: str, cfg: RunConfig) -> tuple[float, float]:
@@ -131,25 +91,20 @@ def run_dashboard_bench(reps: int = 3) -> int:
     from playwright.sync_api import sync_playwright
 
     torch.set_num_threads(1)  # the server's training slots use one torch thread each
-    proc, url = _start_server()
     first, page_rate, headless_rate = [], [], []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-            )
-            _page_run(browser, url, RunConfig(epochs=1))  # warm-up: imports, first session
-            _headless(THROUGHPUT_CFG)
-            for _ in range(reps):
-                seconds, rate = _page_run(browser, url, THROUGHPUT_CFG)
-                first.append(seconds)
-                page_rate.append(rate)
-                headless_rate.append(_headless(THROUGHPUT_CFG))
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with streamlit_server({}) as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        _page_run(browser, url, RunConfig(epochs=1))  # warm-up: imports, first session
+        _headless(THROUGHPUT_CFG)
+        for _ in range(reps):
+            seconds, rate = _page_run(browser, url, THROUGHPUT_CFG)
+            first.append(seconds)
+            page_rate.append(rate)
+            headless_rate.append(_headless(THROUGHPUT_CFG))
+        browser.close()
     most, n_records = max_points_per_series()
     ratio = statistics.median(page_rate) / statistics.median(headless_rate)
     rows = [

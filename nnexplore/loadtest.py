@@ -21,24 +21,20 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
-import http.server
 import io
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from nnexplore import local_servers
 from nnexplore.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -390,71 +386,16 @@ class MemorySampler:
 
 
 @contextlib.contextmanager
-def serve_folder(folder: Path) -> Iterator[str]:
-    """The files of ``folder`` over HTTP on loopback (an MNIST mirror); yields the base URL."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # stdlib signature
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder))
-    )
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
 def streamlit_server(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, MemorySampler]]:
-    """``streamlit run dashboard.py`` on a free loopback port; stopped (and its children) on exit.
-
-    Yields the URL and a (not yet started) memory sampler watching the server.
-    """
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py")]
-    cmd += ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
-        )
+    """The dashboard server with a (not yet started) memory sampler; its children are stopped too."""
+    with local_servers.streamlit_server(env, log_path) as (url, proc):
         sampler = MemorySampler(proc.pid)
         try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                        if r.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start; see {log_path}")
-                time.sleep(0.3)
             yield url, sampler
         finally:
             with contextlib.suppress(Exception):
                 sampler.seen.update(descendants(proc.pid))
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
-            _stop_leftovers(sampler.seen)
+    _stop_leftovers(sampler.seen)
 
 
 def _stop_leftovers(seen: dict[int, int]) -> None:
@@ -507,7 +448,7 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
             "NO_PROXY": "127.0.0.1,localhost",
         }
         if mnist_sessions:
-            env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(serve_folder(SHARED_MNIST))
+            env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(local_servers.serve_folder(SHARED_MNIST))
             env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
         log_path = Path(data_dir) / "streamlit.log"
         url, sampler = stack.enter_context(streamlit_server(env, log_path))

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from nnexplore.local_servers import serve_folder, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "mnist"
@@ -18,56 +14,18 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class StreamlitServer:
-    """`streamlit run dashboard.py` on a free loopback port, stopped when the test module ends."""
+    """A dashboard server for a test module: `.url`, then `.stop()`."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        cmd = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
         ARTIFACTS.mkdir(exist_ok=True)
-        self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
+        self._running = streamlit_server(
+            env, ARTIFACTS / f"streamlit-{len(list(ARTIFACTS.glob('streamlit-*.log')))}.log"
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("streamlit did not start within 60 s")
+        self.url, self.proc = self._running.__enter__()
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        self._running.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +33,6 @@ def mnist_mirror():
     """The shared MNIST test files served over loopback HTTP (the real download path)."""
     if not SHARED_MNIST.exists():
         pytest.skip("../shared/mnist is not present")
-    from mnist_mirror import serve_folder
-
     with serve_folder(SHARED_MNIST) as url:
         yield url
 

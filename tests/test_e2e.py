@@ -84,7 +84,7 @@ def test_train_fills_the_charts_and_reaches_done(page, server):
         "Decision regions",
         "Compare runs",
     ):
-        assert page.get_by_role("heading", name=heading, exact=True).count() == 1, heading
+        wait_for_heading(page, heading)
     assert page.locator("[data-testid=stVegaLiteChart]").count() >= 8
     assert page.locator("[data-testid=stException]").count() == 0
 

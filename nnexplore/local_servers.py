@@ -1,4 +1,7 @@
-"""A loopback HTTP "mirror" for download tests: no test touches the internet.
+"""Servers on loopback for tests, benchmarks and the load test: no test touches the internet.
+
+``streamlit_server(env)`` runs ``streamlit run dashboard.py`` on a free port and
+stops it afterwards.
 
 ``serve_folder(folder)`` serves the files of a folder on 127.0.0.1 and yields
 its base URL. ``overrides`` replaces a file's bytes (a wrong or damaged file,
@@ -10,14 +13,75 @@ cut short). ``dead_mirror_url()`` is a URL where nothing listens.
 from __future__ import annotations
 
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-__all__ = ["dead_mirror_url", "serve_folder"]
+__all__ = ["dead_mirror_url", "free_port", "serve_folder", "streamlit_server"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(
+    env: Mapping[str, str], log_path: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``streamlit run dashboard.py`` on a free loopback port; yields (URL, process); stops it on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "dashboard.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (log: {log_path or 'not kept'})")
+            time.sleep(0.3)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        if log_path:
+            log.close()
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
