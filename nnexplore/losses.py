@@ -56,11 +56,6 @@ def binary_cross_entropy(logits: torch.Tensor, target: torch.Tensor, output: str
 LOSSES = {"mse": mse, "cross_entropy": cross_entropy, "binary_cross_entropy": binary_cross_entropy}
 
 
-def needs_outputs_in(loss: str) -> str | None:
-    """Which outputs the loss's logs require, in words; None when any output is fine."""
-    return {"cross_entropy": "above 0", "binary_cross_entropy": "strictly between 0 and 1"}.get(loss)
-
-
 def loss_fn(name: str):
     """The loss function of a config: f(logits, one_hot_targets, output_activation) -> scalar."""
     return LOSSES[name]

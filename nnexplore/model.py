@@ -96,12 +96,6 @@ def build_model(cfg: RunConfig, n_in: int, n_out: int) -> MLP:
     return model
 
 
-def count_weights(n_in: int, hidden: tuple[int, ...], n_out: int) -> int:
-    """Number of weights and biases: the work of one example is about proportional to it."""
-    widths = [n_in, *hidden, n_out]
-    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-
-
 def max_derivative(activation: str) -> float:
     """Largest value of the activation's local derivative (for the saturation probe)."""
     return {

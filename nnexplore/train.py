@@ -134,7 +134,7 @@ def train(
             "total_steps": total_steps,
             "loss": float(loss_values.mean()) if len(loss_values) else math.nan,
             "train_acc": correct / seen_in_interval if seen_in_interval else math.nan,
-            **_evaluate(model, cfg, compute_loss, x_test, y_test, n_classes, eval_idx, full_test),
+            **_evaluate(model, cfg, compute_loss, x_test, y_test, eval_idx, full_test),
             "layer_names": list(model.layer_names),
             **last_grads,
             "status": status,
@@ -242,7 +242,6 @@ def _evaluate(
     compute_loss: Callable,
     x_test: torch.Tensor,
     y_test: torch.Tensor,
-    n_classes: int,
     eval_idx: torch.Tensor,
     full: bool,
 ) -> Record:
