@@ -5,14 +5,19 @@ run with alternating repetitions:
 1. seconds from pressing Train to the first chart on the page (toy data);
 2. training throughput of a run started from the page while the page is open
    and redrawing, against train() headless for the same config;
-3. the most points any chart series holds for a 50-epoch run (target ≤ 2,000).
+3. the most points any chart series holds for a 50-epoch run (target ≤ 2,000);
+4. memory (see nnexplore.procmem for RSS against PSS): the server idle with a
+   page open, the cost of each further session, the whole app while an MNIST
+   run trains, and the whole app once idle again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,33 +25,48 @@ from urllib.parse import urlencode
 import altair as alt
 import torch
 
+from nnexplore import procmem
 from nnexplore.config import RunConfig
-from nnexplore.local_servers import streamlit_server
+from nnexplore.data import TEST_FILES
+from nnexplore.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
 from nnexplore.train import train
 from nnexplore.ui import charts, frames
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 # A toy run of about 10 s: long enough that the page is past its first draw (which costs most).
 THROUGHPUT_CFG = RunConfig(dataset="moons", n_samples=20000, epochs=25, batch_size=32, device="cpu")
 
 
-def _page_run(browser, url: str, cfg: RunConfig) -> tuple[float, float]:
-    """(seconds from Train to the first chart, samples/s of the run) for one fresh session."""
+#: The MNIST run of the memory measure: the default network, 2 epochs.
+MEMORY_MNIST_CFG = RunConfig(dataset="mnist", epochs=2, device="cpu")
+#: Further sessions opened to measure what one session costs.
+EXTRA_SESSIONS = 20
+
+
+def _open_playground(browser, url: str, cfg: RunConfig | None = None):
+    """A new browser session (context) showing the Playground, optionally with a run's settings."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(url + "?" + urlencode(cfg.to_query_params()))
+    page.goto(url + ("?" + urlencode(cfg.to_query_params()) if cfg else ""))
     page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
-    main = page.get_by_test_id("stMainBlockContainer")
+    return context, page
+
+
+def _press_train(page) -> None:
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+
+
+def _page_run(browser, url: str, cfg: RunConfig) -> tuple[float, float]:
+    """(seconds from Train to the first chart, samples/s of the run) for one fresh session."""
+    context, page = _open_playground(browser, url, cfg)
     start = time.perf_counter()
-    main.get_by_role("button", name="Train", exact=True).click()
+    _press_train(page)
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
     first_chart = time.perf_counter() - start
     page.get_by_text("done, test accuracy").wait_for(timeout=300_000)
     text = page.get_by_text("done, test accuracy").inner_text()
     context.close()
     seconds = float(text.rsplit(" in ", 1)[1].split(" s")[0])
-    return first_chart, _train_samples(cfg) / seconds
+    return first_chart, _train_samples(cfg) / max(seconds, 0.05)  # the page rounds to 0.1 s
 
 
 def _train_samples(cfg: RunConfig) -> int:
@@ -84,6 +104,96 @@ def max_points_per_series(epochs: int = 50) -> int:
     return most, len(records)
 
 
+def _mb(kb: float) -> str:
+    return f"{kb / 1024:,.0f} MB"
+
+
+def _forkserver_running(server_pid: int) -> bool:
+    return any("forkserver" in procmem.command_line(pid) for pid in procmem.descendants(server_pid))
+
+
+def memory_rows(browser) -> list[tuple[str, str, str]]:
+    """Memory of a fresh server: idle, per extra session, during an MNIST run, idle again.
+
+    The server runs with one slot (the Cloud box), MNIST from a loopback mirror
+    of ../shared/mnist (the 10,000-image test set, split 8,000/2,000), and the
+    forkserver stopped after 5 s without runs so that "idle again" is reached
+    within the benchmark.
+    """
+    have_mnist = all((SHARED_MNIST / name).exists() for name in TEST_FILES)
+    with contextlib.ExitStack() as stack:
+        env = {
+            "NNEXPLORE_SLOTS": "1",
+            "NNEXPLORE_WORKER_IDLE_S": "5",
+            "NNEXPLORE_DATA_DIR": stack.enter_context(tempfile.TemporaryDirectory(prefix="nnexplore-bench-")),
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        if have_mnist:
+            env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(serve_folder(SHARED_MNIST))
+            env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
+        url, proc = stack.enter_context(streamlit_server(env))
+        context, page = _open_playground(browser, url)
+        # Opening the page starts the forkserver ahead of a run; with no run it stops after 5 s.
+        time.sleep(8)
+        idle = procmem.tree_memory(proc.pid)
+
+        others = [_open_playground(browser, url)[0] for _ in range(EXTRA_SESSIONS)]
+        time.sleep(3)
+        crowded = procmem.tree_memory(proc.pid)
+        for other in others:
+            other.close()
+        per_session = (crowded.root_rss_kb - idle.root_rss_kb) / EXTRA_SESSIONS
+
+        rows = [
+            (
+                "server idle (a page open, no run for 5 s): server RSS / whole app PSS",
+                f"{_mb(idle.root_rss_kb)} / {_mb(idle.total_pss_kb)}",
+                "target < 400 MB",
+            ),
+            (
+                f"each further open session (server RSS growth over {EXTRA_SESSIONS})",
+                f"{per_session / 1024:.1f} MB",
+                "target < 30 MB",
+            ),
+        ]
+        if not have_mnist:
+            rows.append(("MNIST run", f"not measured: no MNIST files in {SHARED_MNIST}", ""))
+            context.close()
+            return rows
+
+        context.close()
+        context, page = _open_playground(browser, url, MEMORY_MNIST_CFG)
+        _press_train(page)
+        done = page.get_by_text("done, test accuracy")
+        peak_total = peak_server = 0
+        deadline = time.monotonic() + 300
+        while not done.count() and time.monotonic() < deadline:
+            reading = procmem.tree_memory(proc.pid)
+            peak_total = max(peak_total, reading.total_pss_kb)
+            peak_server = max(peak_server, reading.root_rss_kb)
+            page.wait_for_timeout(200)
+        finished = bool(done.count())
+        context.close()
+        deadline = time.monotonic() + 30
+        while _forkserver_running(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        after = procmem.tree_memory(proc.pid)
+    label = "MNIST (8,000 training images) loaded, one run training: peak whole app PSS / server RSS"
+    rows += [
+        (
+            label if finished else label + " (the run did not finish in 300 s)",
+            f"{_mb(peak_total)} / {_mb(peak_server)}",
+            "target < 700 MB",
+        ),
+        (
+            "idle again after the run (forkserver stopped): server RSS / whole app PSS",
+            f"{_mb(after.root_rss_kb)} / {_mb(after.total_pss_kb)}",
+            "",
+        ),
+    ]
+    return rows
+
+
 def run_dashboard_bench(reps: int = 3) -> int:
     if not Path(CHROMIUM).exists():
         print("The dashboard benchmark needs Debian's chromium: apt-get install chromium", file=sys.stderr)
@@ -92,22 +202,27 @@ def run_dashboard_bench(reps: int = 3) -> int:
 
     torch.set_num_threads(1)  # the server's training slots use one torch thread each
     first, page_rate, headless_rate = [], [], []
-    with streamlit_server({}) as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
-        _page_run(browser, url, RunConfig(epochs=1))  # warm-up: imports, first session
-        _headless(THROUGHPUT_CFG)
-        for _ in range(reps):
-            seconds, rate = _page_run(browser, url, THROUGHPUT_CFG)
-            first.append(seconds)
-            page_rate.append(rate)
-            headless_rate.append(_headless(THROUGHPUT_CFG))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        memory = memory_rows(browser)
+        with streamlit_server({}) as (url, _):
+            # The first run on a fresh server also starts the training forkserver.
+            cold_first, _ = _page_run(browser, url, RunConfig(epochs=1))
+            _headless(THROUGHPUT_CFG)
+            for _ in range(reps):
+                seconds, rate = _page_run(browser, url, THROUGHPUT_CFG)
+                first.append(seconds)
+                page_rate.append(rate)
+                headless_rate.append(_headless(THROUGHPUT_CFG))
         browser.close()
     most, n_records = max_points_per_series()
     ratio = statistics.median(page_rate) / statistics.median(headless_rate)
     rows = [
+        (
+            "first run on a fresh server → first chart (starts the training forkserver)",
+            f"{cold_first:.2f} s",
+            "",
+        ),
         (
             "Train pressed → first chart on the page (toy data, median)",
             f"{statistics.median(first):.2f} s",
@@ -125,6 +240,7 @@ def run_dashboard_bench(reps: int = 3) -> int:
             f"{most:,}",
             "target ≤ 2,000",
         ),
+        *memory,
     ]
     width = max(len(r[0]) for r in rows)
     print(f"nnexplore dashboard bench · {reps} alternating repetitions · {os.cpu_count()} CPUs")

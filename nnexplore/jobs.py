@@ -53,10 +53,29 @@ MAX_FINISHED = 200
 _DURATION_HISTORY = 50
 #: Longest error message shown to a user.
 _MAX_ERROR_CHARS = 300
+#: Seconds without any run after which the training processes' forkserver is
+#: stopped (setting: ``NNEXPLORE_WORKER_IDLE_S``). It holds a preloaded torch,
+#: about 300 MB: an idle server gives that back, and the next run pays a few
+#: seconds to start it again.
+WORKER_IDLE_S = 60.0
 
 
 class TooManyRuns(Exception):
     """Raised by ``submit`` when a session already has too many active runs."""
+
+
+def default_worker_idle_s() -> float:
+    """``NNEXPLORE_WORKER_IDLE_S`` if set to a number ≥ 0, else ``WORKER_IDLE_S``."""
+    raw = os.environ.get("NNEXPLORE_WORKER_IDLE_S", "").strip()
+    if raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if 0 <= value < float("inf"):
+            return value
+        logger.warning("Ignoring NNEXPLORE_WORKER_IDLE_S=%r: it must be a number of seconds >= 0.", raw)
+    return WORKER_IDLE_S
 
 
 def default_slots() -> int:
@@ -146,6 +165,7 @@ class JobManager:
         dataset_fn: Callable[..., Any] | None = None,
         view_fn: Callable[[Any, Any, Any, dict], dict | None] | None = None,
         processes: bool = False,
+        worker_idle_s: float | None = None,
     ) -> None:
         if slots is None:
             slots = default_slots()
@@ -158,8 +178,8 @@ class JobManager:
         self._dataset_fn = dataset_fn
         self._view_fn = view_fn
         self.processes = bool(processes)
-        if self.processes:
-            _process_context()  # start the forkserver now, so the first run starts fast
+        self.worker_idle_s = default_worker_idle_s() if worker_idle_s is None else float(worker_idle_s)
+        self._idle_timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._queue: deque[Job] = deque()
@@ -192,6 +212,22 @@ class JobManager:
             self._queue.append(job)
             self._dispatch_locked()
             return job
+
+    def prepare(self) -> None:
+        """Start the training forkserver ahead of a run; cheap when it already runs.
+
+        Pages that can start runs call this when drawn: a learner who opens
+        one is about to press Train, and the forkserver needs a few seconds to
+        import torch. If no run comes, it stops again after ``worker_idle_s``.
+        """
+        if not self.processes:
+            return
+        with self._lock:
+            if self._closed or self._threads:  # while runs train, it is up anyway
+                return
+            with _no_main_module():
+                _process_context()
+            self._start_idle_timer_locked()
 
     def cancel(self, job_id: str) -> bool:
         """Stop a run. Queued: gone at once. Running: stops within one batch.
@@ -297,6 +333,7 @@ class JobManager:
         """
         with self._lock:
             self._closed = True
+            self._cancel_idle_timer_locked()
             for job in list(self._queue):
                 self._cancel_locked(job)
             for job in self._jobs.values():
@@ -352,6 +389,7 @@ class JobManager:
             return
         self._sweep_stale_locked(force=True)
         while self._queue and self._running_count_locked() < self.slots:
+            self._cancel_idle_timer_locked()
             job = self._queue.popleft()
             job.status = LOADING
             job.started = time.time()
@@ -481,16 +519,16 @@ class JobManager:
         """Train in a child process (nnexplore.worker) and relay what it sends into the Job."""
         from nnexplore import worker
 
-        ctx = _process_context()
-        receive, send = ctx.Pipe(duplex=False)
-        stop = ctx.Event()
-        proc = ctx.Process(
-            target=worker.run_in_child,
-            args=(job.cfg, send, stop, self._view_fn),
-            name=f"nnexplore-run-{job.id}",
-            daemon=True,
-        )
         with _no_main_module():
+            ctx = _process_context()  # the first run after an idle spell starts the forkserver
+            receive, send = ctx.Pipe(duplex=False)
+            stop = ctx.Event()
+            proc = ctx.Process(
+                target=worker.run_in_child,
+                args=(job.cfg, send, stop, self._view_fn),
+                name=f"nnexplore-run-{job.id}",
+                daemon=True,
+            )
             proc.start()
         send.close()
         last: dict | None = None
@@ -546,6 +584,33 @@ class JobManager:
             self._threads.pop(job.id, None)
             self._trim_finished_locked()
             self._dispatch_locked()
+            if self.processes and not self._threads:
+                self._start_idle_timer_locked()
+
+    def _start_idle_timer_locked(self) -> None:
+        """Stop the forkserver if no run starts within ``worker_idle_s``.
+
+        A timer thread, not a reaper: it exists only while the server is idle
+        after a run, and a new run cancels it.
+        """
+        self._cancel_idle_timer_locked()
+        timer = threading.Timer(self.worker_idle_s, self._stop_workers_if_idle)
+        timer.name = "nnexplore-worker-idle"
+        timer.daemon = True
+        self._idle_timer = timer
+        timer.start()
+
+    def _cancel_idle_timer_locked(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _stop_workers_if_idle(self) -> None:
+        with self._lock:
+            if self._threads or self._idle_timer is None:
+                return  # a run started meanwhile
+            self._idle_timer = None
+            stop_process_context()
 
 
 _DIED = "The training process ended unexpectedly (it may have run out of memory). Try a smaller run."
@@ -555,15 +620,37 @@ _CONTEXT: Any = None
 def _process_context() -> Any:
     """A forkserver that has imported the training code: children start in milliseconds."""
     global _CONTEXT
+    from multiprocessing import forkserver
+
     if _CONTEXT is None:
         import multiprocessing
-        from multiprocessing import forkserver
 
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["nnexplore.worker"])
-        forkserver.ensure_running()
+        ctx.set_forkserver_preload(["nnexplore.forkserver_preload"])
         _CONTEXT = ctx
+    forkserver.ensure_running()  # started on first use; again after stop_process_context()
     return _CONTEXT
+
+
+def forkserver_pid() -> int | None:
+    """The forkserver's process id while it runs, else None (for tests and measurements)."""
+    from multiprocessing import forkserver
+
+    return getattr(forkserver._forkserver, "_forkserver_pid", None)
+
+
+def stop_process_context() -> None:
+    """Stop the forkserver and give its memory back; the next run starts a new one.
+
+    Uses ``_stop``, the hook CPython's own tests use; where a Python lacks it,
+    the forkserver simply stays.
+    """
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None and forkserver_pid() is not None:
+        stop()
+        logger.info("No runs for a while: stopped the training forkserver.")
 
 
 @contextlib.contextmanager

@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from nnexplore import local_servers
+from nnexplore import local_servers, procmem
 from nnexplore.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = ROOT.parent / "shared" / "mnist"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SHARED_MNIST = local_servers.SHARED_MNIST
+CHROMIUM = local_servers.CHROMIUM
+CHROMIUM_ARGS = local_servers.CHROMIUM_ARGS
 MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 MNIST_TEST_ONLY_TRAIN = 8_000  # nnexplore.data.mnist.TEST_ONLY_TRAIN (not imported: it pulls in torch)
 
@@ -291,54 +291,12 @@ def _first_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- memory
 
 
-def _proc_rss_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _proc_identity(pid: int) -> tuple[int, int] | None:
-    """(parent pid, start time in clock ticks) from /proc/<pid>/stat, or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rfind(")") + 2 :].split()  # the name may hold spaces and parentheses
-    try:
-        return int(fields[1]), int(fields[19])
-    except (IndexError, ValueError):
-        return None
-
-
-def descendants(root: int) -> dict[int, int]:
-    """Every process below ``root`` (children, grandchildren, ...) as {pid: start time}."""
-    parents: dict[int, list[tuple[int, int]]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            ident = _proc_identity(int(entry.name))
-            if ident is not None:
-                parents.setdefault(ident[0], []).append((int(entry.name), ident[1]))
-    found: dict[int, int] = {}
-    todo = [root]
-    while todo:
-        for pid, started in parents.get(todo.pop(), []):
-            if pid not in found:
-                found[pid] = started
-                todo.append(pid)
-    return found
-
-
 class MemorySampler:
-    """Samples the server's resident memory, alone and with its children, every ``interval`` s.
+    """Samples the server's memory every ``interval`` s: its own RSS, and PSS summed with its children.
 
     The children are the forkserver and the training processes it forks: on
-    the Cloud box they share the app's memory limit, so they count. Every
+    the Cloud box they share the app's memory limit, so they count. PSS, not
+    RSS, for the sum: those processes share torch's pages (see procmem). Every
     descendant ever seen is remembered, so that anything left over can be
     stopped at the end.
     """
@@ -360,18 +318,17 @@ class MemorySampler:
         return self
 
     def sample(self) -> None:
-        server = _proc_rss_kb(self.pid)
-        children = descendants(self.pid)
+        children = procmem.descendants(self.pid)
         self.seen.update(children)
-        total = server + sum(_proc_rss_kb(pid) for pid in children)
-        self.last_server_kb = server
-        self.last_total_kb = total
+        reading = procmem.tree_memory(self.pid)
+        self.last_server_kb = reading.root_rss_kb
+        self.last_total_kb = reading.total_pss_kb
         # The server's own children are the forkserver and its resource tracker; deeper ones train.
         self.training_processes = sum(
-            1 for pid in children if (_proc_identity(pid) or (self.pid,))[0] != self.pid
+            1 for pid in children if (procmem.process_identity(pid) or (self.pid,))[0] != self.pid
         )
-        self.peak_server_kb = max(self.peak_server_kb, server)
-        self.peak_total_kb = max(self.peak_total_kb, total)
+        self.peak_server_kb = max(self.peak_server_kb, self.last_server_kb)
+        self.peak_total_kb = max(self.peak_total_kb, self.last_total_kb)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
@@ -394,7 +351,7 @@ def streamlit_server(env: dict[str, str], log_path: Path) -> Iterator[tuple[str,
             yield url, sampler
         finally:
             with contextlib.suppress(Exception):
-                sampler.seen.update(descendants(proc.pid))
+                sampler.seen.update(procmem.descendants(proc.pid))
     _stop_leftovers(sampler.seen)
 
 
@@ -402,7 +359,7 @@ def _stop_leftovers(seen: dict[int, int]) -> None:
     """Kill the server's children that outlived it (only if still the very same processes)."""
     time.sleep(0.5)
     for pid, started in seen.items():
-        ident = _proc_identity(pid)
+        ident = procmem.process_identity(pid)
         if ident is not None and ident[1] == started:
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
@@ -507,13 +464,13 @@ def _report(
         ("records lost", str(lost) + (f" ({unchecked} runs not checked)" if unchecked else "")),
         ("tracebacks in the server log", str(tracebacks)),
         ("pages that lost the server (Connection error)", str(sum(r.disconnected for r in results))),
-        ("server memory at start, no page open", _mb(idle_kb)),
+        ("server memory at start, no page open (RSS)", _mb(idle_kb)),
         (
-            "memory, every page open before Train (alone / with children)",
+            "every page open before Train: server RSS / whole app PSS",
             f"{_mb(opened.get('server', 0))} / {_mb(opened.get('total', 0))}",
         ),
-        ("peak memory, server alone", _mb(sampler.peak_server_kb)),
-        ("peak memory, server with children", _mb(sampler.peak_total_kb)),
+        ("peak server RSS", _mb(sampler.peak_server_kb)),
+        ("peak whole app PSS (server, forkserver, training processes)", _mb(sampler.peak_total_kb)),
         ("Train → done, median", _seconds(times, statistics.median)),
         ("Train → done, worst", _seconds(times, max)),
         ("whole load test", f"{wall_s:.0f} s"),

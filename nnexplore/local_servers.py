@@ -25,9 +25,22 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-__all__ = ["dead_mirror_url", "free_port", "serve_folder", "streamlit_server"]
+__all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
+    "SHARED_MNIST",
+    "dead_mirror_url",
+    "free_port",
+    "serve_folder",
+    "streamlit_server",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The real MNIST test set beside the project (tests, benchmarks, load test); never committed.
+SHARED_MNIST = ROOT.parent / "shared" / "mnist"
+#: Debian's chromium and the flags a headless run in a container needs.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 def free_port() -> int:

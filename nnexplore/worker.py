@@ -7,7 +7,8 @@ waits. Measured on 2 cores: a toy run started from an open page trained at 0.17Ã
 its headless speed as a thread. A process has its own interpreter and no such wait.
 
 Children are forked from a forkserver that has already imported this module
-(and so torch), which makes a run start in tens of milliseconds.
+(and so torch) and run ``warm_up`` (see nnexplore.forkserver_preload), which
+makes a run start in tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -27,19 +28,18 @@ logger = logging.getLogger(__name__)
 VIEW_EVERY_S = 0.25  # live views are pictures: a few per second is plenty
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Import what torch loads lazily on first use, once, in the forkserver.
 
-    Creating the first optimizer imports torch._dynamo (about 2 s); done here,
-    every forked run inherits it instead of paying it again.
+    The first optimizer step imports torch._dynamo (about 1 s and 70 MB);
+    done in the forkserver, every forked run inherits it instead of paying it
+    again. Not done on import: the dashboard server imports this module too,
+    and has no use for those 70 MB.
     """
     weight = torch.zeros(2, requires_grad=True)
     for optimizer in (torch.optim.Adam([weight]), torch.optim.SGD([weight], lr=0.1, momentum=0.9)):
         (weight * 2).sum().backward()
         optimizer.step()
-
-
-_warm_up()
 
 
 def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Any) -> None:

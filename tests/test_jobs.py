@@ -6,6 +6,7 @@ control timing; one test drives the real ``nnexplore.train.train`` when present.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -409,3 +410,47 @@ def test_process_mode_reports_a_training_error_in_words():
         assert "no CUDA GPU" in job.error and "Traceback" not in job.error
     finally:
         manager.shutdown(10)
+
+
+def test_process_mode_starts_the_forkserver_with_the_first_run_and_stops_it_when_idle():
+    """An idle server holds no preloaded-torch process; a run starts one, idleness ends it."""
+    from nnexplore.config import RunConfig
+    from nnexplore.jobs import forkserver_pid, stop_process_context
+
+    stop_process_context()
+    manager = JobManager(slots=1, processes=True, worker_idle_s=0.5)
+    try:
+        assert forkserver_pid() is None
+        pids = []
+        for _ in range(2):  # the second run finds the forkserver gone and starts a new one
+            job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu"), "s1")
+            deadline = time.monotonic() + 60
+            seen = None
+            while job.is_active and time.monotonic() < deadline:
+                manager.heartbeat(job.id)
+                seen = seen or forkserver_pid()
+                time.sleep(0.02)
+            assert job.status == "done", job.error
+            assert seen is not None
+            pids.append(seen)
+            assert wait_until(lambda: forkserver_pid() is None, timeout=5.0)
+            assert not os.path.exists(f"/proc/{pids[-1]}")  # gone, not a zombie
+        assert len(pids) == 2 and pids[0] != pids[1]
+    finally:
+        assert manager.shutdown(10)
+
+
+def test_prepare_starts_the_forkserver_ahead_of_a_run_and_lets_it_stop_if_none_comes():
+    from nnexplore.jobs import forkserver_pid, stop_process_context
+
+    stop_process_context()
+    manager = JobManager(slots=1, processes=True, worker_idle_s=0.5)
+    try:
+        manager.prepare()
+        assert forkserver_pid() is not None
+        assert wait_until(lambda: forkserver_pid() is None, timeout=5.0)
+    finally:
+        assert manager.shutdown(10)
+    thread_mode = JobManager(slots=1)
+    thread_mode.prepare()  # nothing to prepare: runs are threads
+    assert forkserver_pid() is None

@@ -14,7 +14,7 @@ import streamlit as st
 from nnexplore.experiments import EXPERIMENTS, Experiment, experiment_for
 from nnexplore.ui import charts, controls, frames, live
 from nnexplore.ui.navigation import playground_page
-from nnexplore.ui.session import session_jobs, start_run, stop_runs
+from nnexplore.ui.session import prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.theory_page import render_gradient_check, render_loss_landscape
 
 INTRO = (
@@ -39,6 +39,7 @@ def _open_in_playground(cfg) -> None:
 
 
 def render_experiments() -> None:
+    prepare_training()
     st.title("Experiments")
     st.caption(INTRO)
     slugs = list(EXPERIMENTS)

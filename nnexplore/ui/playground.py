@@ -5,7 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore.ui import controls, live
-from nnexplore.ui.session import job_manager, run_ids, session_jobs, start_run, stop_runs
+from nnexplore.ui.session import (
+    job_manager,
+    prepare_training,
+    run_ids,
+    session_jobs,
+    start_run,
+    stop_runs,
+)
 
 HOW_TO = (
     "Pick a dataset and a network in the sidebar, then press **Train**. The charts fill in as the "
@@ -32,6 +39,7 @@ def render_playground() -> None:
     for problem in controls.init_from_url():
         st.warning(f"Link setting ignored: {problem}")
     cfg = controls.render_controls()
+    prepare_training()
 
     st.title("Playground")
     jobs = session_jobs()

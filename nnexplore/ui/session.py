@@ -26,6 +26,11 @@ def job_manager() -> JobManager:
     return JobManager(view_fn=model_view, processes=True)
 
 
+def prepare_training() -> None:
+    """Get the training processes ready: this page can start runs (see JobManager.prepare)."""
+    job_manager().prepare()
+
+
 def session_id() -> str:
     if "session_id" not in st.session_state:
         st.session_state.session_id = secrets.token_hex(8)
