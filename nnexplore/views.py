@@ -5,6 +5,10 @@ regions of a 2-D problem, the current output values, test digits with their
 predictions). The job manager calls `model_view` at each record point, in the
 worker thread, and keeps only the small tables it returns, so the page never
 touches the model while it trains.
+
+Tables are plain column dicts of numpy arrays, not DataFrames: the training
+processes never import pandas (about 60 MB each), and the page turns them
+into DataFrames when it draws.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 
 from nnexplore.losses import loss_fn
@@ -23,6 +26,8 @@ MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
 DIGITS = 36  # test digits shown with their predictions
 BATCH = 64  # test examples whose output-layer gradient is kept (gradient check, distribution)
 FINAL_STATUSES = ("done", "stopped", "diverged")
+
+Columns = dict[str, np.ndarray]
 
 
 @torch.no_grad()
@@ -77,7 +82,7 @@ def data_bounds(dataset: Any, margin: float = 0.5) -> tuple[float, float, float,
 @torch.no_grad()
 def decision_grid(
     model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = GRID
-) -> pd.DataFrame:
+) -> Columns:
     """Predicted class and its probability on an n × n grid covering the data (columns x, y, cls, confidence)."""
     x0, x1, y0, y1 = data_bounds(dataset)
     xs, ys = torch.linspace(x0, x1, n), torch.linspace(y0, y1, n)
@@ -86,52 +91,43 @@ def decision_grid(
     out = model.predict_proba(points.to(device)).cpu()
     # With raw outputs the "confidence" is the largest output clipped to [0, 1]: still comparable.
     conf, cls = out.max(dim=1)
-    return pd.DataFrame(
-        {
-            "x": points[:, 0].numpy(),
-            "y": points[:, 1].numpy(),
-            "cls": cls.numpy(),
-            "confidence": conf.clamp(0, 1).nan_to_num(0.0).numpy(),
-        }
-    )
+    return {
+        "x": points[:, 0].numpy(),
+        "y": points[:, 1].numpy(),
+        "cls": cls.numpy(),
+        "confidence": conf.clamp(0, 1).nan_to_num(0.0).numpy(),
+    }
 
 
-def data_points(dataset: Any, max_points: int = 1000) -> pd.DataFrame:
+def data_points(dataset: Any, max_points: int = 1000) -> Columns:
     """The toy problem's points for the decision chart (columns x, y, label, split)."""
-    frames = []
-    for split, x, y in (
-        ("train", dataset.x_train, dataset.y_train),
-        ("test", dataset.x_test, dataset.y_test),
-    ):
-        frames.append(
-            pd.DataFrame({"x": x[:, 0].numpy(), "y": x[:, 1].numpy(), "label": y.numpy(), "split": split})
-        )
-    points = pd.concat(frames, ignore_index=True)
-    if len(points) > max_points:
-        points = points.iloc[np.linspace(0, len(points) - 1, max_points).astype(int)]
-    return points
+    x = torch.cat([dataset.x_train, dataset.x_test]).numpy()
+    label = torch.cat([dataset.y_train, dataset.y_test]).numpy()
+    split = np.array(["train"] * len(dataset.x_train) + ["test"] * len(dataset.x_test))
+    keep = np.arange(len(x))
+    if len(x) > max_points:
+        keep = np.linspace(0, len(x) - 1, max_points).astype(int)
+    return {"x": x[keep, 0], "y": x[keep, 1], "label": label[keep], "split": split[keep]}
 
 
 @torch.no_grad()
 def digit_predictions(
     model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = DIGITS
-) -> pd.DataFrame:
+) -> Columns:
     """The first n test digits with predicted label and confidence (columns pixels, pred, label, confidence)."""
     images = dataset.x_test[:n].reshape(n, -1)
     out = model.predict_proba(features(images).to(device)).cpu()
     conf, pred = out.max(dim=1)
-    return pd.DataFrame(
-        {
-            "pixels": list(features(images).numpy()),
-            "pred": pred.numpy(),
-            "label": dataset.y_test[:n].numpy(),
-            "confidence": conf.nan_to_num(0.0).numpy(),
-        }
-    )
+    return {
+        "pixels": list(features(images).numpy()),
+        "pred": pred.numpy(),
+        "label": dataset.y_test[:n].numpy(),
+        "confidence": conf.nan_to_num(0.0).numpy(),
+    }
 
 
 @torch.no_grad()
-def confusion(model: Any, dataset: Any, device: torch.device | str = "cpu") -> pd.DataFrame:
+def confusion(model: Any, dataset: Any, device: torch.device | str = "cpu") -> Columns:
     """Counts of (true, predicted) over the whole test set (columns true, pred, count)."""
     x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
     preds = torch.cat(
@@ -143,4 +139,4 @@ def confusion(model: Any, dataset: Any, device: torch.device | str = "cpu") -> p
     k = int(dataset.num_classes)
     counts = torch.bincount(dataset.y_test * k + preds, minlength=k * k).reshape(k, k)
     true, pred = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
-    return pd.DataFrame({"true": true.flatten(), "pred": pred.flatten(), "count": counts.flatten().numpy()})
+    return {"true": true.flatten(), "pred": pred.flatten(), "count": counts.flatten().numpy()}

@@ -213,19 +213,19 @@ def _model_views(jobs: list[Job], labels: list[str], out: _Charts) -> None:
         st.subheader(
             "Decision regions", help="Colour: the class the network predicts there; paler where it is unsure."
         )
-        out.show("decision", lambda: charts.decision_chart(view["grid"], _points(job.cfg)))
+        out.show("decision", lambda: charts.decision_chart(pd.DataFrame(view["grid"]), _points(job.cfg)))
         st.caption(f"{label}. Filled dots: training points; rings: test points.")
     elif "digits" in view:
         st.subheader("Test digits", help="The network's guess and how sure it is; red frames are mistakes.")
-        out.show("digits", lambda: charts.digits_chart(view["digits"]))
+        out.show("digits", lambda: charts.digits_chart(pd.DataFrame(view["digits"])))
         if "confusion" in view:
             st.subheader("Confusion matrix", help="Rows: the true digit. Columns: the guess.")
-            out.show("confusion", lambda: charts.confusion_chart(view["confusion"]))
+            out.show("confusion", lambda: charts.confusion_chart(pd.DataFrame(view["confusion"])))
 
 
 @st.cache_data(max_entries=32)
 def _points(cfg) -> pd.DataFrame:
-    return data_points(load_dataset(cfg))
+    return pd.DataFrame(data_points(load_dataset(cfg)))
 
 
 def _summary(runs) -> None:

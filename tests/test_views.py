@@ -1,0 +1,58 @@
+"""Live views computed in the training process: plain column tables, no pandas there."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import torch
+
+from nnexplore.config import RunConfig
+from nnexplore.data import Dataset, make_toy
+from nnexplore.model import build_model
+from nnexplore.views import DIGITS, GRID, data_points, model_view
+
+
+def _same_length_columns(table: dict) -> int:
+    lengths = {len(column) for column in table.values()}
+    assert len(lengths) == 1, {name: len(c) for name, c in table.items()}
+    return lengths.pop()
+
+
+def test_toy_view_has_a_decision_grid_and_the_points_fit_a_frame():
+    cfg = RunConfig(n_samples=300)
+    dataset = make_toy("moons", n_samples=300, noise=cfg.noise, seed=0)
+    model = build_model(cfg, dataset.n_features, dataset.num_classes)
+    view = model_view(model, dataset, cfg, {"step": 7, "status": "running"})
+    assert view["step"] == 7
+    assert _same_length_columns(view["grid"]) == GRID * GRID
+    assert set(np.unique(view["grid"]["cls"])) <= {0, 1}
+    assert ((view["grid"]["confidence"] >= 0) & (view["grid"]["confidence"] <= 1)).all()
+    points = pd.DataFrame(data_points(dataset, max_points=100))
+    assert len(points) == 100 and set(points["split"]) == {"train", "test"}
+    assert "digits" not in view and "confusion" not in view
+
+
+def test_digit_view_has_digits_and_a_confusion_matrix_only_at_the_end():
+    gen = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (200, 784), dtype=torch.uint8, generator=gen)
+    labels = torch.randint(0, 10, (200,), generator=gen)
+    dataset = Dataset(images[:150], labels[:150], images[150:], labels[150:], num_classes=10, name="mnist")
+    cfg = RunConfig(dataset="mnist")
+    model = build_model(cfg, 784, 10)
+    running = model_view(model, dataset, cfg, {"step": 1, "status": "running"})
+    assert _same_length_columns(running["digits"]) == DIGITS
+    assert running["digits"]["pixels"][0].shape == (784,)
+    assert "confusion" not in running and "grid" not in running
+    done = model_view(model, dataset, cfg, {"step": 2, "status": "done"})
+    confusion = pd.DataFrame(done["confusion"])
+    assert len(confusion) == 100 and confusion["count"].sum() == 50  # every test image counted once
+
+
+def test_the_training_processes_do_not_load_pandas_or_streamlit():
+    """The forkserver's preload is what every training process inherits: keep it lean."""
+    code = "import sys, nnexplore.forkserver_preload; print(sorted(m for m in ('pandas', 'streamlit', 'altair') if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]"
