@@ -104,11 +104,12 @@ class Job:
     is append-only, so a page can keep a count and ask only for what is new.
     """
 
-    def __init__(self, cfg: Any, session_id: str, label: str, lock: threading.Lock) -> None:
+    def __init__(self, cfg: Any, session_id: str, label: str, lock: threading.Lock, group: str = "") -> None:
         self.id: str = secrets.token_hex(4)
         self.session_id = session_id
         self.cfg = cfg
         self.label = label
+        self.group = group
         self.created: float = time.time()
         self.started: float | None = None
         self.finished: float | None = None
@@ -193,8 +194,12 @@ class JobManager:
 
     # ----------------------------------------------------------------- public
 
-    def submit(self, cfg: Any, session_id: str, label: str = "") -> Job:
-        """Queue a run; it starts as soon as a slot is free (maybe at once)."""
+    def submit(self, cfg: Any, session_id: str, label: str = "", group: str = "") -> Job:
+        """Queue a run; it starts as soon as a slot is free (maybe at once).
+
+        ``session_id`` is whoever owns the run (the per-owner limit counts it);
+        ``group`` is free text the caller files it under (the page it belongs to).
+        """
         with self._lock:
             if self._closed:
                 raise RuntimeError("The job manager has been shut down.")
@@ -205,7 +210,7 @@ class JobManager:
                     f"You already have {self.max_per_session} runs training or waiting. "
                     "Stop one or wait for it to finish."
                 )
-            job = Job(cfg, session_id, label, self._lock)
+            job = Job(cfg, session_id, label, self._lock, group)
             while job.id in self._jobs:  # 32 bits: collisions are rare, not impossible
                 job.id = secrets.token_hex(4)
             self._jobs[job.id] = job
@@ -256,10 +261,14 @@ class JobManager:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def jobs_for(self, session_id: str) -> list[Job]:
-        """This session's runs, oldest first."""
+    def jobs_for(self, session_id: str, group: str | None = None) -> list[Job]:
+        """This owner's runs (of one group, if given), oldest first."""
         with self._lock:
-            jobs = [j for j in self._jobs.values() if j.session_id == session_id]
+            jobs = [
+                j
+                for j in self._jobs.values()
+                if j.session_id == session_id and (group is None or j.group == group)
+            ]
         return sorted(jobs, key=lambda j: j.created)
 
     def queue_position(self, job_id: str) -> int | None:

@@ -80,9 +80,7 @@ def data_bounds(dataset: Any, margin: float = 0.5) -> tuple[float, float, float,
 
 
 @torch.no_grad()
-def decision_grid(
-    model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = GRID
-) -> Columns:
+def decision_grid(model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = GRID) -> Columns:
     """Predicted class and its probability on an n × n grid covering the data (columns x, y, cls, confidence)."""
     x0, x1, y0, y1 = data_bounds(dataset)
     xs, ys = torch.linspace(x0, x1, n), torch.linspace(y0, y1, n)

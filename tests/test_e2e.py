@@ -201,3 +201,28 @@ def test_mashing_train_and_stop_keeps_the_page_working(page, server):
     assert page.locator("[data-testid=stException]").count() == 0
     click(page, "Train")  # and it still trains
     wait_for_status(page, "training")
+
+
+def test_reloading_mid_run_keeps_the_run_and_other_browsers_do_not_see_it(page, server, browser):
+    open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
+    click(page, "Train")
+    wait_for_status(page, "training")
+    page.reload()  # a new Streamlit session in the same browser
+    page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+    texts = wait_for_status(page, "epoch", timeout=20)
+    assert len(texts) == 1, texts
+    epoch_before = float(re.search(r"epoch ([\d.]+)", texts[0]).group(1))
+    time.sleep(2)
+    epoch_after = float(re.search(r"epoch ([\d.]+)", wait_for_status(page, "training")[0]).group(1))
+    assert epoch_after > epoch_before, "the run did not go on after the reload"
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        stranger = other.new_page()
+        open_app(stranger, server)
+        time.sleep(1.5)
+        assert status_texts(stranger) == [], "another browser sees this learner's run"
+    finally:
+        other.close()
+    click(page, "Stop")
+    wait_for_status(page, "stopped", timeout=10)

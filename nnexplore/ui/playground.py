@@ -6,9 +6,9 @@ import streamlit as st
 
 from nnexplore.ui import controls, live
 from nnexplore.ui.session import (
+    PLAYGROUND,
     job_manager,
     prepare_training,
-    run_ids,
     session_jobs,
     start_run,
     stop_runs,
@@ -28,11 +28,8 @@ def _load_into_controls(job_id: str) -> None:
         controls.set_controls(job.cfg)
 
 
-def _remove(job_id: str, group: str) -> None:
+def _remove(job_id: str) -> None:
     job_manager().forget(job_id)
-    ids = run_ids(group)
-    if job_id in ids:
-        ids.remove(job_id)
 
 
 def render_playground() -> None:
@@ -55,13 +52,13 @@ def render_playground() -> None:
             width="stretch",
             help="Start a run with the settings in the sidebar. Earlier runs stay for comparison.",
         ):
-            start_run(cfg, "playground")
+            start_run(cfg, PLAYGROUND)
             jobs = session_jobs()
     with stop_col:
         st.button(
             "Stop",
             on_click=stop_runs,
-            args=("playground",),
+            args=(PLAYGROUND,),
             disabled=not any(j.is_active for j in jobs),
             width="stretch",
             help="Stop every run of yours that is training or waiting.",
@@ -69,7 +66,7 @@ def render_playground() -> None:
     if cfg is None:
         st.error("Fix the setting marked in the sidebar to train.")
 
-    live.render_runs(jobs, "playground")
+    live.render_runs(jobs, PLAYGROUND)
     if jobs:
         _manage_runs(jobs)
 
@@ -95,7 +92,7 @@ def _manage_runs(jobs) -> None:
         cols[1].button(
             "Remove",
             on_click=_remove,
-            args=(job.id, "playground"),
+            args=(job.id,),
             help="Drop this run from the page (it is stopped first if it is still training).",
         )
         if job.is_active:

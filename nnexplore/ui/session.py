@@ -1,11 +1,22 @@
-"""Per-process and per-session state of the dashboard.
+"""Per-process and per-browser state of the dashboard.
 
-One JobManager serves every session of the process (st.cache_resource); each
-browser session keeps only the ids of its own runs (st.session_state).
+One JobManager serves every session of the process (st.cache_resource). Runs
+belong to an owner: the browser when it can be recognised, else the browser
+tab's session. Recognising the browser is what lets a learner reload the page
+mid-run (a reload starts a new Streamlit session) and find the runs still
+there, training, instead of losing them.
+
+The browser is recognised by Streamlit's XSRF cookie, which is on by default
+and stays on in this project's config: Streamlit hands every browser a random
+token in that cookie and keeps it across reloads (only its mask changes with
+each page load). The owner id is a hash of the unmasked token, so the token
+itself is never stored or shown. Without the cookie (XSRF turned off, or
+streamlit.testing) each tab owns its runs, as before: a reload then loses them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 
@@ -14,6 +25,9 @@ import streamlit as st
 from nnexplore.config import RunConfig
 from nnexplore.jobs import Job, JobManager, TooManyRuns
 from nnexplore.views import model_view
+
+PLAYGROUND = "playground"
+_XSRF_COOKIE = "_streamlit_xsrf"
 
 
 @st.cache_resource
@@ -31,33 +45,51 @@ def prepare_training() -> None:
     job_manager().prepare()
 
 
-def session_id() -> str:
-    if "session_id" not in st.session_state:
-        st.session_state.session_id = secrets.token_hex(8)
-    return st.session_state.session_id
+def browser_key(xsrf_cookie: object) -> str | None:
+    """A stable private id for one browser from its XSRF cookie, or None if the cookie is unusable.
+
+    The cookie reads ``2|<mask>|<token XOR mask>|<time>`` (tornado's format):
+    the mask is new on every page load, the token is the browser's.
+    """
+    if not isinstance(xsrf_cookie, str) or len(xsrf_cookie) > 200:
+        return None
+    parts = xsrf_cookie.split("|")
+    try:
+        if len(parts) == 4 and parts[0] == "2":
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            if len(mask) != 4:
+                return None
+            token = bytes(b ^ mask[i % 4] for i, b in enumerate(masked))
+        elif len(parts) == 1:  # tornado's old format: the token in hex
+            token = bytes.fromhex(parts[0])
+        else:
+            return None
+    except ValueError:
+        return None
+    if len(token) < 8:
+        return None
+    return hashlib.sha256(b"nnexplore browser " + token).hexdigest()[:24]
 
 
-def run_ids(group: str = "playground") -> list[str]:
-    """This session's runs of one page (the Playground, or one experiment), oldest first."""
-    return st.session_state.setdefault("runs", {}).setdefault(group, [])
+def owner_id() -> str:
+    """Who owns the runs this page shows: the browser if recognised, else this tab's session."""
+    if "owner" not in st.session_state:
+        key = browser_key(st.context.cookies.get(_XSRF_COOKIE))
+        st.session_state.owner = key or "tab-" + secrets.token_hex(8)
+    return st.session_state.owner
 
 
-def session_jobs(group: str = "playground") -> list[Job]:
-    """The runs the manager still holds; ids it has dropped are forgotten here too."""
-    manager = job_manager()
-    ids = run_ids(group)
-    jobs = [job for job in (manager.get(i) for i in ids) if job is not None]
-    if len(jobs) != len(ids):
-        ids[:] = [job.id for job in jobs]
-    return jobs
+def session_jobs(group: str = PLAYGROUND) -> list[Job]:
+    """This owner's runs of one page (the Playground, or one experiment), oldest first."""
+    return job_manager().jobs_for(owner_id(), group)
 
 
 def keep_alive() -> None:
-    """Heartbeat for every active run of this session, whatever page is open."""
+    """Heartbeat for every active run of this owner, whatever page is open."""
     manager = job_manager()
-    for group in st.session_state.get("runs", {}).values():
-        for job_id in group:
-            manager.heartbeat(job_id)
+    for job in manager.jobs_for(owner_id()):
+        if job.is_active:
+            manager.heartbeat(job.id)
 
 
 FIRST_RECORD_WAIT_S = 0.8
@@ -71,11 +103,10 @@ def start_run(cfg: RunConfig, group: str, label: str = "") -> None:
     next tick of the live fragment.
     """
     try:
-        job = job_manager().submit(cfg, session_id(), label)
+        job = job_manager().submit(cfg, owner_id(), label, group)
     except TooManyRuns as err:
         st.warning(str(err))
         return
-    run_ids(group).append(job.id)
     deadline = time.monotonic() + FIRST_RECORD_WAIT_S
     while job.is_active and not job.records and time.monotonic() < deadline:
         time.sleep(0.02)
