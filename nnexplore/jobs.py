@@ -60,6 +60,14 @@ _MAX_ERROR_CHARS = 300
 WORKER_IDLE_S = 60.0
 
 
+#: A training process that has not ended this many seconds after Stop is killed.
+STOP_GRACE_S = 10.0
+#: A training process that sends nothing (no record, no progress) for this long
+#: is taken for hung and killed. The largest allowed run takes about two minutes
+#: in all and sends records throughout, so this is never a slow but healthy run.
+SILENCE_LIMIT_S = 300.0
+
+
 class TooManyRuns(Exception):
     """Raised by ``submit`` when a session already has too many active runs."""
 
@@ -167,6 +175,8 @@ class JobManager:
         view_fn: Callable[[Any, Any, Any, dict], dict | None] | None = None,
         processes: bool = False,
         worker_idle_s: float | None = None,
+        stop_grace_s: float = STOP_GRACE_S,
+        silence_limit_s: float = SILENCE_LIMIT_S,
     ) -> None:
         if slots is None:
             slots = default_slots()
@@ -181,6 +191,9 @@ class JobManager:
         self.processes = bool(processes)
         self.worker_idle_s = default_worker_idle_s() if worker_idle_s is None else float(worker_idle_s)
         self._idle_timer: threading.Timer | None = None
+        self._idle_generation = 0
+        self.stop_grace_s = float(stop_grace_s)
+        self.silence_limit_s = float(silence_limit_s)
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._queue: deque[Job] = deque()
@@ -230,9 +243,13 @@ class JobManager:
         with self._lock:
             if self._closed or self._threads:  # while runs train, it is up anyway
                 return
-            with _no_main_module():
-                _process_context()
-            self._start_idle_timer_locked()
+        with _starting_children(wait=False) as free:
+            if not free:  # a run is starting, or the forkserver is stopping: not the page's job
+                return
+            _process_context()
+        with self._lock:
+            if not self._closed and not self._threads:
+                self._start_idle_timer_locked()
 
     def cancel(self, job_id: str) -> bool:
         """Stop a run. Queued: gone at once. Running: stops within one batch.
@@ -411,7 +428,12 @@ class JobManager:
                 daemon=True,
             )
             self._threads[job.id] = thread
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:  # the machine has no thread to spare: say so, free the slot
+                logger.exception("Run %s: could not start its thread", job.id)
+                del self._threads[job.id]
+                job.status, job.error, job.finished = ERROR, _BUSY, time.time()
 
     def _set_torch_threads_locked(self) -> None:
         """One torch thread per run, set once.
@@ -528,10 +550,10 @@ class JobManager:
         """Train in a child process (nnexplore.worker) and relay what it sends into the Job."""
         from nnexplore import worker
 
-        with _no_main_module():
+        with _starting_children():
             ctx = _process_context()  # the first run after an idle spell starts the forkserver
             receive, send = ctx.Pipe(duplex=False)
-            stop = ctx.Event()
+            stop = StopFlag(ctx)
             proc = ctx.Process(
                 target=worker.run_in_child,
                 args=(job.cfg, send, stop, self._view_fn),
@@ -541,16 +563,29 @@ class JobManager:
             proc.start()
         send.close()
         last: dict | None = None
+        heard = time.monotonic()
+        stop_asked: float | None = None
         try:
             while True:
-                if job.stop_event.is_set():
+                if job.stop_event.is_set() and stop_asked is None:
                     stop.set()
+                    stop_asked = time.monotonic()
                 if not receive.poll(0.2):
                     with self._lock:
                         self._sweep_stale_locked()
                     if not proc.is_alive() and not receive.poll():
                         return ERROR, _DIED
+                    now = time.monotonic()
+                    if stop_asked is not None and now - stop_asked > self.stop_grace_s:
+                        logger.warning(
+                            "Run %s: Stop ignored for %.0f s; ending the process", job.id, now - stop_asked
+                        )
+                        return STOPPED, ""
+                    if now - heard > self.silence_limit_s:
+                        logger.warning("Run %s: nothing for %.0f s; ending the process", job.id, now - heard)
+                        return ERROR, _SILENT
                     continue
+                heard = time.monotonic()
                 try:
                     kind, payload = receive.recv()
                 except EOFError:
@@ -573,10 +608,10 @@ class JobManager:
                     break
         finally:
             stop.set()
-            proc.join(5)
+            proc.join(2)
             if proc.is_alive():
                 proc.kill()
-                proc.join()
+                proc.join(5)
             receive.close()
         final = (last or {}).get("status")
         if final in (DONE, STOPPED, DIVERGED):
@@ -603,26 +638,36 @@ class JobManager:
         after a run, and a new run cancels it.
         """
         self._cancel_idle_timer_locked()
-        timer = threading.Timer(self.worker_idle_s, self._stop_workers_if_idle)
+        timer = threading.Timer(self.worker_idle_s, self._stop_workers_if_idle, args=(self._idle_generation,))
         timer.name = "nnexplore-worker-idle"
         timer.daemon = True
         self._idle_timer = timer
         timer.start()
 
     def _cancel_idle_timer_locked(self) -> None:
+        self._idle_generation += 1  # a timer already firing sees it is out of date
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
 
-    def _stop_workers_if_idle(self) -> None:
-        with self._lock:
-            if self._threads or self._idle_timer is None:
-                return  # a run started meanwhile
-            self._idle_timer = None
+    def _stop_workers_if_idle(self, generation: int) -> None:
+        """The idle timer fired: stop the forkserver unless a run came meanwhile.
+
+        Holds the child-start lock, not the manager lock, while the forkserver
+        exits: pages keep being served, and a run dispatched meanwhile waits to
+        start its child, then finds the forkserver gone and starts a new one.
+        """
+        with _starting_children():
+            with self._lock:
+                if self._threads or generation != self._idle_generation:
+                    return
+                self._idle_timer = None
             stop_process_context()
 
 
 _DIED = "The training process ended unexpectedly (it may have run out of memory). Try a smaller run."
+_SILENT = "The training process stopped responding, so it was ended. Press Train to try again."
+_BUSY = "The server is too busy to start this run right now. Try again in a moment."
 _CONTEXT: Any = None
 
 
@@ -662,25 +707,46 @@ def stop_process_context() -> None:
         logger.info("No runs for a while: stopped the training forkserver.")
 
 
-@contextlib.contextmanager
-def _no_main_module() -> Iterator[None]:
-    """Start a child without making it re-run this process's main script.
+class StopFlag:
+    """Stop flag shared with a training process, without a lock.
 
-    multiprocessing makes every child import the parent's ``__main__`` by its
-    file path. Under Streamlit that is the dashboard script itself, which would
-    then run outside Streamlit in every training process. The children need
-    nothing from it, so it is hidden while the child is launched.
+    A ``multiprocessing.Event`` takes a lock that a child killed at the wrong
+    moment leaves held for ever, and the server's next ``set()`` would then hang.
+    One shared byte, written by the server and read by the child, cannot.
     """
-    with _MAIN_LOCK:
-        real = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = real
+
+    def __init__(self, ctx: Any) -> None:
+        self._value = ctx.RawValue("b", 0)
+
+    def set(self) -> None:
+        self._value.value = 1
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
 
 
-_MAIN_LOCK = threading.Lock()
+@contextlib.contextmanager
+def _starting_children(wait: bool = True) -> Iterator[bool]:
+    """Hold the lock for starting a child (or stopping the forkserver); yields False if it is not free.
+
+    While held, ``sys.modules["__main__"]`` is hidden: multiprocessing makes
+    every child import the parent's ``__main__`` by its file path, and under
+    Streamlit that is the dashboard script itself, which would then run outside
+    Streamlit in every training process. The children need nothing from it.
+    """
+    if not _START_LOCK.acquire(blocking=wait):
+        yield False
+        return
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield True
+    finally:
+        sys.modules["__main__"] = real
+        _START_LOCK.release()
+
+
+_START_LOCK = threading.Lock()
 
 
 def _parse_progress(args: tuple, kwargs: dict) -> tuple[float, str]:

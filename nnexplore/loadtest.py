@@ -23,6 +23,7 @@ import contextlib
 import csv
 import io
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -57,7 +58,13 @@ _TOY_VARIANTS = [
     ("circles", "leaky_relu"),
 ]
 
-STATUS_SELECTOR = "[data-testid=stProgress], [data-testid=stAlert]"
+#: Run status lines: progress bars and alerts of the main area (the sidebar's notes are not statuses).
+STATUS_SELECTOR = (
+    "[data-testid=stMainBlockContainer] [data-testid=stProgress], "
+    "[data-testid=stMainBlockContainer] [data-testid=stAlert]"
+)
+#: Seconds after pressing Train with no status on the page before Train is pressed once more.
+CLICK_CHECK_S = 30.0
 _PAGE_STATE_JS = f"""() => ({{
   statuses: Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.innerText),
   exceptions: document.querySelectorAll('[data-testid=stException]').length,
@@ -111,6 +118,7 @@ class SessionResult:
     index: int
     cfg: RunConfig
     clicked_at: float | None = None
+    pressed_again: bool = False  # no status appeared after the first press, so Train was pressed again
     queued: bool = False  # the page said it was waiting for a free slot at some point
     state: str = "pending"  # done | stopped | diverged | error | timeout | broken
     final_text: str = ""
@@ -120,6 +128,7 @@ class SessionResult:
     records: int | None = None  # rows of the run's CSV download
     expected: int | None = None
     problem: str = ""
+    seen_status: bool = False
 
     @property
     def records_lost(self) -> int:
@@ -179,13 +188,17 @@ def drive_sessions(
     before_train: Any = None,
     progress_note: Any = None,
     screenshots: Path | None = None,
+    on_stuck: Any = None,
 ) -> list[SessionResult]:
     """Open one browser context per config, press Train in all of them, watch every page to the end.
 
     Returns one SessionResult per config; every context is closed before returning.
     ``before_train()``, if given, is called once every page has drawn, just before the first Train;
     ``progress_note()`` adds a few words to each progress line; pages still waiting at the
-    timeout are saved as screenshots in ``screenshots`` when given.
+    timeout are saved as screenshots in ``screenshots`` when given, after ``on_stuck()`` is
+    called once (the load test has the server dump its threads' stacks then).
+    A page that shows no status ``CLICK_CHECK_S`` after Train was pressed gets Train pressed
+    once more, and the result says so: a lost click is a finding, not a hang.
     """
     deadline = time.monotonic() + timeout_s
     step_ms = 60_000  # one page action; a loaded 2-core box can take many seconds to draw
@@ -223,6 +236,18 @@ def drive_sessions(
                 break
             for (_, page), result in pending:
                 _poll(page, result)
+                if (
+                    result.state == "pending"
+                    and not result.seen_status
+                    and not result.pressed_again
+                    and time.monotonic() - (result.clicked_at or 0.0) > CLICK_CHECK_S
+                ):
+                    result.pressed_again = True
+                    say(
+                        f"    session {result.index}: no status {CLICK_CHECK_S:.0f} s after Train; pressing it again"
+                    )
+                    with contextlib.suppress(Exception):
+                        _train_button(page).click(timeout=step_ms)
             if time.monotonic() - last_report > 10:
                 last_report = time.monotonic()
                 note = f" · {progress_note()}" if progress_note is not None else ""
@@ -231,6 +256,9 @@ def drive_sessions(
                     for _, r in pending:
                         say(f"    session {r.index} ({r.cfg.dataset}) shows: {r.final_text or 'no status'}")
             time.sleep(poll_s)
+        if on_stuck is not None and any(r.state == "pending" for r in results):
+            with contextlib.suppress(Exception):
+                on_stuck()
         for (_, page), result in zip(sessions, results):
             if result.state == "pending":
                 result.state, result.problem = (
@@ -274,8 +302,8 @@ def _poll(page: Any, result: SessionResult) -> None:
     statuses = state["statuses"]
     if any(WAITING_TEXT in text for text in statuses):
         result.queued = True
-    if statuses:
-        result.final_text = statuses[-1].strip()
+    result.seen_status = result.seen_status or bool(statuses)
+    result.final_text = statuses[-1].strip() if statuses else ""  # what the page shows now
     final = _final_state(statuses)
     if final is not None:
         result.state, result.final_text = final[0], final[1].strip()
@@ -372,6 +400,12 @@ def _mb(kb: int) -> str:
     return f"{kb / 1024:,.0f} MB"
 
 
+def _dump_server_stacks(pid: int) -> None:
+    """Ask the server to write every thread's stack to its log (nnexplore.ui.session registers SIGUSR1)."""
+    os.kill(pid, signal.SIGUSR1)
+    time.sleep(1.0)
+
+
 def _seconds(values: list[float], fn: Any) -> str:
     return f"{fn(values):.1f} s" if values else "-"
 
@@ -432,10 +466,14 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
             before_train=note_memory,
             progress_note=lambda: f"training processes alive: {sampler.training_processes}",
             screenshots=ROOT / "test-artifacts",
+            on_stuck=lambda: _dump_server_stacks(sampler.pid),
         )
         sampler.stop()
         sampler.sample()
         log_text = log_path.read_text(encoding="utf-8", errors="replace")
+        with contextlib.suppress(OSError):  # kept for a look after the run (stacks of a stuck server)
+            (ROOT / "test-artifacts").mkdir(exist_ok=True)
+            (ROOT / "test-artifacts" / "loadtest-server.log").write_text(log_text, encoding="utf-8")
     return _report(results, slots, idle_kb, opened, sampler, log_text, time.monotonic() - started)
 
 
@@ -459,6 +497,10 @@ def _report(
         ("sessions (toy + MNIST)", f"{len(results)} ({len(results) - n_mnist} + {n_mnist})"),
         ("training slots", str(slots)),
         ("runs finished (done)", f"{len(finished)} of {len(results)}"),
+        (
+            "Train pressed again (no status 30 s after the first press)",
+            str(sum(r.pressed_again for r in results)),
+        ),
         ("queued, then finished", str(sum(r.queued for r in finished))),
         ("pages showing an exception", str(sum(r.exceptions > 0 for r in results))),
         ("records lost", str(lost) + (f" ({unchecked} runs not checked)" if unchecked else "")),

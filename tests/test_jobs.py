@@ -454,3 +454,59 @@ def test_prepare_starts_the_forkserver_ahead_of_a_run_and_lets_it_stop_if_none_c
     thread_mode = JobManager(slots=1)
     thread_mode.prepare()  # nothing to prepare: runs are threads
     assert forkserver_pid() is None
+
+
+def _training_child() -> int:
+    """The pid of the one training process (a child of the forkserver)."""
+    from nnexplore.jobs import forkserver_pid
+    from nnexplore.procmem import descendants
+
+    assert wait_until(lambda: forkserver_pid() is not None and len(descendants(forkserver_pid())) == 1, 10)
+    return next(iter(descendants(forkserver_pid())))
+
+
+def test_a_hung_training_process_is_ended_with_a_message_not_waited_for():
+    """A child that is alive but silent (here: frozen with SIGSTOP) must not hold its slot for ever."""
+    import signal
+
+    from nnexplore.config import RunConfig
+
+    manager = JobManager(slots=1, processes=True, silence_limit_s=1.5, stop_grace_s=1.0)
+    long = RunConfig(epochs=50, n_samples=4000, batch_size=4, device="cpu")
+    try:
+        for how in ("silent", "ignores Stop"):
+            job = manager.submit(long, "s1")
+            assert wait_until(lambda job=job: len(job.records) >= 1, timeout=30)
+            child = _training_child()
+            os.kill(child, signal.SIGSTOP)
+            if how == "ignores Stop":
+                manager.cancel(job.id)
+            deadline = time.monotonic() + 10
+            while job.is_active and time.monotonic() < deadline:
+                manager.heartbeat(job.id)
+                time.sleep(0.05)
+            if how == "silent":
+                assert job.status == "error" and "stopped responding" in job.error
+            else:
+                assert job.status == "stopped"
+            assert wait_until(lambda child=child: not os.path.exists(f"/proc/{child}"), timeout=5)
+        assert manager.stats()["running"] == 0
+    finally:
+        assert manager.shutdown(10)
+
+
+def test_a_run_whose_thread_cannot_start_fails_in_words_and_frees_its_slot(monkeypatch):
+    fake = FakeTrain()
+    mgr = JobManager(slots=1, train_fn=fake, dataset_fn=fake_dataset)
+
+    def no_thread(self):
+        raise RuntimeError("can't start new thread")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(threading.Thread, "start", no_thread)
+        job = mgr.submit({"n": 2}, "s1")
+    assert job.status == "error" and "too busy" in job.error
+    assert mgr.stats()["running"] == 0
+    again = mgr.submit({"n": 2}, "s1")
+    assert wait_until(lambda: again.status == "done")
+    assert mgr.shutdown(3)

@@ -16,8 +16,11 @@ streamlit.testing) each tab owns its runs, as before: a reload then loses them.
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import hashlib
 import secrets
+import signal
 import time
 
 import streamlit as st
@@ -37,6 +40,9 @@ def job_manager() -> JobManager:
     Runs train in child processes (see nnexplore.worker for why), so the
     pages this server draws never slow the training down.
     """
+    with contextlib.suppress(ValueError, AttributeError, OSError):  # diagnostics only; not on every OS
+        # `kill -USR1 <server pid>` writes every thread's stack to the server log: what a stuck run waits on.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     return JobManager(view_fn=model_view, processes=True)
 
 
