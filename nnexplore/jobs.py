@@ -26,10 +26,8 @@ import contextlib
 import logging
 import os
 import secrets
-import sys
 import threading
 import time
-import types
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -727,22 +725,17 @@ class StopFlag:
 
 @contextlib.contextmanager
 def _starting_children(wait: bool = True) -> Iterator[bool]:
-    """Hold the lock for starting a child (or stopping the forkserver); yields False if it is not free.
+    """Hold the lock for starting a child or stopping the forkserver; yields False if it is not free.
 
-    While held, ``sys.modules["__main__"]`` is hidden: multiprocessing makes
-    every child import the parent's ``__main__`` by its file path, and under
-    Streamlit that is the dashboard script itself, which would then run outside
-    Streamlit in every training process. The children need nothing from it.
+    (The children do not import the server's ``__main__``, the dashboard
+    script: see nnexplore.forkserver_preload.)
     """
     if not _START_LOCK.acquire(blocking=wait):
         yield False
         return
-    real = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
     try:
         yield True
     finally:
-        sys.modules["__main__"] = real
         _START_LOCK.release()
 
 

@@ -510,3 +510,31 @@ def test_a_run_whose_thread_cannot_start_fails_in_words_and_frees_its_slot(monke
     again = mgr.submit({"n": 2}, "s1")
     assert wait_until(lambda: again.status == "done")
     assert mgr.shutdown(3)
+
+
+def test_training_processes_never_run_the_servers_main_script(tmp_path):
+    """Streamlit makes the dashboard script ``__main__`` at every script run; a child must not import it."""
+    import sys
+    import types
+
+    from nnexplore.config import RunConfig
+
+    marker = tmp_path / "main-script-ran"
+    script = tmp_path / "fake_dashboard.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    real_main = sys.modules["__main__"]
+    manager = JobManager(slots=1, processes=True)
+    sys.modules["__main__"] = fake_main  # as a Streamlit script run leaves it
+    try:
+        job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu"), "s1")
+        deadline = time.monotonic() + 60
+        while job.is_active and time.monotonic() < deadline:
+            manager.heartbeat(job.id)
+            time.sleep(0.02)
+    finally:
+        sys.modules["__main__"] = real_main
+        assert manager.shutdown(10)
+    assert job.status == "done", job.error
+    assert not marker.exists()
