@@ -175,6 +175,7 @@ class JobManager:
         worker_idle_s: float | None = None,
         stop_grace_s: float = STOP_GRACE_S,
         silence_limit_s: float = SILENCE_LIMIT_S,
+        owner_connected: Callable[[str], bool] | None = None,
     ) -> None:
         if slots is None:
             slots = default_slots()
@@ -191,6 +192,7 @@ class JobManager:
         self._idle_timer: threading.Timer | None = None
         self._idle_generation = 0
         self.stop_grace_s = float(stop_grace_s)
+        self._owner_connected = owner_connected
         self.silence_limit_s = float(silence_limit_s)
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
@@ -386,7 +388,21 @@ class JobManager:
             self._trim_finished_locked()
 
     def _is_stale(self, job: Job, now: float) -> bool:
-        return now - job.last_seen > self.heartbeat_timeout
+        """No heartbeat for ``heartbeat_timeout`` s, and no page of its owner still connected.
+
+        The second half guards against a page that is open but busy or stalled
+        (an overloaded browser, a page whose timers stopped): its run goes on,
+        and the page shows it once it catches up. A closed tab is not connected.
+        """
+        if now - job.last_seen <= self.heartbeat_timeout:
+            return False
+        if self._owner_connected is None:
+            return True
+        try:
+            return not self._owner_connected(job.session_id)
+        except Exception:  # a broken check must not keep runs alive for ever, nor crash the sweep
+            logger.exception("owner_connected failed; going by heartbeats alone")
+            return True
 
     def _sweep_stale_locked(self, force: bool = False) -> None:
         """Cancel runs whose page stopped sending heartbeats (tab closed).

@@ -236,6 +236,12 @@ def drive_sessions(
                 break
             for (_, page), result in pending:
                 _poll(page, result)
+                if result.state != "pending":
+                    took = time.monotonic() - (result.clicked_at or time.monotonic())
+                    say(
+                        f"    session {result.index} ({result.cfg.dataset}): {result.state} after {took:.0f} s: "
+                        f"{result.final_text or result.problem}"
+                    )
                 if (
                     result.state == "pending"
                     and not result.seen_status

@@ -538,3 +538,23 @@ def test_training_processes_never_run_the_servers_main_script(tmp_path):
         assert manager.shutdown(10)
     assert job.status == "done", job.error
     assert not marker.exists()
+
+
+def test_a_run_without_heartbeats_goes_on_while_its_owner_still_has_a_page_connected(make) -> None:
+    connected = {"alice": True}
+    mgr = make(slots=2, heartbeat_timeout=0.3, owner_connected=lambda owner: connected.get(owner, False))
+    stalled_page = mgr.submit({"n": 10_000, "sleep": 0.01}, "alice")
+    time.sleep(0.8)
+    mgr.stats()  # any call sweeps
+    assert stalled_page.status == "running"
+    connected["alice"] = False  # the tab is closed now
+    assert wait_until(lambda: (mgr.stats(), stalled_page.status)[1] == "stopped", timeout=2.0)
+
+
+def test_a_failing_connection_check_falls_back_to_heartbeats(make) -> None:
+    def broken(owner: str) -> bool:
+        raise RuntimeError("no runtime")
+
+    mgr = make(slots=1, heartbeat_timeout=0.2, owner_connected=broken)
+    job = mgr.submit({"n": 10_000, "sleep": 0.01}, "alice")
+    assert wait_until(lambda: (mgr.stats(), job.status)[1] == "stopped", timeout=2.0)

@@ -21,9 +21,12 @@ import faulthandler
 import hashlib
 import secrets
 import signal
+import threading
 import time
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nnexplore.config import RunConfig
 from nnexplore.jobs import Job, JobManager, TooManyRuns
@@ -31,6 +34,40 @@ from nnexplore.views import model_view
 
 PLAYGROUND = "playground"
 _XSRF_COOKIE = "_streamlit_xsrf"
+
+
+class OwnerPages:
+    """Which Streamlit sessions (open pages) each owner has, and whether any is still connected.
+
+    The job manager asks this before it stops a run whose page stopped
+    sending heartbeats: a closed tab has disconnected, a stalled page has not.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, set[str]] = {}
+
+    def add(self, owner: str, session: str) -> None:
+        with self._lock:
+            self._sessions.setdefault(owner, set()).add(session)
+
+    def connected(self, owner: str) -> bool:
+        """True while any page of this owner has its connection open (Streamlit's own record)."""
+        if not Runtime.exists():
+            return False
+        runtime = Runtime.instance()
+        with self._lock:
+            sessions = self._sessions.get(owner, set())
+            sessions &= {s for s in sessions if runtime.is_active_session(s)}  # forget closed pages
+            if not sessions:
+                self._sessions.pop(owner, None)
+            return bool(sessions)
+
+
+@st.cache_resource
+def owner_pages() -> OwnerPages:
+    """The process-wide record of open pages per owner."""
+    return OwnerPages()
 
 
 @st.cache_resource
@@ -43,7 +80,7 @@ def job_manager() -> JobManager:
     with contextlib.suppress(ValueError, AttributeError, OSError):  # diagnostics only; not on every OS
         # `kill -USR1 <server pid>` writes every thread's stack to the server log: what a stuck run waits on.
         faulthandler.register(signal.SIGUSR1, all_threads=True)
-    return JobManager(view_fn=model_view, processes=True)
+    return JobManager(view_fn=model_view, processes=True, owner_connected=owner_pages().connected)
 
 
 def prepare_training() -> None:
@@ -82,6 +119,9 @@ def owner_id() -> str:
     if "owner" not in st.session_state:
         key = browser_key(st.context.cookies.get(_XSRF_COOKIE))
         st.session_state.owner = key or "tab-" + secrets.token_hex(8)
+        ctx = get_script_run_ctx()
+        if ctx is not None:
+            owner_pages().add(st.session_state.owner, ctx.session_id)
     return st.session_state.owner
 
 
