@@ -3,16 +3,20 @@
 import streamlit as st
 
 from nnexplore.ui.navigation import all_pages
-from nnexplore.ui.session import keep_alive
+from nnexplore.ui.session import keep_alive, page_is_stale, start_full_run
 
 st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon="🧠", layout="wide")
 
 
 @st.fragment(run_every=5)
 def _heartbeat() -> None:
-    """Keeps this session's runs alive on every page; a closed tab stops sending it."""
+    """Keeps this session's runs alive on every page (a closed tab stops sending it), and
+    redraws the whole page if a run it shows live has ended without the page noticing."""
     keep_alive()
+    if page_is_stale():
+        st.rerun()
 
 
+start_full_run()
 _heartbeat()
 st.navigation(all_pages()).run()

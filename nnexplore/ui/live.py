@@ -19,7 +19,7 @@ import streamlit as st
 from nnexplore.data import load_dataset
 from nnexplore.jobs import Job
 from nnexplore.ui import charts, frames
-from nnexplore.ui.session import job_manager
+from nnexplore.ui.session import job_manager, note_drawn_live
 from nnexplore.views import data_points
 
 STATUS_REFRESH_S = 0.5
@@ -42,6 +42,7 @@ def render_runs(jobs: Sequence[Job], key: str) -> None:
         return
     if any(job.is_active for job in jobs):
         ids = [job.id for job in jobs]
+        note_drawn_live(ids)
         _live_status(ids)
         _live_charts(ids, key)
     else:

@@ -103,6 +103,7 @@ def _manage_runs(jobs) -> None:
                 live.records_csv(job.records_since(0)),
                 file_name=f"nnexplore-run-{job.id}.csv",
                 mime="text/csv",
+                on_click="ignore",  # a download needs no rerun of the page
                 help="Every record of the run, one row per record.",
             )
             cols[3].download_button(
@@ -110,5 +111,6 @@ def _manage_runs(jobs) -> None:
                 live.config_json(job),
                 file_name=f"nnexplore-config-{job.id}.json",
                 mime="application/json",
+                on_click="ignore",
                 help="The run's settings, usable from Python: RunConfig(**json.load(f)).",
             )

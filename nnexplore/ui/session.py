@@ -138,6 +138,33 @@ def keep_alive() -> None:
             manager.heartbeat(job.id)
 
 
+def start_full_run() -> None:
+    """Called at the top of every full run of the page (not of fragments)."""
+    st.session_state["drawn_live"] = set()
+
+
+def note_drawn_live(job_ids: list[str]) -> None:
+    """This full run drew these runs live (status and charts in fragments)."""
+    st.session_state.setdefault("drawn_live", set()).update(job_ids)
+
+
+def page_is_stale() -> bool:
+    """True when a run the page drew live has ended since that full run.
+
+    The live status fragment asks for a full rerun when its runs end (that
+    redraws the page with the final charts and the downloads). Under load that
+    one request can be lost, which left a page saying "done" without its
+    downloads. The heartbeat asks this every few seconds and reruns the page
+    while it is true.
+    """
+    manager = job_manager()
+    for job_id in st.session_state.get("drawn_live", ()):
+        job = manager.get(job_id)
+        if job is None or not job.is_active:
+            return True
+    return False
+
+
 FIRST_RECORD_WAIT_S = 0.8
 
 
