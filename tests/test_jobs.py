@@ -558,3 +558,30 @@ def test_a_failing_connection_check_falls_back_to_heartbeats(make) -> None:
     mgr = make(slots=1, heartbeat_timeout=0.2, owner_connected=broken)
     job = mgr.submit({"n": 10_000, "sleep": 0.01}, "alice")
     assert wait_until(lambda: (mgr.stats(), job.status)[1] == "stopped", timeout=2.0)
+
+
+def test_process_mode_start_stop_cycles_leave_no_process_thread_or_memory_behind():
+    from nnexplore.config import RunConfig
+    from nnexplore.jobs import forkserver_pid
+    from nnexplore.procmem import descendants, rss_kb
+
+    manager = JobManager(slots=1, processes=True, worker_idle_s=3600)
+    long = RunConfig(epochs=50, n_samples=4000, batch_size=4, device="cpu")
+    try:
+        warm = manager.submit(long, "s1")  # the first run pays for imports and the forkserver
+        assert wait_until(lambda: len(warm.records) >= 1, timeout=60)
+        manager.cancel(warm.id)
+        assert wait_until(lambda: not warm.is_active, timeout=10)
+        threads, rss = threading.active_count(), rss_kb(os.getpid())
+        for i in range(20):
+            job = manager.submit(long.replace(seed=i), "s1")
+            if i % 2:
+                assert wait_until(lambda job=job: len(job.records) >= 1, timeout=30)
+            manager.cancel(job.id)
+            assert wait_until(lambda job=job: not job.is_active, timeout=10)
+            assert job.status == "stopped"
+        assert wait_until(lambda: not descendants(forkserver_pid()), timeout=5)  # no training process left
+        assert wait_until(lambda: threading.active_count() <= threads, timeout=5)
+        assert rss_kb(os.getpid()) - rss < 30_000  # KiB: records of 20 short runs, nothing more
+    finally:
+        assert manager.shutdown(10)
