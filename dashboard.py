@@ -3,7 +3,7 @@
 import streamlit as st
 
 from nnexplore.ui.navigation import all_pages
-from nnexplore.ui.session import keep_alive, page_is_stale, start_full_run
+from nnexplore.ui.session import end_full_run, keep_alive, page_is_stale, start_full_run
 
 st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon="🧠", layout="wide")
 
@@ -18,5 +18,6 @@ def _heartbeat() -> None:
 
 
 start_full_run()
-_heartbeat()
 st.navigation(all_pages()).run()
+end_full_run()
+_heartbeat()  # last: inline in a full run it must see the page finished, not still drawing

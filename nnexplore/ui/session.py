@@ -33,6 +33,8 @@ from nnexplore.jobs import Job, JobManager, TooManyRuns
 from nnexplore.views import model_view
 
 PLAYGROUND = "playground"
+#: Full reruns the heartbeat asks for in a row to finish a page that was cut short.
+MAX_REDRAWS = 3
 _XSRF_COOKIE = "_streamlit_xsrf"
 
 
@@ -141,6 +143,13 @@ def keep_alive() -> None:
 def start_full_run() -> None:
     """Called at the top of every full run of the page (not of fragments)."""
     st.session_state["drawn_live"] = set()
+    st.session_state["full_run_done"] = False
+
+
+def end_full_run() -> None:
+    """Called at the very end of a full run that drew the whole page."""
+    st.session_state["full_run_done"] = True
+    st.session_state["redraws_asked"] = 0
 
 
 def note_drawn_live(job_ids: list[str]) -> None:
@@ -149,19 +158,25 @@ def note_drawn_live(job_ids: list[str]) -> None:
 
 
 def page_is_stale() -> bool:
-    """True when a run the page drew live has ended since that full run.
+    """True when the page on screen is not the whole, current page; the heartbeat then redraws it.
 
-    The live status fragment asks for a full rerun when its runs end (that
-    redraws the page with the final charts and the downloads). Under load that
-    one request can be lost, which left a page saying "done" without its
-    downloads. The heartbeat asks this every few seconds and reruns the page
-    while it is true.
+    Two cases, both seen only under load (30 sessions on 2 cores):
+    - a run the page drew live has ended since: the live status fragment asks
+      for a full rerun then (final charts, downloads), and that one request
+      was sometimes lost, leaving a page that said "done" without its downloads;
+    - the last full run stopped before the end of the page (Streamlit cut it
+      short for another request that then never came): half a page. Asked
+      for at most MAX_REDRAWS times in a row, so that a page that stops early
+      on purpose cannot loop.
     """
     manager = job_manager()
     for job_id in st.session_state.get("drawn_live", ()):
         job = manager.get(job_id)
         if job is None or not job.is_active:
             return True
+    if not st.session_state.get("full_run_done", True) and st.session_state.get("redraws_asked", 0) < MAX_REDRAWS:
+        st.session_state["redraws_asked"] = st.session_state.get("redraws_asked", 0) + 1
+        return True
     return False
 
 
