@@ -3,7 +3,7 @@
 import streamlit as st
 
 from nnexplore.ui.navigation import all_pages
-from nnexplore.ui.session import end_full_run, keep_alive, page_is_stale, start_full_run
+from nnexplore.ui.session import end_full_run, keep_alive, page_needs_redraw, start_full_run
 
 st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon="🧠", layout="wide")
 
@@ -13,7 +13,7 @@ def _heartbeat() -> None:
     """Keeps this session's runs alive on every page (a closed tab stops sending it), and
     redraws the whole page if a run it shows live has ended without the page noticing."""
     keep_alive()
-    if page_is_stale():
+    if page_needs_redraw():
         st.rerun()
 
 

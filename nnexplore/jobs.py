@@ -9,9 +9,11 @@ box: runs beyond the slots wait in a FIFO queue and the page shows their place.
 
 Threads: exactly one per run that holds a slot. It is started when the run gets
 its slot and ends with the run, so nothing lingers when the class goes home.
-There is no reaper thread; stale runs (tab closed, page stopped sending
-heartbeats) are found whenever anything happens: a record arrives, a run
-finishes, a run is submitted, or the page asks for stats or a queue position.
+In process mode one timer thread also waits, while the server is idle, to stop
+the training forkserver. There is no reaper thread; stale runs (tab closed,
+page stopped sending heartbeats) are found whenever anything happens: a record
+arrives, a run finishes, a run is submitted, or the page asks for stats or a
+queue position.
 
 Everything shared is guarded by one lock. Waiting is done by threads blocking
 in ``join`` or in the training loop itself; nothing here busy-waits.
@@ -56,8 +58,6 @@ _MAX_ERROR_CHARS = 300
 #: about 300 MB: an idle server gives that back, and the next run pays a few
 #: seconds to start it again.
 WORKER_IDLE_S = 60.0
-
-
 #: A training process that has not ended this many seconds after Stop is killed.
 STOP_GRACE_S = 10.0
 #: A training process that sends nothing (no record, no progress) for this long
@@ -192,8 +192,8 @@ class JobManager:
         self._idle_timer: threading.Timer | None = None
         self._idle_generation = 0
         self.stop_grace_s = float(stop_grace_s)
-        self._owner_connected = owner_connected
         self.silence_limit_s = float(silence_limit_s)
+        self._owner_connected = owner_connected
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._queue: deque[Job] = deque()

@@ -157,7 +157,7 @@ def note_drawn_live(job_ids: list[str]) -> None:
     st.session_state.setdefault("drawn_live", set()).update(job_ids)
 
 
-def page_is_stale() -> bool:
+def page_needs_redraw() -> bool:
     """True when the page on screen is not the whole, current page; the heartbeat then redraws it.
 
     Two cases, both seen only under load (30 sessions on 2 cores):
@@ -174,7 +174,10 @@ def page_is_stale() -> bool:
         job = manager.get(job_id)
         if job is None or not job.is_active:
             return True
-    if not st.session_state.get("full_run_done", True) and st.session_state.get("redraws_asked", 0) < MAX_REDRAWS:
+    if (
+        not st.session_state.get("full_run_done", True)
+        and st.session_state.get("redraws_asked", 0) < MAX_REDRAWS
+    ):
         st.session_state["redraws_asked"] = st.session_state.get("redraws_asked", 0) + 1
         return True
     return False
