@@ -10,6 +10,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from nnexplore.config import RunConfig
 
@@ -143,9 +144,10 @@ def test_shared_url_reproduces_the_configuration(page, server):
     )
     open_app(page, server, cfg)
     sidebar = page.get_by_test_id("stSidebar")
-    assert sidebar.get_by_label("Hidden layers", exact=True).input_value() == "12,6"
-    assert sidebar.get_by_role("combobox", name="Dataset", exact=True).input_value() == "circles"
-    assert sidebar.get_by_role("combobox", name="Output activation", exact=True).input_value() == "none"
+    # Retrying assertions: the sidebar may still be drawing when the heading shows.
+    expect(sidebar.get_by_label("Hidden layers", exact=True)).to_have_value("12,6", timeout=15_000)
+    expect(sidebar.get_by_role("combobox", name="Dataset", exact=True)).to_have_value("circles")
+    expect(sidebar.get_by_role("combobox", name="Output activation", exact=True)).to_have_value("none")
     click(page, "Train")
     texts = wait_for_status(page, "done")
     assert any("tanh · no act. · MSE" in t for t in texts)
