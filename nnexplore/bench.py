@@ -13,17 +13,16 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from nnexplore.config import RunConfig
 from nnexplore.data import Dataset
+from nnexplore.local_servers import SHARED_MNIST
 from nnexplore.model import build_model
 from nnexplore.train import resolve_device, train
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 THROUGHPUT_CFG = RunConfig(
     dataset="mnist",
     hidden=(128, 64),

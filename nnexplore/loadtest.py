@@ -39,9 +39,6 @@ from nnexplore import local_servers, procmem
 from nnexplore.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = local_servers.SHARED_MNIST
-CHROMIUM = local_servers.CHROMIUM
-CHROMIUM_ARGS = local_servers.CHROMIUM_ARGS
 MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 MNIST_TEST_ONLY_TRAIN = 8_000  # nnexplore.data.mnist.TEST_ONLY_TRAIN (not imported: it pulls in torch)
 
@@ -433,7 +430,7 @@ def _seconds(values: list[float], fn: Any) -> str:
 
 def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, timeout_s: float = 900) -> int:
     """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1."""
-    if not Path(CHROMIUM).exists():
+    if not Path(local_servers.CHROMIUM).exists():
         print("The load test needs Debian's chromium: apt-get install chromium", file=sys.stderr)
         return 2
     try:
@@ -442,9 +439,12 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
         print("The load test needs Playwright: pip install -r requirements-dev.txt", file=sys.stderr)
         return 2
     mnist_sessions = max(0, min(mnist_sessions, sessions))
-    have_mnist = all((SHARED_MNIST / name).exists() for name in MNIST_FILES)
+    have_mnist = all((local_servers.SHARED_MNIST / name).exists() for name in MNIST_FILES)
     if mnist_sessions and not have_mnist:
-        print(f"No MNIST files in {SHARED_MNIST}: every session trains on toy data.", file=sys.stderr)
+        print(
+            f"No MNIST files in {local_servers.SHARED_MNIST}: every session trains on toy data.",
+            file=sys.stderr,
+        )
         mnist_sessions = 0
     # Spread the MNIST sessions through the class rather than all at the end of the queue.
     cfgs = toy_configs(sessions - mnist_sessions)
@@ -460,7 +460,9 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
             "NO_PROXY": "127.0.0.1,localhost",
         }
         if mnist_sessions:
-            env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(local_servers.serve_folder(SHARED_MNIST))
+            env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(
+                local_servers.serve_folder(local_servers.SHARED_MNIST)
+            )
             env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
         log_path = Path(data_dir) / "streamlit.log"
         url, sampler = stack.enter_context(streamlit_server(env, log_path))
@@ -470,7 +472,7 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
         stack.callback(sampler.stop)
         print(f"server up at {url} with {slots} slot(s), {_mb(idle_kb)}; opening {sessions} sessions")
         pw = stack.enter_context(sync_playwright())
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=local_servers.CHROMIUM, args=local_servers.CHROMIUM_ARGS)
         stack.callback(browser.close)
         opened: dict[str, int] = {}
 

@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from nnexplore.local_servers import serve_folder, streamlit_server
+from nnexplore.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = ROOT.parent / "shared" / "mnist"
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -60,14 +58,7 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         yield b
         b.close()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from nnexplore.config import RunConfig
+from nnexplore.local_servers import SHARED_MNIST
 from nnexplore.train import expected_records
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = ROOT.parent / "shared" / "mnist"
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -4,7 +4,6 @@ import itertools
 import json
 import math
 import threading
-from pathlib import Path
 
 import pytest
 import torch
@@ -12,9 +11,9 @@ import torch
 from nnexplore import RunConfig, train
 from nnexplore.config import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from nnexplore.data import Dataset, make_toy, read_idx
+from nnexplore.local_servers import SHARED_MNIST
 from nnexplore.train import expected_records
 
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "mnist"
 RECORD_FIELDS = {
     "step",
     "epoch",
