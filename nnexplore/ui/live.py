@@ -19,7 +19,7 @@ import streamlit as st
 from nnexplore.data import load_dataset
 from nnexplore.jobs import Job
 from nnexplore.ui import charts, frames
-from nnexplore.ui.session import job_manager, note_drawn_live
+from nnexplore.ui.session import job_manager, note_drawn_live, note_redraw_asked
 from nnexplore.views import data_points
 
 STATUS_REFRESH_S = 0.5
@@ -63,6 +63,7 @@ def _live_status(job_ids: list[str]) -> None:
         job_manager().heartbeat(job.id)
     _statuses(jobs)
     if not any(job.is_active for job in jobs):
+        note_redraw_asked()
         st.rerun()  # everything ended: redraw the whole page once, then stop polling
 
 

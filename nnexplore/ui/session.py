@@ -35,6 +35,8 @@ from nnexplore.views import model_view
 PLAYGROUND = "playground"
 #: Full reruns the heartbeat asks for in a row to finish a page that was cut short.
 MAX_REDRAWS = 3
+#: Seconds the heartbeat leaves the live status fragment to redraw a page whose runs ended.
+REDRAW_GRACE_S = 10.0
 _XSRF_COOKIE = "_streamlit_xsrf"
 
 
@@ -157,22 +159,33 @@ def note_drawn_live(job_ids: list[str]) -> None:
     st.session_state.setdefault("drawn_live", set()).update(job_ids)
 
 
+def note_redraw_asked() -> None:
+    """The live status fragment has just asked for a full redraw (its runs ended)."""
+    st.session_state["redraw_asked_at"] = time.monotonic()
+
+
 def page_needs_redraw() -> bool:
     """True when the page on screen is not the whole, current page; the heartbeat then redraws it.
 
     Two cases, both seen only under load (30 sessions on 2 cores):
     - a run the page drew live has ended since: the live status fragment asks
       for a full rerun then (final charts, downloads), and that one request
-      was sometimes lost, leaving a page that said "done" without its downloads;
+      was sometimes lost, leaving a page that said "done" without its downloads
+      (the heartbeat asks only if that request is REDRAW_GRACE_S old);
     - the last full run stopped before the end of the page (Streamlit cut it
       short for another request that then never came): half a page. Asked
       for at most MAX_REDRAWS times in a row, so that a page that stops early
       on purpose cannot loop.
     """
     manager = job_manager()
+    # Give the status fragment's own request time to arrive: two redraws asked for
+    # together would only interrupt each other.
+    fragment_asked = (
+        time.monotonic() - st.session_state.get("redraw_asked_at", float("-inf")) < REDRAW_GRACE_S
+    )
     for job_id in st.session_state.get("drawn_live", ()):
         job = manager.get(job_id)
-        if job is None or not job.is_active:
+        if not fragment_asked and (job is None or not job.is_active):
             return True
     if (
         not st.session_state.get("full_run_done", True)
