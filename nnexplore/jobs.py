@@ -191,6 +191,8 @@ class JobManager:
         self.worker_idle_s = default_worker_idle_s() if worker_idle_s is None else float(worker_idle_s)
         self._idle_timer: threading.Timer | None = None
         self._idle_generation = 0
+        #: Set each time an idle spell has stopped the forkserver; cleared when a new one is armed.
+        self.workers_stopped = threading.Event()
         self.stop_grace_s = float(stop_grace_s)
         self.silence_limit_s = float(silence_limit_s)
         self._owner_connected = owner_connected
@@ -652,6 +654,7 @@ class JobManager:
         after a run, and a new run cancels it.
         """
         self._cancel_idle_timer_locked()
+        self.workers_stopped.clear()
         timer = threading.Timer(self.worker_idle_s, self._stop_workers_if_idle, args=(self._idle_generation,))
         timer.name = "nnexplore-worker-idle"
         timer.daemon = True
@@ -677,6 +680,7 @@ class JobManager:
                     return
                 self._idle_timer = None
             stop_process_context()
+            self.workers_stopped.set()
 
 
 _DIED = "The training process ended unexpectedly (it may have run out of memory). Try a smaller run."

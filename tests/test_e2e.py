@@ -38,6 +38,11 @@ def wait_for_status(page, word: str, timeout: float = 60) -> list[str]:
     raise AssertionError(f"no status '{word}' within {timeout} s; saw {status_texts(page)}")
 
 
+#: What a run's status line says only while it trains. Plain "training" is not enough:
+#: a queued run's line reads "waiting for a free training slot".
+TRAINING = "training, epoch"
+
+
 def wait_for_heading(page, name: str, timeout: float = 20) -> None:
     """Exactly one heading with this name, within the timeout (the page redraws after a run ends)."""
     heading = page.get_by_role("heading", name=name, exact=True)
@@ -93,18 +98,18 @@ def test_train_fills_the_charts_and_reaches_done(page, server):
 def test_changing_a_control_mid_run_keeps_it_going_and_stop_stops(page, server):
     open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
     click(page, "Train")
-    wait_for_status(page, "training")
+    wait_for_status(page, TRAINING)
     first = status_texts(page)
     choose(page, "Hidden activation", "tanh")  # a widget change reruns the script
     time.sleep(2)
-    texts = wait_for_status(page, "training")
+    texts = wait_for_status(page, TRAINING)
     assert len(texts) == len(first) == 1, "the run was not restarted or duplicated"
     epoch_before = float(re.search(r"epoch ([\d.]+)", texts[0]).group(1))
     deadline = time.time() + 15
     epoch_after = epoch_before
     while time.time() < deadline and epoch_after <= epoch_before:
         time.sleep(0.5)
-        epoch_after = float(re.search(r"epoch ([\d.]+)", wait_for_status(page, "training")[0]).group(1))
+        epoch_after = float(re.search(r"epoch ([\d.]+)", wait_for_status(page, TRAINING)[0]).group(1))
     assert epoch_after > epoch_before, "the run did not go on after the control changed"
     started = time.time()
     click(page, "Stop")
@@ -205,20 +210,22 @@ def test_mashing_train_and_stop_keeps_the_page_working(page, server):
     assert sum("stopped" in t for t in status_texts(page)) == 4, status_texts(page)
     assert page.locator("[data-testid=stException]").count() == 0
     click(page, "Train")  # and it still trains
-    wait_for_status(page, "training")
+    wait_for_status(page, TRAINING)
+    click(page, "Stop")  # leave the one training slot free for the next test
+    wait_for_status(page, "stopped", timeout=10)
 
 
 def test_reloading_mid_run_keeps_the_run_and_other_browsers_do_not_see_it(page, server, browser):
     open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
     click(page, "Train")
-    wait_for_status(page, "training")
+    wait_for_status(page, TRAINING)
     page.reload()  # a new Streamlit session in the same browser
     page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
     texts = wait_for_status(page, "epoch", timeout=20)
     assert len(texts) == 1, texts
     epoch_before = float(re.search(r"epoch ([\d.]+)", texts[0]).group(1))
     time.sleep(2)
-    epoch_after = float(re.search(r"epoch ([\d.]+)", wait_for_status(page, "training")[0]).group(1))
+    epoch_after = float(re.search(r"epoch ([\d.]+)", wait_for_status(page, TRAINING)[0]).group(1))
     assert epoch_after > epoch_before, "the run did not go on after the reload"
 
     other = browser.new_context(viewport={"width": 1400, "height": 1000})
