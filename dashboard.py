@@ -3,7 +3,8 @@
 import streamlit as st
 
 from nnexplore.ui.navigation import all_pages
-from nnexplore.ui.session import end_full_run, keep_alive, page_needs_redraw, start_full_run
+from nnexplore.ui.redraw import end_full_run, page_needs_redraw, start_full_run
+from nnexplore.ui.state import keep_alive
 
 st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon="🧠", layout="wide")
 

@@ -14,7 +14,7 @@ import streamlit as st
 from nnexplore.experiments import EXPERIMENTS, Experiment, experiment_for
 from nnexplore.ui import charts, controls, frames, live
 from nnexplore.ui.navigation import playground_page
-from nnexplore.ui.session import prepare_training, session_jobs, start_run, stop_runs
+from nnexplore.ui.state import prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.theory_page import render_gradient_check, render_loss_landscape
 
 INTRO = (

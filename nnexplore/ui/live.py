@@ -19,7 +19,8 @@ import streamlit as st
 from nnexplore.data import load_dataset
 from nnexplore.jobs import Job
 from nnexplore.ui import charts, frames
-from nnexplore.ui.session import job_manager, note_drawn_live, note_redraw_asked
+from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
+from nnexplore.ui.state import job_manager
 from nnexplore.views import data_points
 
 STATUS_REFRESH_S = 0.5

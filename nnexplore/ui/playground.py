@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore.ui import controls, live
-from nnexplore.ui.session import (
+from nnexplore.ui.state import (
     PLAYGROUND,
     job_manager,
     prepare_training,
