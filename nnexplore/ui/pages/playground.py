@@ -71,6 +71,11 @@ def render_playground() -> None:
         _manage_runs(jobs)
 
 
+def page() -> st.Page:
+    """This page in the dashboard's navigation, and the target of the Experiments' "Try next" buttons."""
+    return st.Page(render_playground, title="Playground", icon="🧪", url_path="playground", default=True)
+
+
 def _manage_runs(jobs) -> None:
     labels = live.labels_for(jobs)
     with st.expander("Manage runs: load, remove, download"):
