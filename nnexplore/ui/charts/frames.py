@@ -247,7 +247,7 @@ def saturation_long(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
     """saturated_frac and dead_frac together, told apart by a ``metric`` column.
 
     Columns: run, epoch, step, layer, layer_index, metric ("saturated" or
-    "dead"), value. This is the input of :func:`charts.saturation_chart`.
+    "dead"), value. This is the input of :func:`training.saturation_chart`.
     """
     parts = []
     for field, name in (("saturated_frac", "saturated"), ("dead_frac", "dead")):

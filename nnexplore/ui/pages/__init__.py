@@ -2,5 +2,5 @@
 
 dashboard.py lists the pages in its navigation; a page that links to another
 imports that page's module (the Experiments page links to the Playground),
-never the other way round, so the pages import no cycle.
+never the other way round, so no two pages import each other.
 """
