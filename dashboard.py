@@ -1,9 +1,10 @@
-"""nnexplore's Streamlit entry point: page setup and navigation only."""
+"""nnexplore's Streamlit entry point, the router: page setup, navigation, the heartbeat."""
 
 import streamlit as st
 
-from nnexplore.ui.navigation import all_pages
-from nnexplore.ui.session import end_full_run, keep_alive, page_needs_redraw, start_full_run
+from nnexplore.ui.pages import experiments, playground, theory
+from nnexplore.ui.redraw import end_full_run, page_needs_redraw, start_full_run
+from nnexplore.ui.state import keep_alive
 
 st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon="🧠", layout="wide")
 
@@ -18,6 +19,6 @@ def _heartbeat() -> None:
 
 
 start_full_run()
-st.navigation(all_pages()).run()
+st.navigation([playground.page(), experiments.page(), theory.page()]).run()
 end_full_run()
 _heartbeat()  # last: inline in a full run it must see the page finished, not still drawing

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnexplore.ui import charts as C
-from nnexplore.ui import frames as F
+from nnexplore.ui.charts import frames as F
+from nnexplore.ui.charts import gradients, predictions, training
+from nnexplore.ui.charts import labels as L
 
 # --------------------------------------------------------------------------- helpers
 
@@ -235,18 +236,18 @@ class Cfg:
 
 def test_run_label_names_recipe_and_differences():
     base = Cfg()
-    assert F.run_label(base) == "relu · softmax · CE"
+    assert L.run_label(base) == "relu · softmax · CE"
     fast = dataclasses.replace(base, lr=0.1)
-    assert F.run_label(fast, [base]) == "relu · softmax · CE · lr 0.1"
-    assert F.run_label(base, [fast]) == "relu · softmax · CE · lr 0.01"
+    assert L.run_label(fast, [base]) == "relu · softmax · CE · lr 0.1"
+    assert L.run_label(base, [fast]) == "relu · softmax · CE · lr 0.01"
     raw = dataclasses.replace(base, hidden_activation="sigmoid", output_activation="none", loss="mse")
-    assert F.run_label(raw, [base]) == "sigmoid · no act. · MSE"
+    assert L.run_label(raw, [base]) == "sigmoid · no act. · MSE"
     deeper = dataclasses.replace(base, hidden=(32, 32, 32))
-    assert F.run_label(deeper, [base]) == "relu · softmax · CE · layers 32×32×32"
+    assert L.run_label(deeper, [base]) == "relu · softmax · CE · layers 32×32×32"
     # the device does not change what is learned: never part of a name
-    assert F.run_label(dataclasses.replace(base, device="cpu"), [base]) == "relu · softmax · CE"
-    assert F.run_label(dataclasses.asdict(fast), [dataclasses.asdict(base)]).endswith("lr 0.1")
-    assert F.run_labels([base, base, fast]) == [
+    assert L.run_label(dataclasses.replace(base, device="cpu"), [base]) == "relu · softmax · CE"
+    assert L.run_label(dataclasses.asdict(fast), [dataclasses.asdict(base)]).endswith("lr 0.1")
+    assert L.run_labels([base, base, fast]) == [
         "relu · softmax · CE · lr 0.01",
         "relu · softmax · CE · lr 0.01 (2)",
         "relu · softmax · CE · lr 0.1",
@@ -257,7 +258,7 @@ def test_run_label_names_recipe_and_differences():
 
 
 def test_accuracy_chart_colours_runs_and_fixes_y_to_percent():
-    spec = C.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"])).to_dict()
+    spec = training.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"])).to_dict()
     line = units(spec)[0]
     assert mark_type(line) == "line"
     enc = line["encoding"]
@@ -275,21 +276,21 @@ def test_accuracy_chart_colours_runs_and_fixes_y_to_percent():
 
 
 def test_run_colours_match_across_charts():
-    acc = C.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"])).to_dict()
+    acc = training.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"])).to_dict()
     acc_scale = units(acc)[0]["encoding"]["color"]["scale"]
     # a run without rows keeps its colour: from the frame's categories...
-    out = C.outside_chart(F.runs_frame(RUNS)).to_dict()
+    out = training.outside_chart(F.runs_frame(RUNS)).to_dict()
     assert out["encoding"]["color"]["scale"] == acc_scale
     # ...or from runs= when the frame was built from fewer runs
-    explicit = C.outside_chart(F.runs_frame(RUNS[:2]), runs=[label for label, _ in RUNS]).to_dict()
+    explicit = training.outside_chart(F.runs_frame(RUNS[:2]), runs=[label for label, _ in RUNS]).to_dict()
     assert explicit["encoding"]["color"]["scale"] == acc_scale
     # the caller's order decides the colours
-    swapped = C.outside_chart(F.runs_frame([RUNS[1], RUNS[0]])).to_dict()
+    swapped = training.outside_chart(F.runs_frame([RUNS[1], RUNS[0]])).to_dict()
     assert swapped["encoding"]["color"]["scale"]["domain"] == [RUNS[1][0], RUNS[0][0]]
 
 
 def test_loss_chart_log_scale_and_divergence():
-    spec = C.loss_chart(F.runs_frame(RUNS)).to_dict()
+    spec = training.loss_chart(F.runs_frame(RUNS)).to_dict()
     line = units(spec)[0]
     assert line["encoding"]["y"]["scale"]["type"] == "log"
     values = [r["value"] for r in rows(spec, line)]
@@ -299,12 +300,12 @@ def test_loss_chart_log_scale_and_divergence():
     # a loss that is not positive everywhere gets a linear axis
     df = F.runs_frame(RUNS[:1])
     df.loc[3, "loss"] = -0.5
-    linear = units(C.loss_chart(df).to_dict())[0]
+    linear = units(training.loss_chart(df).to_dict())[0]
     assert linear["encoding"]["y"]["scale"].get("type") != "log"
 
 
 def test_outside_chart_shares_both_sides():
-    spec = C.outside_chart(F.runs_frame(RUNS)).to_dict()
+    spec = training.outside_chart(F.runs_frame(RUNS)).to_dict()
     assert mark_type(spec) == "line"
     assert spec["encoding"]["strokeDash"]["field"] == "side"
     sides = {r["side"] for r in rows(spec, spec)}
@@ -315,7 +316,7 @@ def test_outside_chart_shares_both_sides():
 def test_output_histogram_bins_and_band():
     rng = np.random.default_rng(1)
     values = pd.DataFrame({"value": np.r_[rng.normal(0.5, 1.0, 5000), np.inf, np.nan]})
-    spec = C.output_histogram(values).to_dict()
+    spec = predictions.output_histogram(values).to_dict()
     band, bars = units(spec)
     assert mark_type(band) == "rect"
     band_row = rows(spec, band)[0]
@@ -325,7 +326,9 @@ def test_output_histogram_bins_and_band():
     assert sum(r["count"] for r in counts) == 5000  # non-finite values dropped
     assert len(counts) == 40
     assert min(r["start"] for r in counts) <= 0 and max(r["end"] for r in counts) >= 1
-    two = C.output_histogram(pd.DataFrame({"value": [0.2, 0.4, 1.5], "run": ["a", "b", "b"]})).to_dict()
+    two = predictions.output_histogram(
+        pd.DataFrame({"value": [0.2, 0.4, 1.5], "run": ["a", "b", "b"]})
+    ).to_dict()
     assert units(two)[1]["encoding"]["color"]["scale"]["domain"] == ["a", "b"]
 
 
@@ -334,7 +337,7 @@ def test_gradient_lines_log_scale_drops_non_positive():
     df.loc[0, "value"] = 0.0
     df.loc[1, "value"] = -1.0
     df.loc[2, "value"] = math.inf
-    spec = C.gradient_lines(df).to_dict()
+    spec = gradients.gradient_lines(df).to_dict()
     enc = spec["encoding"]
     assert enc["y"]["scale"]["type"] == "log"
     assert enc["color"]["field"] == "layer"
@@ -343,12 +346,12 @@ def test_gradient_lines_log_scale_drops_non_positive():
     data = rows(spec, spec)
     assert len(data) == len(df) - 3
     assert all(r["value"] > 0 for r in data)
-    single = C.gradient_lines(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
+    single = gradients.gradient_lines(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
     assert "strokeDash" not in single["encoding"]
 
 
 def test_gradient_heatmap_input_layer_on_top():
-    spec = C.gradient_heatmap(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
+    spec = gradients.gradient_heatmap(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
     assert mark_type(spec) == "rect"
     y = spec["encoding"]["y"]
     assert y["field"] == "row"
@@ -364,7 +367,7 @@ def test_gradient_heatmap_input_layer_on_top():
 
 
 def test_gradient_heatmap_several_runs_of_different_depth():
-    spec = C.gradient_heatmap(F.layer_long(RUNS, "grad_norm")).to_dict()
+    spec = gradients.gradient_heatmap(F.layer_long(RUNS, "grad_norm")).to_dict()
     a, b = RUNS[0][0], RUNS[1][0]
     assert spec["encoding"]["y"]["sort"] == [
         f"{a} · hidden 1",
@@ -377,13 +380,13 @@ def test_gradient_heatmap_several_runs_of_different_depth():
 
 def test_gradient_heatmap_of_one_run_picked_from_several():
     grads = F.layer_long(RUNS, "grad_norm")
-    spec = C.gradient_heatmap(grads[grads["run"] == RUNS[1][0]]).to_dict()
+    spec = gradients.gradient_heatmap(grads[grads["run"] == RUNS[1][0]]).to_dict()
     assert spec["encoding"]["y"]["sort"] == ["hidden 1", "output"]
 
 
 def test_gradient_bars_grouped_log_scale():
     bars = F.last_layer_bars(RUNS[0][1])
-    spec = C.gradient_bars(bars).to_dict()
+    spec = gradients.gradient_bars(bars).to_dict()
     enc = spec["encoding"]
     assert mark_type(spec) == "bar"
     assert enc["x"]["sort"] == ["hidden 1", "hidden 2", "output"]
@@ -394,14 +397,14 @@ def test_gradient_bars_grouped_log_scale():
 
 
 def test_saturation_chart_one_and_several_runs():
-    one = C.saturation_chart(F.saturation_long(RUNS[:1])).to_dict()
+    one = training.saturation_chart(F.saturation_long(RUNS[:1])).to_dict()
     assert one["encoding"]["color"]["field"] == "layer"
     assert one["encoding"]["strokeDash"]["field"] == "metric"
     assert one["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    several = C.saturation_chart(F.saturation_long(RUNS)).to_dict()
+    several = training.saturation_chart(F.saturation_long(RUNS)).to_dict()
     assert several["encoding"]["color"]["field"] == "run"
     assert several["encoding"]["detail"]["field"] == "layer"
-    plain = C.saturation_chart(F.layer_long(RUNS[:1], "dead_frac")).to_dict()
+    plain = training.saturation_chart(F.layer_long(RUNS[:1], "dead_frac")).to_dict()
     assert {r["metric"] for r in rows(plain, plain)} == {"saturated"}
 
 
@@ -420,7 +423,7 @@ def test_decision_chart_regions_under_points():
             "split": ["train"] * 40 + ["test"] * 10,
         }
     )
-    spec = C.decision_chart(grid, points).to_dict()
+    spec = predictions.decision_chart(grid, points).to_dict()
     regions, train, test = units(spec)
     assert mark_type(regions) == "rect" and regions["encoding"]["opacity"]["field"] == "confidence"
     assert len(rows(spec, regions)) == 900
@@ -438,7 +441,7 @@ def test_digits_chart_downscales_and_marks_mistakes():
     preds = labels.copy()
     preds[:5] = (preds[:5] + 1) % 10
     df = pd.DataFrame({"pixels": images, "pred": preds, "label": labels, "confidence": rng.random(36)})
-    spec = C.digits_chart(df).to_dict()
+    spec = predictions.digits_chart(df).to_dict()
     tiles, pixels, text = units(spec)
     assert len(rows(spec, tiles)) == 36
     assert 0 < len(rows(spec, pixels)) <= 36 * 14 * 14
@@ -446,14 +449,14 @@ def test_digits_chart_downscales_and_marks_mistakes():
     wrong = [r for r in rows(spec, text) if r["outcome"] == "wrong"]
     assert len(wrong) == 5
     stroke = tiles["encoding"]["stroke"]["scale"]
-    assert dict(zip(stroke["domain"], stroke["range"], strict=True))["wrong"] == C.MISTAKE_RED
+    assert dict(zip(stroke["domain"], stroke["range"], strict=True))["wrong"] == predictions.MISTAKE_RED
 
 
 def test_confusion_chart_counts_as_text():
     matrix = pd.DataFrame(
         [(t, p, 50 if t == p else 1) for t in range(10) for p in range(10)], columns=["true", "pred", "count"]
     )
-    spec = C.confusion_chart(matrix).to_dict()
+    spec = predictions.confusion_chart(matrix).to_dict()
     cells, text = units(spec)
     assert mark_type(cells) == "rect" and cells["encoding"]["color"]["field"] == "count"
     assert mark_type(text) == "text" and text["encoding"]["text"]["field"] == "count"
@@ -466,14 +469,14 @@ def test_confusion_chart_counts_as_text():
 def test_charts_build_from_empty_frames():
     empty_runs = [("a", []), ("b", [])]
     charts = [
-        C.accuracy_chart(F.metric_long(empty_runs, ["train_acc", "test_acc"])),
-        C.loss_chart(F.runs_frame(empty_runs)),
-        C.outside_chart(F.runs_frame(empty_runs)),
-        C.output_histogram(pd.DataFrame({"value": []})),
-        C.gradient_lines(F.layer_long(empty_runs, "grad_norm")),
-        C.gradient_heatmap(F.layer_long(empty_runs, "grad_norm")),
-        C.gradient_bars(F.last_layer_bars([])),
-        C.saturation_chart(F.saturation_long(empty_runs)),
+        training.accuracy_chart(F.metric_long(empty_runs, ["train_acc", "test_acc"])),
+        training.loss_chart(F.runs_frame(empty_runs)),
+        training.outside_chart(F.runs_frame(empty_runs)),
+        predictions.output_histogram(pd.DataFrame({"value": []})),
+        gradients.gradient_lines(F.layer_long(empty_runs, "grad_norm")),
+        gradients.gradient_heatmap(F.layer_long(empty_runs, "grad_norm")),
+        gradients.gradient_bars(F.last_layer_bars([])),
+        training.saturation_chart(F.saturation_long(empty_runs)),
     ]
     for chart in charts:
         assert "$schema" in chart.to_dict()
@@ -484,7 +487,7 @@ def test_charts_from_real_training_records():
     config = pytest.importorskip("nnexplore.config")
     base = config.RunConfig().replace(dataset="moons", n_samples=200, hidden=(8, 8), epochs=2, seed=0)
     other = base.replace(hidden_activation="sigmoid", output_activation="none", loss="mse")
-    labels = F.run_labels([base, other])
+    labels = L.run_labels([base, other])
     assert labels[0].startswith("relu") and labels[1].startswith("sigmoid")
     runs = [(label, list(train_mod.train(cfg))) for label, cfg in zip(labels, (base, other), strict=True)]
     grads = F.layer_long(runs, "grad_norm")
@@ -493,10 +496,10 @@ def test_charts_from_real_training_records():
     table = F.summary_table(runs)
     assert list(table["status"]) == ["done", "done"]
     for chart in (
-        C.accuracy_chart(F.metric_long(runs, ["train_acc", "test_acc"])),
-        C.loss_chart(F.runs_frame(runs)),
-        C.gradient_heatmap(grads),
-        C.saturation_chart(F.saturation_long(runs)),
-        C.gradient_bars(F.last_layer_bars(runs[1][1])),
+        training.accuracy_chart(F.metric_long(runs, ["train_acc", "test_acc"])),
+        training.loss_chart(F.runs_frame(runs)),
+        gradients.gradient_heatmap(grads),
+        training.saturation_chart(F.saturation_long(runs)),
+        gradients.gradient_bars(F.last_layer_bars(runs[1][1])),
     ):
         assert "$schema" in chart.to_dict()

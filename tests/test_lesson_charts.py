@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from nnexplore import theory as T
-from nnexplore.ui import lesson_charts as LC
+from nnexplore.theory_facts import negative_curvature_regions
+from nnexplore.ui.charts import theory as LC
 
 W = np.linspace(-8.0, 8.0, 121)
 
@@ -107,14 +108,14 @@ def test_negative_curvature_regions_on_a_made_up_curve():
     df = pd.DataFrame(
         {"w": [0.0, 1.0, 2.0, 3.0, 4.0], "loss": "x", "curvature": [1.0, -1.0, -2.0, 1.0, -1.0]}
     )
-    regions = LC.negative_curvature_regions(df)
+    regions = negative_curvature_regions(df)
     assert regions[["w_start", "w_end"]].values.tolist() == [[0.5, 2.5], [3.5, 4.0]]
     convex = df.assign(curvature=1.0)
-    assert LC.negative_curvature_regions(convex).empty
+    assert negative_curvature_regions(convex).empty
 
 
 def test_negative_curvature_regions_on_logistic_regression(curve):
-    regions = LC.negative_curvature_regions(curve)
+    regions = negative_curvature_regions(curve)
     assert set(regions["loss"]) == {T.LOSS_MSE}  # cross-entropy∘sigmoid is convex
     assert len(regions) >= 1
 

@@ -60,13 +60,13 @@ def test_theory_page_renders():
 def _experiments_script():
     import streamlit as st
 
-    from nnexplore.ui.experiments_page import render_experiments
+    from nnexplore.ui.pages.experiments import render_experiments
 
     st.set_page_config(layout="wide")
     render_experiments()
 
 
 def _theory_script():
-    from nnexplore.ui.theory_page import render_theory_page
+    from nnexplore.ui.pages.theory import render_theory_page
 
     render_theory_page()

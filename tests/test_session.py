@@ -3,7 +3,7 @@
 import binascii
 import os
 
-from nnexplore.ui.session import browser_key
+from nnexplore.ui.owner import browser_key
 
 
 def masked_cookie(token: bytes, mask: bytes | None = None) -> str:

@@ -8,13 +8,15 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from nnexplore import theory as T
-from nnexplore.ui import theory_page as P
+from nnexplore import theory_facts
+from nnexplore.ui import safe_text
 
 TIMEOUT = 60
 
 
 def _panels_app() -> None:
-    from nnexplore.ui.theory_page import render_gradient_check, render_loss_landscape, render_theory_page
+    from nnexplore.ui.pages.panels import render_gradient_check, render_loss_landscape
+    from nnexplore.ui.pages.theory import render_theory_page
 
     render_theory_page(include_panels=False)
     render_loss_landscape()
@@ -22,19 +24,19 @@ def _panels_app() -> None:
 
 
 def _sections_app() -> None:
-    from nnexplore.ui.theory_page import render_theory_page
+    from nnexplore.ui.pages.theory import render_theory_page
 
     render_theory_page(include_panels=False)
 
 
 def _full_page_app() -> None:
-    from nnexplore.ui.theory_page import render_theory_page
+    from nnexplore.ui.pages.theory import render_theory_page
 
     render_theory_page()
 
 
 def _batch_app(logits, targets, source) -> None:
-    from nnexplore.ui.theory_page import render_gradient_check
+    from nnexplore.ui.pages.panels import render_gradient_check
 
     render_gradient_check(logits, targets, source=source)
 
@@ -146,7 +148,7 @@ def test_landscape_sentences_come_from_the_numbers(page):
 def test_landscape_facts():
     curve = T.loss_curve(np.linspace(-8, 8, 121))
     surface = T.loss_surface(np.linspace(-8, 8, 21), np.linspace(-4, 4, 11))
-    facts = P.landscape_facts(curve, surface)
+    facts = theory_facts.landscape_facts(curve, surface)
     ce, se = facts[T.LOSS_CE], facts[T.LOSS_MSE]
     assert ce["regions"] == [] and ce["non_convex_share"] == 0 and ce["min_curvature"] >= 0
     assert ce["plateau"] is None  # cross-entropy keeps a steep slope wherever it is high
@@ -188,9 +190,9 @@ def test_full_page_includes_both_panels():
 
 
 def test_split_quoted():
-    assert P.split_quoted('"x" is not a number.') == ("The part shown below is not a number.", "x")
-    assert P.split_quoted("Type at least 2 numbers.") == ("Type at least 2 numbers.", None)
+    assert safe_text.split_quoted('"x" is not a number.') == ("The part shown below is not a number.", "x")
+    assert safe_text.split_quoted("Type at least 2 numbers.") == ("Type at least 2 numbers.", None)
 
 
 def test_plain_text_escapes_markdown():
-    assert P.plain_text("a [b](c) $x$ :red[y]") == r"a \[b\]\(c\) \$x\$ \:red\[y\]"
+    assert safe_text.plain_text("a [b](c) $x$ :red[y]") == r"a \[b\]\(c\) \$x\$ \:red\[y\]"

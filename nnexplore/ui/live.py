@@ -18,8 +18,10 @@ import streamlit as st
 
 from nnexplore.data import load_dataset
 from nnexplore.jobs import Job
-from nnexplore.ui import charts, frames
-from nnexplore.ui.session import job_manager, note_drawn_live, note_redraw_asked
+from nnexplore.ui.charts import frames, gradients, predictions, training
+from nnexplore.ui.charts.labels import run_labels, unique_labels
+from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
+from nnexplore.ui.state import job_manager
 from nnexplore.views import data_points
 
 STATUS_REFRESH_S = 0.5
@@ -32,8 +34,8 @@ PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 def labels_for(jobs: Sequence[Job]) -> list[str]:
     """Run names: the ones given at submit (guided experiments), else what differs between the
     runs ("relu · softmax · CE · lr 0.1"); repeated names get "(2)", "(3)"."""
-    generated = frames.run_labels([job.cfg for job in jobs])
-    return frames.unique_labels([job.label or auto for job, auto in zip(jobs, generated)])
+    generated = run_labels([job.cfg for job in jobs])
+    return unique_labels([job.label or auto for job, auto in zip(jobs, generated)])
 
 
 def render_runs(jobs: Sequence[Job], key: str) -> None:
@@ -157,30 +159,32 @@ def _draw(jobs: list[Job], key: str) -> None:
         st.subheader("Accuracy", help="Share of examples whose largest output is the right class.")
         out.show(
             "accuracy",
-            lambda: charts.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"]), labels),
+            lambda: training.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"]), labels),
         )
     with right:
         st.subheader("Loss", help="The number the training pushes down (lower is better).")
-        out.show("loss", lambda: charts.loss_chart(table(), labels))
+        out.show("loss", lambda: training.loss_chart(table(), labels))
 
     left, right = st.columns(2)
     with left:
         st.subheader("Outside [0, 1]", help="Probabilities live between 0 and 1; raw outputs need not.")
-        out.show("outside", lambda: charts.outside_chart(table(), labels))
+        out.show("outside", lambda: training.outside_chart(table(), labels))
         if all(job.cfg.output_activation in PROBABILITY_OUTPUTS for job in jobs):
             st.caption("Softmax and sigmoid squeeze every output into (0, 1), so these stay at zero.")
         if any(job.view for job in jobs):
-            out.show("histogram", lambda: charts.output_histogram(_output_values(jobs, labels), runs=labels))
+            out.show(
+                "histogram", lambda: predictions.output_histogram(_output_values(jobs, labels), runs=labels)
+            )
     with right:
         st.subheader(
             "Gradient flow",
             help="How big each layer's weight gradient is. If the first layers' gradient is tiny, they barely learn.",
         )
-        out.show("gradient lines", lambda: charts.gradient_lines(grads(), labels))
+        out.show("gradient lines", lambda: gradients.gradient_lines(grads(), labels))
         out.show(
-            "gradient heatmap", lambda: charts.gradient_heatmap(grads()[grads()["run"] == labels[focus]])
+            "gradient heatmap", lambda: gradients.gradient_heatmap(grads()[grads()["run"] == labels[focus]])
         )
-        out.show("gradient bars", lambda: charts.gradient_bars(frames.last_layer_bars(runs[focus][1])))
+        out.show("gradient bars", lambda: gradients.gradient_bars(frames.last_layer_bars(runs[focus][1])))
         if len(jobs) > 1:
             st.caption(f"Heatmap and bars: the newest run, {labels[focus]}.")
 
@@ -191,7 +195,7 @@ def _draw(jobs: list[Job], key: str) -> None:
             help="Saturated: the activation's slope is under 1% of its maximum, so little gradient passes. "
             "Dead: a unit that outputs 0 for every example (ReLU) and so stops learning.",
         )
-        out.show("saturation", lambda: charts.saturation_chart(frames.saturation_long(runs), labels))
+        out.show("saturation", lambda: training.saturation_chart(frames.saturation_long(runs), labels))
     with right:
         _model_views(jobs, labels, out)
     out.close()
@@ -215,14 +219,14 @@ def _model_views(jobs: list[Job], labels: list[str], out: _Charts) -> None:
         st.subheader(
             "Decision regions", help="Colour: the class the network predicts there; paler where it is unsure."
         )
-        out.show("decision", lambda: charts.decision_chart(pd.DataFrame(view["grid"]), _points(job.cfg)))
+        out.show("decision", lambda: predictions.decision_chart(pd.DataFrame(view["grid"]), _points(job.cfg)))
         st.caption(f"{label}. Filled dots: training points; rings: test points.")
     elif "digits" in view:
         st.subheader("Test digits", help="The network's guess and how sure it is; red frames are mistakes.")
-        out.show("digits", lambda: charts.digits_chart(pd.DataFrame(view["digits"])))
+        out.show("digits", lambda: predictions.digits_chart(pd.DataFrame(view["digits"])))
         if "confusion" in view:
             st.subheader("Confusion matrix", help="Rows: the true digit. Columns: the guess.")
-            out.show("confusion", lambda: charts.confusion_chart(pd.DataFrame(view["confusion"])))
+            out.show("confusion", lambda: predictions.confusion_chart(pd.DataFrame(view["confusion"])))
 
 
 @st.cache_data(max_entries=32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore.ui import controls, live
-from nnexplore.ui.session import (
+from nnexplore.ui.state import (
     PLAYGROUND,
     job_manager,
     prepare_training,
@@ -69,6 +69,11 @@ def render_playground() -> None:
     live.render_runs(jobs, PLAYGROUND)
     if jobs:
         _manage_runs(jobs)
+
+
+def page() -> st.Page:
+    """This page in the dashboard's navigation, and the target of the Experiments' "Try next" buttons."""
+    return st.Page(render_playground, title="Playground", icon="🧪", url_path="playground", default=True)
 
 
 def _manage_runs(jobs) -> None:

@@ -5,7 +5,7 @@ jacobian_table, loss_vs_probability, loss_curve, loss_surface,
 gradient_vs_output). The builders hold no state and never import streamlit,
 so they are unit-tested through ``chart.to_dict()``.
 
-Conventions, the same as :mod:`nnexplore.ui.charts`: titles and axes in
+Conventions, the same as :mod:`nnexplore.ui.charts.style`: titles and axes in
 plain words, a tooltip on every mark, heights set and widths left to the
 container (``st.altair_chart(chart, width="stretch")``), non-finite values
 dropped before plotting (and values <= 0 on a log scale).
@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from nnexplore.theory import ACTIVATIONS, LOSS_CE, LOSS_MSE, RECIPE_CE, RECIPE_MSE
+from nnexplore.theory_facts import negative_curvature_regions
 
 HEIGHT = 320
 
@@ -233,36 +234,6 @@ def loss_probability_chart(df: pd.DataFrame, quantity: str = "value") -> alt.Cha
 
 
 # --------------------------------------------------------------------------- loss landscape
-
-
-def negative_curvature_regions(curve: pd.DataFrame) -> pd.DataFrame:
-    """Stretches of w where a loss curve bends downward (second derivative < 0).
-
-    Input: :func:`nnexplore.theory.loss_curve` (columns w, loss, curvature).
-    Returns columns ``loss, w_start, w_end``: one row per stretch of
-    consecutive grid points with negative curvature. Edges are placed half
-    way to the neighbouring grid point (clipped to the grid), so a single
-    point still gets a visible band. A convex curve gives no rows.
-    """
-    rows: list[tuple[str, float, float]] = []
-    for label, part in curve.groupby("loss", sort=False):
-        part = part.sort_values("w")
-        w = part["w"].to_numpy(dtype=float)
-        neg = part["curvature"].to_numpy(dtype=float) < 0
-        if not neg.any():
-            continue
-        mids = (w[1:] + w[:-1]) / 2
-        lo_edges = np.concatenate([[w[0]], mids])
-        hi_edges = np.concatenate([mids, [w[-1]]])
-        start = None
-        for k, flag in enumerate(neg):
-            if flag and start is None:
-                start = k
-            if start is not None and (not flag or k == len(neg) - 1):
-                end = k if flag else k - 1
-                rows.append((str(label), float(lo_edges[start]), float(hi_edges[end])))
-                start = None
-    return pd.DataFrame(rows, columns=["loss", "w_start", "w_end"])
 
 
 def loss_curve_chart(curve: pd.DataFrame, title: str | None = None) -> alt.LayerChart:

@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore.experiments import EXPERIMENTS, Experiment, experiment_for
-from nnexplore.ui import charts, controls, frames, live
-from nnexplore.ui.navigation import playground_page
-from nnexplore.ui.session import prepare_training, session_jobs, start_run, stop_runs
-from nnexplore.ui.theory_page import render_gradient_check, render_loss_landscape
+from nnexplore.ui import controls, live
+from nnexplore.ui.charts import frames, gradients
+from nnexplore.ui.pages import playground
+from nnexplore.ui.pages.panels import render_gradient_check, render_loss_landscape
+from nnexplore.ui.state import prepare_training, session_jobs, start_run, stop_runs
 
 INTRO = (
     "Each experiment asks one question a learner might have, and answers it with runs you start "
@@ -55,6 +56,11 @@ def render_experiments() -> None:
     if st.query_params.get("experiment") != exp.slug:
         st.query_params.from_dict({"experiment": exp.slug})
     _card(exp)
+
+
+def page() -> st.Page:
+    """This page in the dashboard's navigation."""
+    return st.Page(render_experiments, title="Experiments", icon="🔬", url_path="experiments")
 
 
 def _card(exp: Experiment) -> None:
@@ -128,7 +134,7 @@ def _card(exp: Experiment) -> None:
                 args=(cfg,),
                 help="Open the Playground with this configuration filled in.",
             ):
-                st.switch_page(playground_page())
+                st.switch_page(playground.page())
 
 
 def _output_gradient_panel(jobs) -> None:
@@ -147,7 +153,7 @@ def _output_gradient_panel(jobs) -> None:
     left, right = st.columns(2)
     with left:
         if not sizes.empty:
-            st.altair_chart(charts.output_gradient_lines(sizes, labels), width="stretch")
+            st.altair_chart(gradients.output_gradient_lines(sizes, labels), width="stretch")
     with right:
         values = [
             pd.DataFrame({"value": abs(job.view["out_grad"]), "run": label})
@@ -155,7 +161,7 @@ def _output_gradient_panel(jobs) -> None:
             if job.view and "out_grad" in job.view
         ]
         if values:
-            st.altair_chart(charts.output_gradient_histogram(pd.concat(values), labels), width="stretch")
+            st.altair_chart(gradients.output_gradient_histogram(pd.concat(values), labels), width="stretch")
     done = [job for job in jobs if job.view and "logits" in job.view]
     if done:
         job = done[-1]

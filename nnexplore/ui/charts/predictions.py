@@ -1,0 +1,344 @@
+"""Charts of what a network answers now: its output values, its decision regions, its digits.
+
+Pure functions DataFrame -> chart, no state, no streamlit. Heavy inputs
+(every output value, the pixels of the test digits) are reduced in numpy
+before they reach Altair, so the browser gets hundreds or a few thousand rows,
+not hundreds of thousands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from nnexplore.ui.charts.style import HEIGHT, clean, run_color, run_domain
+
+CLASS_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
+"""Class colours for the 2-D decision map (strong, distinct from each other)."""
+MISTAKE_RED = "#d62728"
+
+
+def _histogram_frame(data: pd.DataFrame, low: float, high: float, bins: int) -> pd.DataFrame:
+    """Counts per bin (per run), computed here so the browser gets ``bins`` rows per run."""
+    values = data["value"].to_numpy(dtype=float)
+    lo = min(float(values.min()), low)
+    hi = max(float(values.max()), high)
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, bins + 1)
+    groups = data.groupby("run", sort=False) if "run" in data.columns else [("", data)]
+    rows = []
+    for run, part in groups:
+        counts, _ = np.histogram(part["value"].to_numpy(dtype=float), bins=edges)
+        for start, end, count in zip(edges[:-1], edges[1:], counts, strict=True):
+            rows.append((str(run), float(start), float(end), int(count)))
+    return pd.DataFrame(rows, columns=["run", "start", "end", "count"])
+
+
+def output_histogram(
+    values_df: pd.DataFrame,
+    low: float = 0.0,
+    high: float = 1.0,
+    bins: int = 40,
+    runs: Sequence[str] | None = None,
+) -> alt.LayerChart:
+    """Histogram of the network's current output values, with the [low, high] band shaded.
+
+    Input: column ``value`` (every output entry, e.g. all 10 outputs of every
+    test digit) and optionally ``run``. Binning is done here in numpy (a
+    10,000-digit MNIST test set has 100,000 values); the bins span the data
+    and always the whole band. Several runs are drawn as see-through bars
+    over each other, not stacked, so each run's shape stays readable.
+    """
+    data = clean(values_df, ["value"])
+    has_run = "run" in data.columns
+    domain = run_domain(values_df, runs) if has_run else []
+    hist = (
+        _histogram_frame(data, low, high, bins)
+        if not data.empty
+        else pd.DataFrame({"run": [], "start": [], "end": [], "count": []})
+    )
+    band = (
+        alt.Chart(pd.DataFrame({"low": [low], "high": [high], "what": ["valid probabilities"]}))
+        .mark_rect(color="#54a24b", opacity=0.15)
+        .encode(
+            x=alt.X("low:Q", title="output value"),
+            x2="high:Q",
+            tooltip=[
+                alt.Tooltip("what:N", title="shaded band"),
+                alt.Tooltip("low:Q", title="from"),
+                alt.Tooltip("high:Q", title="to"),
+            ],
+        )
+    )
+    bar_encoding = {
+        "x": alt.X("start:Q", title="output value"),
+        "x2": "end:Q",
+        "y": alt.Y("count:Q", title="how many output values", stack=None),
+        "y2": alt.Y2Datum(0),
+        "tooltip": [
+            alt.Tooltip("start:Q", title="from", format=".3g"),
+            alt.Tooltip("end:Q", title="to", format=".3g"),
+            alt.Tooltip("count:Q", title="values"),
+        ],
+    }
+    if has_run:
+        bar_encoding["color"] = run_color(domain)
+        bar_encoding["tooltip"] = [alt.Tooltip("run:N", title="run"), *bar_encoding["tooltip"]]
+    bars = alt.Chart(hist).mark_bar(opacity=0.6 if has_run else 0.9, binSpacing=0).encode(**bar_encoding)
+    return alt.layer(band, bars).properties(
+        title=f"Output values now (shaded: the valid range {low:g} to {high:g})", height=HEIGHT
+    )
+
+
+def _cell_edges(values: pd.Series) -> float:
+    """Spacing of a regular grid's coordinates (1.0 when there is a single value)."""
+    steps = np.diff(np.unique(values.to_numpy(dtype=float)))
+    steps = steps[steps > 0]
+    return float(steps.min()) if steps.size else 1.0
+
+
+def decision_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, height: int = 380) -> alt.LayerChart:
+    """What the network predicts over the plane, under the data points (2-D toy problems).
+
+    ``grid_df`` (x, y, cls, confidence): a regular grid of predictions, drawn
+    as cells coloured by predicted class, more opaque where the network is
+    more sure. Keep it at about 60 × 60 cells or fewer (3,600 rects).
+    ``points_df`` (x, y, label, split): training points as filled circles,
+    test points as hollow rings, coloured by their true class, so a point
+    sitting on a region of another colour is a mistake.
+    """
+    grid = clean(grid_df, ["x", "y", "confidence"])
+    points = clean(points_df, ["x", "y"])
+    classes = sorted({*grid["cls"].tolist(), *points["label"].tolist()}, key=lambda v: (str(type(v)), v))
+    class_names = [str(c) for c in classes]
+    grid["cls"] = grid["cls"].astype(str)
+    points["label"] = points["label"].astype(str)
+    dx, dy = (_cell_edges(grid["x"]), _cell_edges(grid["y"])) if not grid.empty else (1.0, 1.0)
+    grid["x0"], grid["x1"] = grid["x"] - dx / 2, grid["x"] + dx / 2
+    grid["y0"], grid["y1"] = grid["y"] - dy / 2, grid["y"] + dy / 2
+    scale = alt.Scale(
+        domain=class_names, range=[CLASS_PALETTE[i % len(CLASS_PALETTE)] for i in range(len(classes))]
+    )
+    x_scale = alt.Scale(nice=False, zero=False)
+    y_scale = alt.Scale(nice=False, zero=False)
+    regions = (
+        alt.Chart(grid)
+        .mark_rect()
+        .encode(
+            x=alt.X("x0:Q", title="feature 1", scale=x_scale),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", title="feature 2", scale=y_scale),
+            y2="y1:Q",
+            color=alt.Color("cls:N", title="class", scale=scale, legend=alt.Legend(orient="bottom")),
+            opacity=alt.Opacity(
+                "confidence:Q",
+                title="how sure",
+                scale=alt.Scale(domain=[0, 1], range=[0.05, 0.6]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("cls:N", title="predicted class"),
+                alt.Tooltip("confidence:Q", title="how sure", format=".0%"),
+            ],
+        )
+    )
+    point_encoding = {
+        "x": alt.X("x:Q", scale=x_scale),
+        "y": alt.Y("y:Q", scale=y_scale),
+        "color": alt.Color("label:N", title="class", scale=scale),
+        "tooltip": [
+            alt.Tooltip("label:N", title="true class"),
+            alt.Tooltip("split:N", title="data"),
+            alt.Tooltip("x:Q", format=".2f"),
+            alt.Tooltip("y:Q", format=".2f"),
+        ],
+    }
+    split = (
+        points["split"].astype(str) if "split" in points.columns else pd.Series("train", index=points.index)
+    )
+    train = (
+        alt.Chart(points[split == "train"])
+        .mark_circle(size=28, opacity=0.9, stroke="white", strokeWidth=0.5)
+        .encode(**point_encoding)
+    )
+    test = (
+        alt.Chart(points[split != "train"])
+        .mark_point(size=40, filled=False, strokeWidth=1.5, opacity=1)
+        .encode(**point_encoding)
+    )
+    return alt.layer(regions, train, test).properties(
+        title="What the network predicts where (filled: training points, rings: test points)", height=height
+    )
+
+
+def _digit_image(pixels: object, factor: int) -> np.ndarray:
+    """A digit as a square ink array in [0, 1], shrunk by averaging factor × factor blocks.
+
+    Intensities are rescaled per image, so raw 0–255, [0, 1] and standardised
+    pixels all come out the same.
+    """
+    arr = np.asarray(pixels, dtype=float).reshape(-1)
+    side = int(round(np.sqrt(arr.size)))
+    img = np.nan_to_num(arr[: side * side].reshape(side, side))
+    lo, hi = img.min(), img.max()
+    img = (img - lo) / (hi - lo) if hi > lo else np.zeros_like(img)
+    if factor > 1:
+        cut = side - side % factor
+        img = img[:cut, :cut].reshape(cut // factor, factor, cut // factor, factor).mean(axis=(1, 3))
+    return img
+
+
+def digits_chart(df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: float = 0.1) -> alt.LayerChart:
+    """Small test digits, each with the network's guess and how sure it is; mistakes in red.
+
+    ``df``: one row per digit with ``pixels`` (784 values or 28 × 28),
+    ``pred``, ``label``, ``confidence`` and optionally ``idx``, ``row``,
+    ``col`` (grid cell; by default filled ``columns`` to a row).
+
+    Trade-off: Altair draws pixels as rect marks, and 36 digits × 784 pixels
+    is 28,000 marks: too slow to redraw a few times a second. So each image
+    is shrunk by averaging ``factor`` × ``factor`` blocks (2 → 14 × 14, still
+    legible) and near-blank pixels (ink below ``min_ink``) are not drawn at
+    all (each digit has a light tile behind it): about 2,000 rects for 36
+    digits. Keep to 36 digits or so.
+    """
+    digits = df.reset_index(drop=True).copy()
+    if "idx" not in digits.columns:
+        digits["idx"] = digits.index
+    if "row" not in digits.columns or "col" not in digits.columns:
+        digits["row"] = digits.index // columns
+        digits["col"] = digits.index % columns
+    digits["right"] = digits["pred"].astype(str) == digits["label"].astype(str)
+    digits["outcome"] = np.where(digits["right"], "right", "wrong")
+    digits["caption"] = [
+        f"{p} · {c:.0%}" if np.isfinite(c) else f"{p}"
+        for p, c in zip(
+            digits["pred"], pd.to_numeric(digits["confidence"], errors="coerce").astype(float), strict=True
+        )
+    ]
+    side = _digit_image(digits["pixels"].iloc[0], factor).shape[0] if len(digits) else 28 // factor
+    cell_w, cell_h = side + 2, side + 6
+    pixel_rows = []
+    for d in digits.itertuples(index=False):
+        img = _digit_image(d.pixels, factor)
+        ys, xs = np.nonzero(img >= min_ink)
+        x0, y0 = d.col * cell_w, d.row * cell_h
+        for yy, xx in zip(ys, xs, strict=True):
+            pixel_rows.append((x0 + xx, y0 + yy, float(img[yy, xx]), d.idx, str(d.label), str(d.pred)))
+    pixels = pd.DataFrame(pixel_rows, columns=["px", "py", "ink", "idx", "label", "pred"])
+    pixels["px2"], pixels["py2"] = pixels["px"] + 1, pixels["py"] + 1
+    tiles = digits.drop(columns=["pixels"]).assign(
+        x0=digits["col"] * cell_w - 0.5,
+        x1=digits["col"] * cell_w + side + 0.5,
+        y0=digits["row"] * cell_h - 0.5,
+        y1=digits["row"] * cell_h + side + 0.5,
+        tx=digits["col"] * cell_w + side / 2,
+        ty=digits["row"] * cell_h + side + 0.8,
+        confidence=pd.to_numeric(digits["confidence"], errors="coerce").astype(float),
+    )
+    tiles["label"] = tiles["label"].astype(str)
+    tiles["pred"] = tiles["pred"].astype(str)
+    n_rows = int(digits["row"].max()) + 1 if len(digits) else 1
+    hidden = alt.Axis(labels=False, ticks=False, domain=False, grid=False, title=None)
+    x_scale = alt.Scale(domain=[-1, columns * cell_w], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[-1, n_rows * cell_h], nice=False, zero=False, reverse=True)
+    tips = [
+        alt.Tooltip("label:N", title="true digit"),
+        alt.Tooltip("pred:N", title="network says"),
+        alt.Tooltip("confidence:Q", title="how sure", format=".0%"),
+        alt.Tooltip("outcome:N", title="guess"),
+    ]
+    tile_layer = (
+        alt.Chart(tiles)
+        .mark_rect(strokeWidth=1.5)
+        .encode(
+            x=alt.X("x0:Q", scale=x_scale, axis=hidden),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", scale=y_scale, axis=hidden),
+            y2="y1:Q",
+            fill=alt.Fill(
+                "outcome:N",
+                scale=alt.Scale(domain=["right", "wrong"], range=["#f4f4f4", "#fde0e0"]),
+                legend=None,
+            ),
+            stroke=alt.Stroke(
+                "outcome:N",
+                scale=alt.Scale(domain=["right", "wrong"], range=["#dddddd", MISTAKE_RED]),
+                legend=None,
+            ),
+            tooltip=tips,
+        )
+    )
+    pixel_layer = (
+        alt.Chart(pixels)
+        .mark_rect()
+        .encode(
+            x=alt.X("px:Q", scale=x_scale, axis=hidden),
+            x2="px2:Q",
+            y=alt.Y("py:Q", scale=y_scale, axis=hidden),
+            y2="py2:Q",
+            color=alt.Color("ink:Q", scale=alt.Scale(scheme="greys", domain=[0, 1]), legend=None),
+            tooltip=[alt.Tooltip("label:N", title="true digit"), alt.Tooltip("pred:N", title="network says")],
+        )
+    )
+    text_layer = (
+        alt.Chart(tiles)
+        .mark_text(baseline="top", fontSize=11)
+        .encode(
+            x=alt.X("tx:Q", scale=x_scale, axis=hidden),
+            y=alt.Y("ty:Q", scale=y_scale, axis=hidden),
+            text="caption:N",
+            color=alt.Color(
+                "outcome:N",
+                scale=alt.Scale(domain=["right", "wrong"], range=["#333333", MISTAKE_RED]),
+                legend=None,
+            ),
+            tooltip=tips,
+        )
+    )
+    return (
+        alt.layer(tile_layer, pixel_layer, text_layer)
+        .resolve_scale(color="independent")
+        .properties(
+            title="Test digits: the network's guess and how sure it is (red: wrong)", height=80 * n_rows
+        )
+    )
+
+
+def confusion_chart(matrix_df: pd.DataFrame) -> alt.LayerChart:
+    """Confusion matrix: true digit (rows) × predicted digit (columns), counts written in.
+
+    Input: columns true, pred, count. The diagonal holds the right answers;
+    a bright cell off it shows which digit is mistaken for which.
+    """
+    data = matrix_df.copy()
+    data["count"] = pd.to_numeric(data["count"], errors="coerce").fillna(0).astype(int)
+    order = sorted({*data["true"].tolist(), *data["pred"].tolist()}, key=lambda v: (str(type(v)), v))
+    order_names = [str(v) for v in order]
+    totals = data.groupby("true")["count"].transform("sum")
+    data["share"] = np.where(totals > 0, data["count"] / totals.where(totals > 0, 1), 0.0)
+    data["true"] = data["true"].astype(str)
+    data["pred"] = data["pred"].astype(str)
+    threshold = float(data["count"].max()) / 2 if len(data) else 0.0
+    base = alt.Chart(data).encode(
+        x=alt.X("pred:O", title="network says", sort=order_names, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("true:O", title="true digit", sort=order_names),
+        tooltip=[
+            alt.Tooltip("true:N", title="true digit"),
+            alt.Tooltip("pred:N", title="network says"),
+            alt.Tooltip("count:Q", title="how many"),
+            alt.Tooltip("share:Q", title="share of this digit", format=".1%"),
+        ],
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("count:Q", title="how many", scale=alt.Scale(scheme="blues"), legend=None)
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text="count:Q",
+        color=alt.condition(alt.datum.count > threshold, alt.value("white"), alt.value("black")),
+    )
+    return alt.layer(cells, text).properties(title="Which digits get confused with which", height=360)

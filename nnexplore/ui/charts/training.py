@@ -1,0 +1,210 @@
+"""Charts of a run's progress over the epochs: accuracy, loss, outputs outside [0, 1], stuck units.
+
+Pure functions DataFrame -> chart, no state, no streamlit. Inputs are the
+tidy frames of :mod:`nnexplore.ui.charts.frames`; the shared conventions
+(colour = run, dashed = training data) are in :mod:`nnexplore.ui.charts.style`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from nnexplore.ui.charts.style import (
+    HEIGHT,
+    clean,
+    epoch_x,
+    last_points,
+    layer_color,
+    layer_order,
+    run_color,
+    run_domain,
+    runs_present,
+)
+
+SPLIT_DASH = {"train": [5, 3], "test": [1, 0]}
+ACC_LABELS = {"train_acc": "train", "test_acc": "test"}
+LOSS_LABELS = {"loss": "train", "test_loss": "test"}
+SIDE_LABELS = {"out_below_share": "below 0", "out_above_share": "above 1"}
+
+
+def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+    """Training (dashed) and test (solid) accuracy against epochs, one colour per run.
+
+    Input: :func:`frames.metric_long` with metrics train_acc and test_acc
+    (columns run, epoch, step, metric, value). The y axis is fixed to 0–100 %
+    so runs and moments compare at a glance.
+    """
+    domain = run_domain(df_long, runs)
+    data = clean(df_long, ["epoch", "value"])
+    data["split"] = data["metric"].map(ACC_LABELS).fillna(data["metric"])
+    encoding = dict(
+        x=epoch_x(),
+        y=alt.Y(
+            "value:Q",
+            title="accuracy (share right)",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%"),
+        ),
+        color=run_color(domain),
+        tooltip=[
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("split:N", title="data"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("value:Q", title="accuracy", format=".1%"),
+        ],
+    )
+    dash = alt.StrokeDash(
+        "split:N",
+        title="data",
+        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
+        legend=alt.Legend(orient="bottom"),
+    )
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2, clip=True)
+        .encode(**encoding, strokeDash=dash, detail="split:N")
+    )
+    now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
+    return alt.layer(lines, now).properties(
+        title="Accuracy (dashed: training data, solid: test data)", height=HEIGHT
+    )
+
+
+def loss_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+    """Loss against epochs, one colour per run; log scale when every value is above 0.
+
+    Input: :func:`frames.runs_frame` (columns run, epoch, step, loss and,
+    optionally, test_loss drawn solid next to the dashed training loss). A
+    diverged run's inf/NaN losses are left out (the line stops there). A log
+    scale shows a loss falling from 2 to 0.02 as clearly as from 2 to 1.
+    """
+    domain = run_domain(df, runs)
+    value_cols = [c for c in LOSS_LABELS if c in df.columns]
+    long = df.melt(
+        id_vars=[c for c in ("run", "epoch", "step") if c in df.columns],
+        value_vars=value_cols,
+        var_name="metric",
+        value_name="value",
+    )
+    data = clean(long, ["epoch", "value"])
+    log = not data.empty and bool((data["value"] > 0).all())
+    data["split"] = data["metric"].map(LOSS_LABELS)
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    title = "loss (log scale)" if log else "loss"
+    encoding = dict(
+        x=epoch_x(),
+        y=alt.Y("value:Q", title=title, scale=scale),
+        color=run_color(domain),
+        tooltip=[
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("split:N", title="data"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("value:Q", title="loss", format=".4g"),
+        ],
+    )
+    dash = alt.StrokeDash(
+        "split:N",
+        title="data",
+        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
+        legend=alt.Legend(orient="bottom"),
+    )
+    lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding, strokeDash=dash, detail="split:N")
+    now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
+    return alt.layer(lines, now).properties(
+        title="Loss (lower is better; dashed: training, solid: test)", height=HEIGHT
+    )
+
+
+def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
+    """Share of held-out output values below 0 (dashed) and above 1 (solid) against epochs.
+
+    Input: :func:`frames.runs_frame` (out_below_share, out_above_share). With
+    a sigmoid or softmax output both stay at 0 %; with no output activation
+    they show how often the network answers with a "probability" that is not one.
+    """
+    domain = run_domain(df, runs)
+    long = df.melt(
+        id_vars=[c for c in ("run", "epoch", "step") if c in df.columns],
+        value_vars=list(SIDE_LABELS),
+        var_name="metric",
+        value_name="value",
+    )
+    data = clean(long, ["epoch", "value"])
+    data["side"] = data["metric"].map(SIDE_LABELS)
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=epoch_x(),
+            y=alt.Y(
+                "value:Q",
+                title="share of output values",
+                # at least 0 to 10%, so an all-zero line sits on a readable axis
+                scale=alt.Scale(domain=[0, max(0.1, float(data["value"].max()) if len(data) else 0.0)]),
+                axis=alt.Axis(format=".0%"),
+            ),
+            color=run_color(domain),
+            strokeDash=alt.StrokeDash(
+                "side:N",
+                title="outside [0, 1]",
+                scale=alt.Scale(domain=["below 0", "above 1"], range=[[5, 3], [1, 0]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            detail="side:N",
+            tooltip=[
+                alt.Tooltip("run:N", title="run"),
+                alt.Tooltip("side:N", title="values"),
+                alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+                alt.Tooltip("value:Q", title="share", format=".2%"),
+            ],
+        )
+        .properties(title="Outputs outside [0, 1] (not valid probabilities)", height=HEIGHT)
+    )
+
+
+def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
+    """Share of saturated units (solid) and dead units (dashed) per hidden layer over time.
+
+    Input: one frame with a ``metric`` column, "saturated" or "dead"
+    (:func:`frames.saturation_long`); a frame without it is read as
+    "saturated". One run: colour = layer (by depth). Several runs: colour =
+    run (same colours as the other charts) and each layer is its own line,
+    named in the tooltip, because a chart has only so many channels.
+    """
+    domain = run_domain(df_layer, runs)
+    data = df_layer if "metric" in df_layer.columns else df_layer.assign(metric="saturated")
+    data = clean(data, ["epoch", "value"])
+    order = layer_order(data)
+    several = runs_present(data) > 1
+    encoding = {
+        "x": epoch_x(),
+        "y": alt.Y(
+            "value:Q", title="share of units", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+        ),
+        "strokeDash": alt.StrokeDash(
+            "metric:N",
+            title="units",
+            scale=alt.Scale(domain=["saturated", "dead"], range=[[1, 0], [5, 3]]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        "detail": "layer:N" if several else "run:N",
+        "color": run_color(domain) if several else layer_color(order, title="hidden layer"),
+        "tooltip": [
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("layer:N", title="layer"),
+            alt.Tooltip("metric:N", title="units"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("value:Q", title="share", format=".1%"),
+        ],
+    }
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(**encoding)
+        .properties(
+            title="Stuck units: saturated (gradient almost 0) and dead (always output 0)", height=HEIGHT
+        )
+    )

@@ -1,0 +1,6 @@
+"""The dashboard's pages. Each module has a ``render_*`` function and ``page()``, its st.Page.
+
+dashboard.py lists the pages in its navigation; a page that links to another
+imports that page's module (the Experiments page links to the Playground),
+never the other way round, so no two pages import each other.
+"""

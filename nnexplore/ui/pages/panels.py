@@ -1,0 +1,199 @@
+"""The two Theory panels that the Experiments page shows too: the loss landscape and the gradient check.
+
+* :func:`render_loss_landscape` — logistic regression on a small 1-D problem:
+  the loss against the weight (and over weight and bias) for
+  cross-entropy∘sigmoid and squared error∘sigmoid. The experiment card on
+  "why the log in the loss" embeds it too.
+* :func:`render_gradient_check` — the o − t identity checked by autograd on a
+  batch, and the push each recipe gives against the output value. The MNIST
+  experiment card embeds it with a real batch of model outputs.
+
+Every number in the text is read from the computation just made (see
+:mod:`nnexplore.theory_facts`). The tables are cached with ``st.cache_data``:
+they do not depend on the user, so one computation serves every session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nnexplore import theory
+from nnexplore.theory_facts import default_batch, fmt, landscape_facts, landscape_sentences
+from nnexplore.ui.charts import theory as lc
+from nnexplore.ui.safe_text import plain_text
+
+# Grids: fine enough to look smooth, small enough to compute and draw fast on
+# a one-core server (the surface is 61 x 41 points per loss, per the design).
+W_RANGE = (-8.0, 8.0)
+B_RANGE = (-4.0, 4.0)
+CURVE_POINTS = 241
+SURFACE_W_POINTS = 61
+SURFACE_B_POINTS = 41
+
+GRADIENT_TOL = 1e-6  # the text calls it "one millionth": change both together
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _loss_curve(b: float) -> pd.DataFrame:
+    return theory.loss_curve(np.linspace(*W_RANGE, CURVE_POINTS), b=b)
+
+
+@st.cache_data(show_spinner=False)
+def _loss_surface() -> pd.DataFrame:
+    return theory.loss_surface(
+        np.linspace(*W_RANGE, SURFACE_W_POINTS), np.linspace(*B_RANGE, SURFACE_B_POINTS)
+    )
+
+
+@st.cache_data(show_spinner=False)
+def _gradient_vs_output() -> pd.DataFrame:
+    return theory.gradient_vs_output()
+
+
+@st.cache_data(show_spinner=False)
+def _default_check() -> dict[str, Any]:
+    logits, labels = default_batch()
+    return theory.gradient_check(logits, labels, tol=GRADIENT_TOL)
+
+
+def show_chart(chart: Any) -> None:
+    """An Altair chart across the whole column."""
+    st.altair_chart(chart, width="stretch")
+
+
+def render_loss_landscape(key: str = "landscape") -> None:
+    """Logistic regression on a 1-D toy problem: is the loss convex in the weight?
+
+    ``key`` prefixes the panel's widget keys, so the panel can appear on two
+    pages (or twice on one) without clashing.
+    """
+    st.subheader("The loss landscape of logistic regression")
+    x, _ = theory.toy_1d()
+    st.markdown(
+        f"The simplest classifier: p = sigmoid(w·x + b) on {len(x)} points on a line, half of each class, "
+        "overlapping. We draw the mean loss for every weight w. A **convex** loss (shaped like a bowl, "
+        "never bending downward) has one valley, and gradient descent finds it from anywhere."
+    )
+    st.latex(
+        r"p_k=\sigma(w x_k+b) \quad "
+        r"L_{\mathrm{CE}}=-\frac{1}{n}\sum_k\bigl[y_k\log p_k+(1-y_k)\log(1-p_k)\bigr] \quad "
+        r"L_{\mathrm{SE}}=\frac{1}{n}\sum_k (p_k-y_k)^2"
+    )
+    b = st.slider(
+        "Bias b for the curves",
+        min_value=-3.0,
+        max_value=3.0,
+        value=0.0,
+        step=0.5,
+        key=f"{key}_bias",
+        help="The curves show the loss against w with the bias held at this value. The heatmaps below show every bias at once.",
+    )
+    curve = _loss_curve(float(b))
+    surface = _loss_surface()
+    left, right = st.columns(2)
+    for column, label, name in (
+        (left, theory.LOSS_CE, "cross-entropy ∘ sigmoid"),
+        (right, theory.LOSS_MSE, "squared error ∘ sigmoid"),
+    ):
+        with column:
+            show_chart(lc.loss_curve_chart(curve[curve["loss"] == label], title=f"{name}, bias b = {b:g}"))
+    for sentence in landscape_sentences(landscape_facts(curve, surface), W_RANGE):
+        st.markdown(sentence)
+    left, right = st.columns(2)
+    for column, label, name in (
+        (left, theory.LOSS_CE, "cross-entropy ∘ sigmoid"),
+        (right, theory.LOSS_MSE, "squared error ∘ sigmoid"),
+    ):
+        with column:
+            show_chart(lc.loss_surface_chart(surface[surface["loss"] == label], title=f"{name} over w and b"))
+    st.caption(
+        "Colour: the loss (dark is low). ×: the surface bends downward in some direction there "
+        "(the smallest eigenvalue of its matrix of second derivatives, the Hessian, is negative). "
+        "◆: the lowest point of the grid."
+    )
+
+
+def render_gradient_check(logits: Any = None, targets: Any = None, source: str | None = None) -> None:
+    """Check "∂L/∂z = o − t" with autograd on a batch, and plot each recipe's push.
+
+    ``logits`` is (batch, classes) of output-layer pre-activations (a torch
+    tensor straight from a model is fine); ``targets`` the class labels or
+    one-hot rows. When either is missing, a fixed random batch of 64 x 10 is
+    used. ``source`` names the batch in the text (e.g. "the MNIST run you just
+    trained"); it is the caller's text, not the learner's.
+    """
+    st.subheader("Gradient check: is it really o − t?")
+    st.markdown(
+        'Both recipes are often summed up as "the gradient is t − o". Here autograd (the machinery '
+        "that trains the networks) computes the gradient at the output layer's weighted sum z, and we "
+        "compare it with each formula:"
+    )
+    c1, c2 = st.columns(2)
+    with c1:
+        st.latex(r"\text{softmax + cross-entropy: }\ \frac{\partial L}{\partial z}=o-t")
+    with c2:
+        st.latex(r"\text{sigmoid + squared error: }\ \frac{\partial L}{\partial z}=2\,(o-t)\,o\,(1-o)")
+    result: dict[str, Any] | None = None
+    where = source or "the batch given"
+    if logits is not None and targets is not None:
+        try:
+            result = theory.gradient_check(logits, targets, tol=GRADIENT_TOL)
+        except ValueError as exc:
+            st.warning(plain_text(f"Could not check that batch: {exc} Using a random batch instead."))
+    elif logits is not None or targets is not None:
+        st.warning(
+            "A gradient check needs both the outputs and the right answers; using a random batch instead."
+        )
+    if result is None:
+        result = _default_check()
+        where = "a fixed batch of random outputs"
+    st.caption(f"Batch: {where}, {result['batch_size']} examples × {result['num_classes']} classes.")
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(
+        "Largest difference, softmax + CE",
+        f"{result['ce_max_diff']:.1e}",
+        help="The largest gap, over every example and class, between autograd's gradient and (o − t)/batch size.",
+    )
+    m2.metric(
+        "Largest difference, sigmoid + SE",
+        f"{result['mse_max_diff']:.1e}",
+        help="The largest gap between autograd's gradient and 2(o − t)·o·(1 − o)/batch size.",
+    )
+    m3.metric(
+        "Push per example, softmax + CE",
+        f"{result['ce_mean_abs']:.3f}",
+        help="Mean over the examples of the summed size |∂L/∂z| over the classes: how hard this batch pushes the outputs.",
+    )
+    m4.metric(
+        "Push per example, sigmoid + SE",
+        f"{result['mse_mean_abs']:.3f}",
+        help="The same for sigmoid + squared error, on the very same outputs.",
+    )
+    if result["ok"]:
+        st.markdown(
+            "Both differences are below one millionth: only rounding error. The formulas hold exactly, "
+            "but they are not the same formula: sigmoid + squared error has the extra factor o·(1 − o)."
+        )
+    else:
+        st.warning(
+            "A difference is above one millionth: the check did not pass on this batch "
+            "(very large outputs can lose precision)."
+        )
+    table = _gradient_vs_output()
+    left, right = st.columns([3, 2])
+    with left:
+        show_chart(lc.gradient_output_chart(table))
+    with right:
+        o_low = float(table["o"].min())
+        at = table[table["o"] == o_low].set_index("recipe")["gradient"]
+        peak = table[table["recipe"] == theory.RECIPE_MSE].nlargest(1, "gradient").iloc[0]
+        st.markdown(
+            f"For one output whose target is 1: when it is confidently wrong (o = {fmt(o_low)}), "
+            f"softmax + cross-entropy pushes with {fmt(at[theory.RECIPE_CE])}, sigmoid + squared error "
+            f"with only {fmt(at[theory.RECIPE_MSE])}. Squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} "
+            f"({fmt(peak['gradient'])}): the more wrong the sigmoid unit is, the less it learns."
+        )

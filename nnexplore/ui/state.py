@@ -1,0 +1,87 @@
+"""Per-process state of the dashboard, and what a page does with this session's runs.
+
+One JobManager serves every session of the process (st.cache_resource), and
+one OwnerPages records which pages each owner has open. Runs belong to an
+owner: the browser when it can be recognised, else the browser tab's session
+(see nnexplore.ui.owner).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import signal
+import time
+
+import streamlit as st
+
+from nnexplore.config import RunConfig
+from nnexplore.jobs import Job, JobManager, TooManyRuns
+from nnexplore.ui.owner import OwnerPages, owner_id
+from nnexplore.views import model_view
+
+PLAYGROUND = "playground"
+
+
+@st.cache_resource
+def owner_pages() -> OwnerPages:
+    """The process-wide record of open pages per owner."""
+    return OwnerPages()
+
+
+@st.cache_resource
+def job_manager() -> JobManager:
+    """The process-wide job manager: fixed training slots, one queue, shared by all sessions.
+
+    Runs train in child processes (see nnexplore.worker for why), so the
+    pages this server draws never slow the training down.
+    """
+    with contextlib.suppress(ValueError, AttributeError, OSError):  # diagnostics only; not on every OS
+        # `kill -USR1 <server pid>` writes every thread's stack to the server log: what a stuck run waits on.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    return JobManager(view_fn=model_view, processes=True, owner_connected=owner_pages().connected)
+
+
+def prepare_training() -> None:
+    """Get the training processes ready: this page can start runs (see JobManager.prepare)."""
+    job_manager().prepare()
+
+
+def session_jobs(group: str = PLAYGROUND) -> list[Job]:
+    """This owner's runs of one page (the Playground, or one experiment), oldest first."""
+    return job_manager().jobs_for(owner_id(owner_pages()), group)
+
+
+def keep_alive() -> None:
+    """Heartbeat for every active run of this owner, whatever page is open."""
+    manager = job_manager()
+    for job in manager.jobs_for(owner_id(owner_pages())):
+        if job.is_active:
+            manager.heartbeat(job.id)
+
+
+FIRST_RECORD_WAIT_S = 0.8
+
+
+def start_run(cfg: RunConfig, group: str, label: str = "") -> None:
+    """Submit a run for this session, or say in words why it cannot start.
+
+    A toy run's first record arrives within a fraction of a second: waiting for
+    it here lets this very script run draw the first charts, instead of the
+    next tick of the live fragment.
+    """
+    try:
+        job = job_manager().submit(cfg, owner_id(owner_pages()), label, group)
+    except TooManyRuns as err:
+        st.warning(str(err))
+        return
+    deadline = time.monotonic() + FIRST_RECORD_WAIT_S
+    while job.is_active and not job.records and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def stop_runs(group: str) -> None:
+    """Stop every active run of one page of this session (a button callback)."""
+    for job in session_jobs(group):
+        if job.is_active:
+            job_manager().cancel(job.id)
