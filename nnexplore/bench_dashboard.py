@@ -30,7 +30,7 @@ from nnexplore.config import RunConfig
 from nnexplore.data import TEST_FILES
 from nnexplore.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
 from nnexplore.train import train
-from nnexplore.ui import charts, frames
+from nnexplore.ui.charts import frames, gradients, training
 
 # A toy run of about 10 s: long enough that the page is past its first draw (which costs most).
 THROUGHPUT_CFG = RunConfig(dataset="moons", n_samples=20000, epochs=25, batch_size=32, device="cpu")
@@ -87,11 +87,11 @@ def max_points_per_series(epochs: int = 50) -> int:
     runs = [("long run", records)]
     alt.data_transformers.disable_max_rows()  # as the live page does; frames cap each series
     specs = [
-        charts.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"])),
-        charts.loss_chart(frames.runs_frame(runs)),
-        charts.outside_chart(frames.runs_frame(runs)),
-        charts.gradient_lines(frames.layer_long(runs, "grad_norm")),
-        charts.saturation_chart(frames.saturation_long(runs)),
+        training.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"])),
+        training.loss_chart(frames.runs_frame(runs)),
+        training.outside_chart(frames.runs_frame(runs)),
+        gradients.gradient_lines(frames.layer_long(runs, "grad_norm")),
+        training.saturation_chart(frames.saturation_long(runs)),
     ]
     most = 0
     for chart in specs:
