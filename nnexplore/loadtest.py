@@ -419,7 +419,7 @@ def _mb(kb: int) -> str:
 
 
 def _dump_server_stacks(pid: int) -> None:
-    """Ask the server to write every thread's stack to its log (nnexplore.ui.session registers SIGUSR1)."""
+    """Ask the server to write every thread's stack to its log (nnexplore.ui.state registers SIGUSR1)."""
     os.kill(pid, signal.SIGUSR1)
     time.sleep(1.0)
 
