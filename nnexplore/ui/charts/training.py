@@ -56,12 +56,7 @@ def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> 
             alt.Tooltip("value:Q", title="accuracy", format=".1%"),
         ],
     )
-    dash = alt.StrokeDash(
-        "split:N",
-        title="data",
-        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
-        legend=alt.Legend(orient="bottom"),
-    )
+    dash = split_dash()
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=2, clip=True)
@@ -70,6 +65,16 @@ def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> 
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
     return alt.layer(lines, now).properties(
         title="Accuracy (dashed: training data, solid: test data)", height=HEIGHT
+    )
+
+
+def split_dash() -> alt.StrokeDash:
+    """Dashed training data, solid test data: the one legend accuracy and loss share."""
+    return alt.StrokeDash(
+        "split:N",
+        title="data",
+        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
+        legend=alt.Legend(orient="bottom"),
     )
 
 
@@ -105,12 +110,7 @@ def loss_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Layer
             alt.Tooltip("value:Q", title="loss", format=".4g"),
         ],
     )
-    dash = alt.StrokeDash(
-        "split:N",
-        title="data",
-        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
-        legend=alt.Legend(orient="bottom"),
-    )
+    dash = split_dash()
     lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding, strokeDash=dash, detail="split:N")
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
     return alt.layer(lines, now).properties(

@@ -35,6 +35,11 @@ SURFACE_W_POINTS = 61
 SURFACE_B_POINTS = 41
 
 GRADIENT_TOL = 1e-6  # the text calls it "one millionth": change both together
+#: The two losses of the logistic-regression landscape, each drawn in its own column.
+SIGMOID_LOSSES = (
+    (theory.LOSS_CE, "cross-entropy ∘ sigmoid"),
+    (theory.LOSS_MSE, "squared error ∘ sigmoid"),
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -94,20 +99,12 @@ def render_loss_landscape(key: str = "landscape") -> None:
     )
     curve = _loss_curve(float(b))
     surface = _loss_surface()
-    left, right = st.columns(2)
-    for column, label, name in (
-        (left, theory.LOSS_CE, "cross-entropy ∘ sigmoid"),
-        (right, theory.LOSS_MSE, "squared error ∘ sigmoid"),
-    ):
+    for column, (label, name) in zip(st.columns(2), SIGMOID_LOSSES):
         with column:
             show_chart(lc.loss_curve_chart(curve[curve["loss"] == label], title=f"{name}, bias b = {b:g}"))
     for sentence in landscape_sentences(landscape_facts(curve, surface), W_RANGE):
         st.markdown(sentence)
-    left, right = st.columns(2)
-    for column, label, name in (
-        (left, theory.LOSS_CE, "cross-entropy ∘ sigmoid"),
-        (right, theory.LOSS_MSE, "squared error ∘ sigmoid"),
-    ):
+    for column, (label, name) in zip(st.columns(2), SIGMOID_LOSSES):
         with column:
             show_chart(lc.loss_surface_chart(surface[surface["loss"] == label], title=f"{name} over w and b"))
     st.caption(
