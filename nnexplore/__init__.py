@@ -1,13 +1,17 @@
 """nnexplore: watch neural networks learn, one experiment at a time."""
 
 from nnexplore.config import RunConfig
-from nnexplore.train import train
 
 __all__ = ["RunConfig", "load_dataset", "train"]
 
 
 def __getattr__(name: str):
-    # load_dataset lives in nnexplore.data, which imports pooch; load it only when asked for.
+    # train loads torch and load_dataset loads pooch: import them only when asked for,
+    # so that the settings table and the CLI's --help need neither.
+    if name == "train":
+        from nnexplore.training import train
+
+        return train
     if name == "load_dataset":
         from nnexplore.data import load_dataset
 

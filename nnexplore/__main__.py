@@ -1,7 +1,9 @@
-"""Command line: python -m nnexplore train | data | bench | loadtest.
+"""Command line: python -m nnexplore train | data.
 
 Every RunConfig field is a `train` flag (generated from the settings table).
 Bad flags or values print one line and exit with code 2, never a traceback.
+Torch is imported only inside a command, so ``--help`` answers at once. The
+benchmarks and the load test are developer tools: ``python -m devtools.bench``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
             type=_field_type(f),
             default=argparse.SUPPRESS,
             metavar=f.name.upper(),
-            help=f"{f.metadata['help']} ({allowed_text(f)}; default {f.default!r})",
+            # argparse formats help with %, so a literal "80%" must be written "80%%".
+            help=f"{f.metadata['help']} ({allowed_text(f)}; default {f.default!r})".replace("%", "%%"),
         )
     train.add_argument(
         "--jsonl", metavar="PATH", help="write one JSON record per line to PATH ('-' for stdout)"
@@ -53,20 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("name", choices=["mnist"])
     data.add_argument("--test-only", action="store_true", help="only the 10,000 test images")
 
-    bench = commands.add_parser("bench", help="print the benchmark table")
-    bench.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke test)")
-    bench.add_argument(
-        "--dashboard",
-        action="store_true",
-        help="benchmark the live page instead (needs chromium and Playwright)",
-    )
-
-    load = commands.add_parser(
-        "loadtest", help="many browser sessions press Train at once (needs chromium and Playwright)"
-    )
-    load.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
-    load.add_argument("--mnist", type=int, default=5, help="how many of them train on MNIST (default 5)")
-    load.add_argument("--slots", type=int, default=1, help="training slots of the server (default 1)")
     return parser
 
 
@@ -77,7 +66,7 @@ def _fmt(value: Any, pct: bool = False) -> str:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from nnexplore.train import train
+    from nnexplore.training import train
 
     settings = {f.name: getattr(args, f.name) for f in FIELDS if hasattr(args, f.name)}
     cfg = RunConfig(**settings)
@@ -126,19 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args)
-        if args.command == "data":
-            return run_data(args)
-        if args.command == "loadtest":
-            from nnexplore.loadtest import run_load_test
-
-            return run_load_test(sessions=args.sessions, mnist_sessions=args.mnist, slots=args.slots)
-        if args.dashboard:
-            from nnexplore.bench_dashboard import run_dashboard_bench
-
-            return run_dashboard_bench(reps=2 if args.quick else 3)
-        from nnexplore.bench import run_bench
-
-        return run_bench(quick=args.quick)
+        return run_data(args)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

@@ -484,7 +484,7 @@ class JobManager:
             dataset_fn = load_dataset
         train_fn = self._train_fn
         if train_fn is None:
-            from nnexplore.train import train
+            from nnexplore.training import train
 
             train_fn = train
         return dataset_fn, train_fn

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from nnexplore.losses import loss_fn
-from nnexplore.train import features
+from nnexplore.training import features
 
 GRID = 60  # decision-region grid resolution (GRID × GRID points)
 MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
-from nnexplore.train import train
+from nnexplore.training import train
 from nnexplore.views import model_view  # noqa: F401  (preloaded for the children)
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nnexplore.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
+from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

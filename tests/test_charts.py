@@ -483,7 +483,7 @@ def test_charts_build_from_empty_frames():
 
 
 def test_charts_from_real_training_records():
-    train_mod = pytest.importorskip("nnexplore.train")
+    train_mod = pytest.importorskip("nnexplore.training")
     config = pytest.importorskip("nnexplore.config")
     base = config.RunConfig().replace(dataset="moons", n_samples=200, hidden=(8, 8), epochs=2, seed=0)
     other = base.replace(hidden_activation="sigmoid", output_activation="none", loss="mse")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.local_servers import SHARED_MNIST
 from nnexplore.config import RunConfig
-from nnexplore.local_servers import SHARED_MNIST
-from nnexplore.train import expected_records
+from nnexplore.training import expected_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,6 +24,30 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         timeout=120,
         env={**os.environ, **(env or {})},
     )
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["data"]])
+def test_help_answers_without_loading_torch(command):
+    """--help lists every flag (argparse formats help with %, so "80%" must not break it) and needs no torch."""
+    code = (
+        "import runpy, sys; sys.argv = ['nnexplore', *sys.argv[1:], '--help']\n"
+        "try:\n    runpy.run_module('nnexplore', run_name='__main__')\n"
+        "except SystemExit as stop:\n    assert stop.code == 0, stop.code\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *command], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: python -m nnexplore" in result.stdout
+    if command == ["train"]:
+        words = " ".join(result.stdout.split())
+        assert "--train-size" in words and "80% are used for training" in words
+
+
+def test_devtools_are_not_product_commands():
+    result = cli("bench")
+    assert result.returncode == 2 and "invalid choice" in result.stderr
 
 
 def test_train_prints_a_table_ending_done():

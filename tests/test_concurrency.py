@@ -1,6 +1,6 @@
 """Several learners press Train at once on a server with one training slot.
 
-A small version of the classroom load test (python -m nnexplore loadtest): the
+A small version of the classroom load test (python -m devtools.loadtest): the
 runs must queue, each page must say it is waiting, and then every run must
 finish with all its records and no page may show an exception.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import StreamlitServer
 
-from nnexplore.loadtest import drive_sessions, toy_configs
+from devtools.loadtest import drive_sessions, toy_configs
 
 pytestmark = pytest.mark.browser
 

@@ -37,7 +37,7 @@ from nnexplore.experiments import (
     experiment_for,
 )
 from nnexplore.losses import loss_fn
-from nnexplore.train import train
+from nnexplore.training import train
 
 SHARED_MNIST = Path(
     os.environ.get("NNEXPLORE_TEST_MNIST", Path(__file__).resolve().parents[2] / "shared" / "mnist")

@@ -1,7 +1,7 @@
 """Behaviour of the background job manager (slots, queue, cancel, heartbeats).
 
 A fake train function stands in for the real one so the tests are fast and can
-control timing; one test drives the real ``nnexplore.train.train`` when present.
+control timing; one test drives the real ``nnexplore.training.train`` when present.
 """
 
 from __future__ import annotations
@@ -314,7 +314,7 @@ def test_slots_default_from_environment(monkeypatch) -> None:
 
 
 def test_real_train_on_tiny_moons() -> None:
-    train_mod = pytest.importorskip("nnexplore.train")
+    train_mod = pytest.importorskip("nnexplore.training")
     config = pytest.importorskip("nnexplore.config")
     data = pytest.importorskip("nnexplore.data")
     if hasattr(data, "load_dataset"):
@@ -360,7 +360,7 @@ def test_real_train_on_tiny_moons() -> None:
 def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
     """The dashboard trains in child processes: records, views and Stop must cross the pipe."""
     from nnexplore.config import RunConfig
-    from nnexplore.train import expected_records
+    from nnexplore.training import expected_records
     from nnexplore.views import model_view
 
     manager = JobManager(slots=1, processes=True, view_fn=model_view)
@@ -461,8 +461,8 @@ def test_prepare_starts_the_forkserver_ahead_of_a_run_and_lets_it_stop_if_none_c
 
 def _training_child() -> int:
     """The pid of the one training process (a child of the forkserver)."""
+    from devtools.procmem import descendants
     from nnexplore.jobs import forkserver_pid
-    from nnexplore.procmem import descendants
 
     assert wait_until(lambda: forkserver_pid() is not None and len(descendants(forkserver_pid())) == 1, 10)
     return next(iter(descendants(forkserver_pid())))
@@ -564,9 +564,9 @@ def test_a_failing_connection_check_falls_back_to_heartbeats(make) -> None:
 
 
 def test_process_mode_start_stop_cycles_leave_no_process_thread_or_memory_behind():
+    from devtools.procmem import descendants, rss_kb
     from nnexplore.config import RunConfig
     from nnexplore.jobs import forkserver_pid
-    from nnexplore.procmem import descendants, rss_kb
 
     manager = JobManager(slots=1, processes=True, worker_idle_s=3600)
     long = RunConfig(epochs=50, n_samples=4000, batch_size=4, device="cpu")

@@ -11,7 +11,6 @@ MAX_CLASS_LINES = 250
 LONG_MODULES = {
     "nnexplore/experiments.py",  # prose: the experiments' questions, claims and explanations
     "nnexplore/jobs.py",  # removed by the runs/ split
-    "nnexplore/loadtest.py",  # moved out of the package by the devtools/ split
     "nnexplore/theory.py",  # 502 lines: left to the activation-table work, which edits this module
 }
 
@@ -128,3 +127,16 @@ def test_no_class_over_250_lines():
             if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
                 too_long[f"{rel}:{node.name}"] = node.end_lineno - node.lineno + 1
     assert too_long == {}
+
+
+def test_the_product_never_imports_the_developer_tools():
+    """devtools/ (benchmarks, load test, loopback servers) and its Playwright stay out of the package."""
+    found = modules()
+    known = set(found)
+    offenders = {
+        name: sorted(
+            m for m in imported(path, name, known) if m.split(".")[0] in {"devtools", "playwright", "pytest"}
+        )
+        for name, path in found.items()
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}

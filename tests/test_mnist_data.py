@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from devtools.local_servers import dead_mirror_url, serve_folder
 from nnexplore.data import MnistUnavailable, fetch_mnist, load_dataset, load_mnist, read_idx
 from nnexplore.data import mnist as mnist_mod
-from nnexplore.local_servers import dead_mirror_url, serve_folder
 
 SHARED = Path(
     os.environ.get("NNEXPLORE_TEST_MNIST", Path(__file__).resolve().parents[2] / "shared" / "mnist")

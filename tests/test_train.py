@@ -8,11 +8,11 @@ import threading
 import pytest
 import torch
 
+from devtools.local_servers import SHARED_MNIST
 from nnexplore import RunConfig, train
 from nnexplore.config import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
 from nnexplore.data import Dataset, make_toy, read_idx
-from nnexplore.local_servers import SHARED_MNIST
-from nnexplore.train import expected_records
+from nnexplore.training import expected_records
 
 RECORD_FIELDS = {
     "step",

@@ -1,4 +1,4 @@
-"""Dashboard benchmark (python -m nnexplore bench --dashboard): a real server, a real browser.
+"""Dashboard benchmark (python -m devtools.bench --dashboard): a real server, a real browser.
 
 Needs the dev requirements (Playwright) and Debian's chromium. Measures, in one
 run with alternating repetitions:
@@ -6,7 +6,7 @@ run with alternating repetitions:
 2. training throughput of a run started from the page while the page is open
    and redrawing, against train() headless for the same config;
 3. the most points any chart series holds for a 50-epoch run (target ≤ 2,000);
-4. memory (see nnexplore.procmem for RSS against PSS): the server idle with a
+4. memory (see devtools.procmem for RSS against PSS): the server idle with a
    page open, the cost of each further session, the whole app while an MNIST
    run trains, and the whole app once idle again.
 """
@@ -25,11 +25,11 @@ from urllib.parse import urlencode
 import altair as alt
 import torch
 
-from nnexplore import procmem
+from devtools import procmem
+from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
 from nnexplore.config import RunConfig
 from nnexplore.data import TEST_FILES
-from nnexplore.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
-from nnexplore.train import train
+from nnexplore.training import train
 from nnexplore.ui.charts import frames, gradients, training
 
 # A toy run of about 10 s: long enough that the page is past its first draw (which costs most).

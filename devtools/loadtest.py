@@ -1,4 +1,4 @@
-"""Classroom load test (python -m nnexplore loadtest): a whole class presses Train at once.
+"""Classroom load test (python -m devtools.loadtest): a whole class presses Train at once.
 
 One real ``streamlit run`` on loopback with the training slots limited (1 by
 default, as on Streamlit Community Cloud's single small core), and many real
@@ -19,6 +19,7 @@ chromium; the core never imports this module.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import io
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from nnexplore import local_servers, procmem
+from devtools import local_servers, procmem
 from nnexplore.config import RunConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +96,7 @@ def expected_record_count(cfg: RunConfig) -> int:
     The server's MNIST is the test-set split (NNEXPLORE_MNIST_TEST_ONLY=1):
     8,000 training images, of which ``train_size`` are kept.
     """
-    from nnexplore.train import expected_records
+    from nnexplore.training import expected_records
 
     if cfg.dataset == "mnist":
         n_train = min(cfg.train_size, MNIST_TEST_ONLY_TRAIN)
@@ -564,3 +565,20 @@ def _report(
         )
     ok = len(finished) == len(results) and exceptions == 0 and lost == 0 and unchecked == 0
     return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m devtools.loadtest``: many browser sessions press Train at once."""
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.loadtest",
+        description="Many browser sessions press Train at once (needs chromium and Playwright).",
+    )
+    parser.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
+    parser.add_argument("--mnist", type=int, default=5, help="how many of them train on MNIST (default 5)")
+    parser.add_argument("--slots", type=int, default=1, help="training slots of the server (default 1)")
+    args = parser.parse_args(argv)
+    return run_load_test(sessions=args.sessions, mnist_sessions=args.mnist, slots=args.slots)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The benchmark table (python -m nnexplore bench).
+"""The benchmark table: python -m devtools.bench [--quick] [--dashboard].
 
 Everything is measured in one process, repetitions alternate between the two
 sides of a comparison, and medians are reported: this machine is shared and
@@ -7,6 +7,7 @@ noisy, so only ratios taken side by side mean anything.
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import statistics
@@ -17,11 +18,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+from devtools.local_servers import SHARED_MNIST
 from nnexplore.config import RunConfig
 from nnexplore.data import Dataset
-from nnexplore.local_servers import SHARED_MNIST
 from nnexplore.model import build_model
-from nnexplore.train import resolve_device, train
+from nnexplore.training import resolve_device, train
 
 THROUGHPUT_CFG = RunConfig(
     dataset="mnist",
@@ -189,3 +190,24 @@ def run_bench(quick: bool = False) -> int:
     for name, value, target in rows:
         print(f"| {name:<{width}} | {value:>26} | {target}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m devtools.bench``: the engine table, or the live page's with ``--dashboard``."""
+    parser = argparse.ArgumentParser(prog="python -m devtools.bench", description="Print a benchmark table.")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (for a smoke test)")
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="benchmark the live page instead (needs chromium and Playwright)",
+    )
+    args = parser.parse_args(argv)
+    if args.dashboard:
+        from devtools.bench_dashboard import run_dashboard_bench
+
+        return run_dashboard_bench(reps=2 if args.quick else 3)
+    return run_bench(quick=args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
