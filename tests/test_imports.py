@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["nnexplore.config", "nnexplore"])
+@pytest.mark.parametrize("module", ["nnexplore.config", "nnexplore.activations", "nnexplore"])
 def test_reading_settings_does_not_import_torch(module: str) -> None:
     code = f"import {module}, sys; assert 'torch' not in sys.modules, 'torch was imported'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

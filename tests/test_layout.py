@@ -12,7 +12,6 @@ LONG_MODULES = {
     "nnexplore/experiments.py",  # prose: the experiments' questions, claims and explanations
     "nnexplore/jobs.py",  # removed by the runs/ split
     "nnexplore/loadtest.py",  # moved out of the package by the devtools/ split
-    "nnexplore/theory.py",  # 502 lines: left to the activation-table work, which edits this module
 }
 
 
