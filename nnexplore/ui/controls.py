@@ -63,12 +63,17 @@ def init_from_url() -> list[str]:
 def _widget(f: dataclasses.Field, disabled: bool) -> Any:
     m = f.metadata
     kind = field_kind(f)
-    help_text = f"{m['help']} Allowed: {allowed_text(f)}."
+    if kind == "choice":  # the choices as the box shows them ("ReLU"), not as the URL spells them
+        allowed = "one of " + ", ".join(m["names"].get(c, c) for c in m["choices"])
+    else:
+        allowed = allowed_text(f)
+    help_text = f"{m['help']} Allowed: {allowed}."
     if f.name in SIZE_FIELDS:
         help_text += " " + LIMIT_TEXT
     common = {"key": key(f.name), "help": help_text, "disabled": disabled}
     if kind == "choice":
-        return st.selectbox(m["label"], m["choices"], **common)
+        names = m["names"]
+        return st.selectbox(m["label"], m["choices"], format_func=lambda c: names.get(c, c), **common)
     if kind == "layers":
         return st.text_input(m["label"], placeholder="e.g. 32,16 (empty: no hidden layer)", **common)
     if kind == "int":
