@@ -6,6 +6,7 @@ Each note says what will probably happen and why.
 
 from __future__ import annotations
 
+from nnexplore import activations
 from nnexplore.config import RunConfig
 
 
@@ -45,11 +46,13 @@ def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
                 "slopes are small, so expect the gradient to shrink on its way to the first layer.",
             )
         )
-    if cfg.hidden_activation in ("sigmoid", "tanh", "softmax") and len(cfg.hidden) >= 4:
+    hidden = activations.get(cfg.hidden_activation)
+    # From 4 layers on: with sigmoid's largest slope, 0.25, at most 0.25⁴ ≈ 0.004 of the gradient gets through.
+    if hidden.squashes and len(cfg.hidden) >= 4:
         notes.append(
             (
                 "info",
-                f"{len(cfg.hidden)} {cfg.hidden_activation} layers: each multiplies the gradient by a "
+                f"{len(cfg.hidden)} {hidden.screen_name} layers: each multiplies the gradient by a "
                 "small slope, so the first layers may barely learn (watch 'Gradient flow').",
             )
         )

@@ -13,9 +13,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnexplore import activations
+
 DATASETS = ("moons", "circles", "xor", "spiral", "spiral3", "blobs", "mnist")
-HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "tanh", "sigmoid", "softmax", "linear")
-OUTPUT_ACTIVATIONS = ("none", "sigmoid", "softmax")
+HIDDEN_ACTIVATIONS = tuple(a.name for a in activations.HIDDEN)  # the rows of nnexplore.activations
+OUTPUT_ACTIVATIONS = tuple(a.name for a in activations.OUTPUT)
 LOSSES = ("mse", "cross_entropy", "binary_cross_entropy")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 INITS = ("default", "xavier", "he", "normal")
@@ -23,9 +25,6 @@ DEVICES = ("auto", "cpu", "cuda")
 
 MAX_LAYERS = 8
 MAX_UNITS = 1024
-
-# Short names used when a run is named by its settings ("relu · softmax · CE").
-SHORT_NAMES = {"cross_entropy": "CE", "binary_cross_entropy": "BCE", "mse": "MSE", "none": "no act."}
 
 
 def setting(
@@ -35,16 +34,22 @@ def setting(
     help: str,
     *,
     choices: tuple[str, ...] | None = None,
+    names: dict[str, str] | None = None,
     low: float | None = None,
     high: float | None = None,
     log: bool = False,
 ) -> Any:
-    """Declare one row of the settings table (a dataclass field with metadata)."""
+    """Declare one row of the settings table (a dataclass field with metadata).
+
+    ``names`` maps a choice to how it reads on screen ("relu" → "ReLU"); the URL and
+    the CLI keep the choice itself. A choice without a name is shown as it is.
+    """
     meta = {
         "label": label,
         "group": group,
         "help": help,
         "choices": choices,
+        "names": names or {},
         "low": low,
         "high": high,
         "log": log,
@@ -104,10 +109,11 @@ class RunConfig:
         "relu",
         "Hidden activation",
         "Network",
-        "The function applied after each hidden layer. relu is the usual choice; sigmoid, tanh and "
+        "The function applied after each hidden layer. ReLU is the usual choice; sigmoid, tanh and "
         "softmax squash their input and can make gradients vanish; linear means no activation "
         "(the whole network is then just one linear map).",
         choices=HIDDEN_ACTIVATIONS,
+        names=activations.screen_names(activations.HIDDEN),
     )
     output_activation: str = setting(
         "softmax",
@@ -117,6 +123,7 @@ class RunConfig:
         "to 1; sigmoid squeezes each output into (0, 1) on its own; none leaves raw numbers, which "
         "can be negative or above 1.",
         choices=OUTPUT_ACTIVATIONS,
+        names=activations.screen_names(activations.OUTPUT),
     )
     loss: str = setting(
         "cross_entropy",
@@ -164,7 +171,7 @@ class RunConfig:
         "default",
         "Weight initialisation",
         "Training",
-        "How the weights start. default is PyTorch's; xavier suits sigmoid/tanh; he suits relu; "
+        "How the weights start. default is PyTorch's; xavier suits sigmoid/tanh; he suits ReLU; "
         "normal draws every weight from a normal distribution with the std below.",
         choices=INITS,
     )
@@ -297,7 +304,6 @@ def size_problem(cfg: RunConfig) -> str:
 
 
 FIELDS: tuple[dataclasses.Field, ...] = dataclasses.fields(RunConfig)
-FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
 
 def _quote(text: str, limit: int = 40) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from nnexplore.model import local_derivative, max_derivative
+from nnexplore import activations
 
 SATURATION_THRESHOLD = 0.01  # "below 1% of the activation's maximum derivative"
 
@@ -29,12 +29,16 @@ def out_of_range(outputs: torch.Tensor) -> dict[str, int]:
 
 
 def saturated_fraction(activation: str, pre: torch.Tensor) -> float:
-    """Share of unit activations whose local derivative is below 1% of its maximum."""
+    """Share of unit activations whose local derivative is below 1% of its maximum.
+
+    The size of the slope counts, not its sign (GELU's is negative just below 0); softmax's
+    is the Jacobian's diagonal S_i(1 − S_i), the share of a change that stays in unit i.
+    """
     if pre.numel() == 0:
         return 0.0
-    deriv = local_derivative(activation, pre)
-    limit = SATURATION_THRESHOLD * max_derivative(activation)
-    return float((deriv < limit).float().mean())
+    row = activations.get(activation)
+    limit = SATURATION_THRESHOLD * row.max_slope
+    return float((row.slope(pre).abs() < limit).float().mean())
 
 
 def dead_fraction(act: nn.Module, pre: torch.Tensor) -> float:

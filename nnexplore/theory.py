@@ -24,6 +24,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from nnexplore import activations
+
 __all__ = [
     "ACTIVATIONS",
     "LOSS_CE",
@@ -53,21 +55,10 @@ LOSS_MSE = "squared error"
 RECIPE_CE = "softmax + cross-entropy"
 RECIPE_MSE = "sigmoid + squared error"
 
-LEAKY_SLOPE = 0.01
-
-# Element-wise activations that can be drawn as a curve z -> f(z). Softmax is
-# not here on purpose: each output depends on *all* inputs, so it has a
-# Jacobian (see softmax_jacobian) rather than a single derivative curve.
-_ACTIVATION_FNS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "leaky_relu": lambda z: F.leaky_relu(z, negative_slope=LEAKY_SLOPE),
-    "elu": lambda z: F.elu(z, alpha=1.0),
-    "gelu": lambda z: F.gelu(z, approximate="none"),  # exact erf form
-    "linear": lambda z: z,
-}
-ACTIVATIONS: tuple[str, ...] = tuple(_ACTIVATION_FNS)
+# Element-wise activations that can be drawn as a curve z -> f(z), in the table's
+# order. Softmax is not here on purpose: each output depends on *all* inputs, so
+# it has a Jacobian (see softmax_jacobian) rather than a single derivative curve.
+ACTIVATIONS: tuple[str, ...] = tuple(a.name for a in activations.CURVES)
 
 
 def _as_tensor(values: object) -> torch.Tensor:
@@ -95,12 +86,11 @@ def activation_curve(name: str, z: object) -> tuple[np.ndarray, np.ndarray]:
     Returns two float64 arrays shaped like ``z``. At the kinks of relu and
     leaky_relu (z = 0) the derivative is the one torch uses: the left slope.
     """
-    fn = _ACTIVATION_FNS.get(name)
-    if fn is None:
+    if name not in ACTIVATIONS:
         choices = ", ".join(ACTIVATIONS)
         raise ValueError(f"Unknown activation {name!r}. Choose one of: {choices}.")
     zt = _as_tensor(z).clone().requires_grad_(True)
-    values = fn(zt)
+    values = activations.get(name).f(zt)
     # Element-wise function: d(sum f)/dz_i = f'(z_i).
     (deriv,) = torch.autograd.grad(values.sum(), zt)
     return values.detach().numpy(), deriv.numpy()

@@ -10,13 +10,12 @@ Pure numpy and pandas: no streamlit, no altair (testable on its own).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from nnexplore import theory
+from nnexplore import activations, theory
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -34,17 +33,15 @@ def default_batch(batch: int = 64, classes: int = 10, seed: int = 0) -> tuple[np
     return rng.normal(0.0, 3.0, size=(batch, classes)), rng.integers(0, classes, size=batch)
 
 
-def activation_facts(
-    table: pd.DataFrame, names: list[str], screen_names: Mapping[str, str] | None = None
-) -> pd.DataFrame:
+def activation_facts(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """For each activation in ``names``: its largest slope and its slopes at z = −4 and z = 4.
 
     Read from :func:`nnexplore.theory.activation_table`; a slope near 0 at
     z = ±4 is the saturation that stops gradients in deep sigmoid/tanh nets.
-    The ``activation`` column holds ``screen_names[name]`` (the code name
-    where it has none).
+    The ``activation`` column holds the screen name ("ReLU"), as every picker
+    and legend spells it.
     """
-    screen_names = screen_names or {}
+    screen_names = activations.screen_names()
     rows = []
     for name in names:
         part = table[table["activation"] == name]

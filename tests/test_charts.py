@@ -82,7 +82,7 @@ def mark_type(unit: dict) -> str:
 
 
 RUNS = [
-    ("relu · softmax · CE", fake_records(30, hidden=2)),
+    ("ReLU · softmax · CE", fake_records(30, hidden=2)),
     ("sigmoid · no act. · MSE", fake_records(20, hidden=1, diverge_at=15)),
     ("waiting run", []),
 ]
@@ -236,21 +236,24 @@ class Cfg:
 
 def test_run_label_names_recipe_and_differences():
     base = Cfg()
-    assert L.run_label(base) == "relu · softmax · CE"
+    assert L.run_label(base) == "ReLU · softmax · CE"
     fast = dataclasses.replace(base, lr=0.1)
-    assert L.run_label(fast, [base]) == "relu · softmax · CE · lr 0.1"
-    assert L.run_label(base, [fast]) == "relu · softmax · CE · lr 0.01"
+    assert L.run_label(fast, [base]) == "ReLU · softmax · CE · lr 0.1"
+    assert L.run_label(base, [fast]) == "ReLU · softmax · CE · lr 0.01"
     raw = dataclasses.replace(base, hidden_activation="sigmoid", output_activation="none", loss="mse")
     assert L.run_label(raw, [base]) == "sigmoid · no act. · MSE"
+    leaky = dataclasses.replace(base, hidden_activation="leaky_relu")
+    assert L.run_label(leaky) == "leaky ReLU · softmax · CE"  # the table's short name, as on the Theory page
+    assert L.run_label(dataclasses.replace(base, hidden_activation="linear")) == "linear · softmax · CE"
     deeper = dataclasses.replace(base, hidden=(32, 32, 32))
-    assert L.run_label(deeper, [base]) == "relu · softmax · CE · layers 32×32×32"
+    assert L.run_label(deeper, [base]) == "ReLU · softmax · CE · layers 32×32×32"
     # the device does not change what is learned: never part of a name
-    assert L.run_label(dataclasses.replace(base, device="cpu"), [base]) == "relu · softmax · CE"
+    assert L.run_label(dataclasses.replace(base, device="cpu"), [base]) == "ReLU · softmax · CE"
     assert L.run_label(dataclasses.asdict(fast), [dataclasses.asdict(base)]).endswith("lr 0.1")
     assert L.run_labels([base, base, fast]) == [
-        "relu · softmax · CE · lr 0.01",
-        "relu · softmax · CE · lr 0.01 (2)",
-        "relu · softmax · CE · lr 0.1",
+        "ReLU · softmax · CE · lr 0.01",
+        "ReLU · softmax · CE · lr 0.01 (2)",
+        "ReLU · softmax · CE · lr 0.1",
     ]
 
 
@@ -488,7 +491,7 @@ def test_charts_from_real_training_records():
     base = config.RunConfig().replace(dataset="moons", n_samples=200, hidden=(8, 8), epochs=2, seed=0)
     other = base.replace(hidden_activation="sigmoid", output_activation="none", loss="mse")
     labels = L.run_labels([base, other])
-    assert labels[0].startswith("relu") and labels[1].startswith("sigmoid")
+    assert labels[0].startswith("ReLU") and labels[1].startswith("sigmoid")
     runs = [(label, list(train_mod.train(cfg))) for label, cfg in zip(labels, (base, other), strict=True)]
     grads = F.layer_long(runs, "grad_norm")
     assert set(grads["layer_index"]) == {0, 1, 2}

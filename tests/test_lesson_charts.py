@@ -46,7 +46,7 @@ def test_activation_chart_draws_picked_curves_with_hover(quantity, field):
     assert marks(spec) == ["line", "point", "rule"]
     line = spec["layer"][0]["encoding"]
     assert line["x"]["field"] == "z" and line["y"]["field"] == field
-    assert line["color"]["scale"]["domain"] == ["sigmoid", "ReLU"]  # screen names, fixed order
+    assert line["color"]["scale"]["domain"] == ["ReLU", "sigmoid"]  # screen names, the table's order
     # The hover selection lives on the dots and filters the rule.
     (hover,) = spec["params"]
     assert hover["select"]["nearest"] is True and hover["views"] == [spec["layer"][1]["name"]]

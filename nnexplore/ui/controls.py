@@ -63,12 +63,17 @@ def init_from_url() -> list[str]:
 def _widget(f: dataclasses.Field, disabled: bool) -> Any:
     m = f.metadata
     kind = field_kind(f)
-    help_text = f"{m['help']} Allowed: {allowed_text(f)}."
+    if kind == "choice":  # the choices as the box shows them ("ReLU"), not as the URL spells them
+        allowed = "one of " + ", ".join(m["names"].get(c, c) for c in m["choices"])
+    else:
+        allowed = allowed_text(f)
+    help_text = f"{m['help']} Allowed: {allowed}."
     if f.name in SIZE_FIELDS:
         help_text += " " + LIMIT_TEXT
     common = {"key": key(f.name), "help": help_text, "disabled": disabled}
     if kind == "choice":
-        return st.selectbox(m["label"], m["choices"], **common)
+        names = m["names"]
+        return st.selectbox(m["label"], m["choices"], format_func=lambda c: names.get(c, c), **common)
     if kind == "layers":
         return st.text_input(m["label"], placeholder="e.g. 32,16 (empty: no hidden layer)", **common)
     if kind == "int":
@@ -96,19 +101,34 @@ def render_controls() -> RunConfig | None:
                     st.error(str(err))
                     problems = True
             if group == "Output and loss" and not problems:
-                for level, text in config_notes(RunConfig(**{**_current(), **values})):
+                # The Training settings below are not drawn yet: their widget values stand in.
+                so_far, _ = build_config({**_current(), **values})
+                for level, text in config_notes(so_far) if so_far else ():  # too big: said at the end
                     (st.warning if level == "warning" else st.info)(text)
     if problems:
         return None
-    try:
-        cfg = RunConfig(**values)
-    except ValueError as err:  # each setting is fine, together they make too big a run
-        st.sidebar.error(str(err))
+    cfg, problem = build_config(values)
+    if cfg is None:
+        st.sidebar.error(problem)
         return None
     params = cfg.to_query_params()
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != params:
         st.query_params.from_dict(params)
     return cfg
+
+
+def build_config(values: dict[str, Any]) -> tuple[RunConfig | None, str]:
+    """(the RunConfig of these values, "") or (None, why not in plain words).
+
+    Each value has passed its own check, but together they can still make a run too big
+    for a shared server (a toy set of 20,000 points in batches of 1 for 50 epochs is
+    800,000 steps), which RunConfig refuses with a ValueError. Every RunConfig the
+    sidebar builds goes through here, so such a run gets a message, not a crashed page.
+    """
+    try:
+        return RunConfig(**values), ""
+    except ValueError as err:
+        return None, str(err)
 
 
 def _current() -> dict[str, Any]:

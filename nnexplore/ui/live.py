@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from nnexplore import activations
 from nnexplore.data import load_dataset
 from nnexplore.jobs import Job
 from nnexplore.ui.charts import frames, gradients, predictions, training
@@ -28,12 +29,11 @@ STATUS_REFRESH_S = 0.5
 CHART_REFRESH_S = 1.0
 DRAW_SHARE = 0.15  # at most this share of the time goes to rebuilding charts while runs train
 alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
-PROBABILITY_OUTPUTS = ("softmax", "sigmoid")
 
 
 def labels_for(jobs: Sequence[Job]) -> list[str]:
     """Run names: the ones given at submit (guided experiments), else what differs between the
-    runs ("relu · softmax · CE · lr 0.1"); repeated names get "(2)", "(3)"."""
+    runs ("ReLU · softmax · CE · lr 0.1"); repeated names get "(2)", "(3)"."""
     generated = run_labels([job.cfg for job in jobs])
     return unique_labels([job.label or auto for job, auto in zip(jobs, generated)])
 
@@ -169,7 +169,7 @@ def _draw(jobs: list[Job], key: str) -> None:
     with left:
         st.subheader("Outside [0, 1]", help="Probabilities live between 0 and 1; raw outputs need not.")
         out.show("outside", lambda: training.outside_chart(table(), labels))
-        if all(job.cfg.output_activation in PROBABILITY_OUTPUTS for job in jobs):
+        if all(activations.get(job.cfg.output_activation).probabilities for job in jobs):
             st.caption("Softmax and sigmoid squeeze every output into (0, 1), so these stay at zero.")
         if any(job.view for job in jobs):
             out.show(

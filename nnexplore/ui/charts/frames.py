@@ -48,7 +48,6 @@ LAYER_COLUMNS = ["run", "epoch", "step", "layer", "layer_index", "value"]
 METRIC_COLUMNS = ["run", "epoch", "step", "metric", "value"]
 BAR_COLUMNS = ["layer", "layer_index", "stat", "value"]
 
-LAYER_FIELDS = ("grad_norm", "grad_mean_abs", "grad_max_abs", "saturated_frac", "dead_frac")
 HIDDEN_ONLY_FIELDS = ("saturated_frac", "dead_frac")
 """Per-layer fields measured on hidden layers only (one entry fewer than layer_names)."""
 

@@ -1,7 +1,7 @@
 """Run names for legends and status lines: the recipe, plus what differs from the other runs.
 
-"relu · softmax · CE" names a run by its recipe; shown next to other runs it
-gets the settings that tell it apart ("relu · softmax · CE · lr 0.1"), and
+"ReLU · softmax · CE" names a run by its recipe; shown next to other runs it
+gets the settings that tell it apart ("ReLU · softmax · CE · lr 0.1"), and
 identical runs get "(2)", "(3)" so each keeps its own colour.
 
 Plain Python: no streamlit, no pandas.
@@ -13,14 +13,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-SHORT_NAMES = {
-    "cross_entropy": "CE",
-    "binary_cross_entropy": "BCE",
-    "mse": "MSE",
-    "none": "no act.",
-    "leaky_relu": "leaky ReLU",
-}
-"""Short names in run labels (kept in step with ``nnexplore.config.SHORT_NAMES``)."""
+from nnexplore import activations
+
+LOSS_SHORT_NAMES = {"cross_entropy": "CE", "binary_cross_entropy": "BCE", "mse": "MSE"}
+"""How each loss reads in a run label; the activations' short names are in nnexplore.activations."""
 
 # How each setting reads in a label when it is what tells two runs apart.
 _LABEL_FORMATS: dict[str, str] = {
@@ -59,20 +55,29 @@ def _format_setting(name: str, value: Any) -> str:
     elif isinstance(value, float):
         text = f"{value:g}"
     else:
-        text = SHORT_NAMES.get(str(value), str(value))
+        text = str(value)
     return _LABEL_FORMATS.get(name, name.replace("_", " ") + " {}").format(text)
 
 
+def _short_name(name: str, value: Any) -> str:
+    """A recipe setting as a label spells it: the activation's or the loss's short name."""
+    text = str(value)
+    if name == "loss":
+        return LOSS_SHORT_NAMES.get(text, text)
+    row = activations.BY_NAME.get(text)
+    return row.short_name if row else text
+
+
 def run_label(cfg: Any, others: Sequence[Any] | None = None) -> str:
-    """Name a run by its recipe, e.g. "relu · softmax · CE".
+    """Name a run by its recipe, e.g. "ReLU · softmax · CE".
 
     With ``others`` (the configs it is compared with), the settings that
     differ from at least one of them are appended in the config's field
-    order, e.g. "relu · softmax · CE · lr 0.1", so side-by-side runs get
+    order, e.g. "ReLU · softmax · CE · lr 0.1", so side-by-side runs get
     names that say what is different about them.
     """
     mine = _config_dict(cfg)
-    parts = [SHORT_NAMES.get(str(mine[f]), str(mine[f])) for f in _BASE_FIELDS if f in mine]
+    parts = [_short_name(f, mine[f]) for f in _BASE_FIELDS if f in mine]
     if others:
         theirs = [_config_dict(o) for o in others]
         for name, value in mine.items():

@@ -23,24 +23,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nnexplore.theory import ACTIVATIONS, LOSS_CE, LOSS_MSE, RECIPE_CE, RECIPE_MSE
+from nnexplore import activations
+from nnexplore.theory import LOSS_CE, LOSS_MSE, RECIPE_CE, RECIPE_MSE
 from nnexplore.theory_facts import negative_curvature_regions
 
 HEIGHT = 320
-
-ACTIVATION_LABELS: dict[str, str] = {
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "elu": "ELU",
-    "gelu": "GELU",
-    "linear": "linear (no activation)",
-    "softmax": "softmax",
-}
-"""How each activation is named on screen (the tables use the code names)."""
-
-_ACTIVATION_COLORS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#b279a2", "#9d755d"]
 
 LOSS_COLORS: dict[str, str] = {LOSS_CE: "#4c78a8", LOSS_MSE: "#f58518"}
 RECIPE_COLORS: dict[str, str] = {RECIPE_CE: "#4c78a8", RECIPE_MSE: "#f58518"}
@@ -93,10 +80,10 @@ def activation_chart(df: pd.DataFrame, quantity: str = "value") -> alt.LayerChar
     if quantity not in ("value", "derivative"):
         raise ValueError('quantity must be "value" or "derivative".')
     data = _finite(df, ["z", quantity])
-    data["name"] = data["activation"].map(ACTIVATION_LABELS).fillna(data["activation"].astype(str))
-    codes = [a for a in ACTIVATIONS if a in set(data["activation"])]
-    names = [ACTIVATION_LABELS[a] for a in codes]
-    palette = dict(zip([ACTIVATION_LABELS[a] for a in ACTIVATIONS], _ACTIVATION_COLORS, strict=True))
+    data["name"] = data["activation"].map(activations.screen_names()).fillna(data["activation"].astype(str))
+    palette = {a.screen_name: a.color for a in activations.CURVES}  # one colour per curve, on every chart
+    present = set(data["activation"])
+    names = [a.screen_name for a in activations.CURVES if a.name in present]
     color = _named_color("name", palette, "activation", names)
     if quantity == "value":
         y_title, title = "output f(z)", "Activation functions f(z)"

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnexplore import theory
+from nnexplore import activations, theory
 from nnexplore.theory_facts import activation_facts, fmt
 from nnexplore.ui.charts import theory as lc
 from nnexplore.ui.pages.panels import render_gradient_check, render_loss_landscape, show_chart
@@ -31,23 +31,8 @@ from nnexplore.ui.safe_text import plain_text, split_quoted
 
 DEFAULT_VECTOR = "2, 1, 0.1"
 DEFAULT_ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"]
-ACTIVATION_OPTIONS = [*theory.ACTIVATIONS, "softmax"]
-
-_ACTIVATION_LATEX: dict[str, str] = {
-    "sigmoid": r"\sigma(z)=\frac{1}{1+e^{-z}} \qquad \sigma'(z)=\sigma(z)\,\bigl(1-\sigma(z)\bigr)\le 0.25",
-    "tanh": r"\tanh(z)=\frac{e^{z}-e^{-z}}{e^{z}+e^{-z}} \qquad \tanh'(z)=1-\tanh^2(z)",
-    "relu": r"\mathrm{ReLU}(z)=\max(0,\,z) \qquad \mathrm{ReLU}'(z)=\begin{cases}1 & z>0\\ 0 & z<0\end{cases}",
-    "leaky_relu": (
-        r"f(z)=\begin{cases}z & z>0\\ 0.01\,z & z\le 0\end{cases} \qquad "
-        r"f'(z)=\begin{cases}1 & z>0\\ 0.01 & z<0\end{cases}"
-    ),
-    "elu": (
-        r"\mathrm{ELU}(z)=\begin{cases}z & z>0\\ e^{z}-1 & z\le 0\end{cases} \qquad "
-        r"\mathrm{ELU}'(z)=\begin{cases}1 & z>0\\ e^{z} & z<0\end{cases}"
-    ),
-    "gelu": r"\mathrm{GELU}(z)=z\,\Phi(z) \qquad \mathrm{GELU}'(z)=\Phi(z)+z\,\varphi(z)",
-    "linear": r"f(z)=z \qquad f'(z)=1",
-}
+# Every hidden activation: the curves, and softmax, which gets a note that points to its Jacobian.
+ACTIVATION_OPTIONS = [a.name for a in activations.HIDDEN]
 
 
 # --------------------------------------------------------------------------- cached computations
@@ -88,7 +73,7 @@ def _activations_section() -> None:
         "Activation functions to plot",
         ACTIVATION_OPTIONS,
         default=DEFAULT_ACTIVATIONS,
-        format_func=lambda a: lc.ACTIVATION_LABELS.get(a, a),
+        format_func=lambda a: activations.get(a).screen_name,
         key="theory_activations",
         help="Pick the functions to compare. Hover a chart to read every curve's value at that z.",
     )
@@ -110,7 +95,7 @@ def _activations_section() -> None:
         show_chart(lc.activation_chart(data, "value"))
     with right:
         show_chart(lc.activation_chart(data, "derivative"))
-    facts = activation_facts(table, curves, lc.ACTIVATION_LABELS)
+    facts = activation_facts(table, curves)
     c1, c2 = st.columns([3, 2])
     with c1:
         st.dataframe(
@@ -127,7 +112,7 @@ def _activations_section() -> None:
         )
     with c2:
         for name in curves:
-            st.latex(_ACTIVATION_LATEX[name])
+            st.latex(activations.get(name).latex)
         if "gelu" in curves:
             st.caption(
                 "Φ(z) is the chance that a standard normal random number is below z; φ is its bell curve."

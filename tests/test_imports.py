@@ -1,0 +1,28 @@
+"""What importing the package loads: reading settings must not need torch (DESIGN.md)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize("module", ["nnexplore.config", "nnexplore.activations", "nnexplore"])
+def test_reading_settings_does_not_import_torch(module: str) -> None:
+    code = f"import {module}, sys; assert 'torch' not in sys.modules, 'torch was imported'"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_package_train_is_the_function_whoever_imports_the_module_first() -> None:
+    code = (
+        "import nnexplore.training, nnexplore\n"
+        "from nnexplore import train, load_dataset\n"
+        "assert callable(train) and train is nnexplore.train, train\n"
+        "assert train.__module__ == 'nnexplore.training' and callable(load_dataset)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
