@@ -20,8 +20,8 @@ from typing import Any
 import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
+from nnexplore.snapshots import model_view  # noqa: F401  (preloaded for the children)
 from nnexplore.train import train
-from nnexplore.views import model_view  # noqa: F401  (preloaded for the children)
 
 logger = logging.getLogger(__name__)
 

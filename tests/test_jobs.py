@@ -360,8 +360,8 @@ def test_real_train_on_tiny_moons() -> None:
 def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
     """The dashboard trains in child processes: records, views and Stop must cross the pipe."""
     from nnexplore.config import RunConfig
+    from nnexplore.snapshots import model_view
     from nnexplore.train import expected_records
-    from nnexplore.views import model_view
 
     manager = JobManager(slots=1, processes=True, view_fn=model_view)
     try:

@@ -17,8 +17,8 @@ import streamlit as st
 
 from nnexplore.config import RunConfig
 from nnexplore.jobs import Job, JobManager, TooManyRuns
+from nnexplore.snapshots import model_view
 from nnexplore.ui.owner import OwnerPages, owner_id
-from nnexplore.views import model_view
 
 PLAYGROUND = "playground"
 

@@ -1,4 +1,4 @@
-"""Live views computed in the training process: plain column tables, no pandas there."""
+"""Snapshots of a model computed in the training process: plain column tables, no pandas there."""
 
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import torch
 from nnexplore.config import RunConfig
 from nnexplore.data import Dataset, make_toy
 from nnexplore.model import build_model
-from nnexplore.views import DIGITS, GRID, data_points, model_view
+from nnexplore.snapshots import DIGITS, GRID, data_points, model_view
 
 
 def _same_length_columns(table: dict) -> int:
