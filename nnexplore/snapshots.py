@@ -3,7 +3,7 @@
 A record holds numbers; some charts need the model itself (the decision
 regions of a 2-D problem, the current output values, test digits with their
 predictions). The training process calls `model_view` at record points (a few
-times a second at most, see nnexplore.worker) and sends back only the small
+times a second at most, see nnexplore.runs.child) and sends back only the small
 tables it returns, so the page never touches the model while it trains.
 
 Tables are plain column dicts of numpy arrays, not DataFrames: the training

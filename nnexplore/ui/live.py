@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore.data import load_dataset
-from nnexplore.jobs import Job
+from nnexplore.runs import Job
 from nnexplore.snapshots import data_points
 from nnexplore.ui.charts import frames, gradients, predictions, training
 from nnexplore.ui.charts.labels import run_labels, unique_labels
