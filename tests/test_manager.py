@@ -96,7 +96,7 @@ def make(fake: FakeTrain):
 
     yield _make
     for mgr in managers:
-        assert mgr.shutdown(timeout=3.0), "worker threads did not end"
+        assert mgr.shutdown(timeout=3.0), "run threads did not end"
 
 
 def test_records_delivered_in_order_and_status_follows_last_record(make) -> None:
@@ -484,3 +484,13 @@ def test_a_runner_that_raises_ends_the_run_in_words_and_frees_the_slot() -> None
     assert [j.status for j in jobs] == ["error", "error"]
     assert jobs[0].error == "The run failed because of an unexpected error."
     assert mgr.shutdown(3)
+
+
+def test_the_wait_estimate_gives_each_queued_run_the_slot_that_frees_first() -> None:
+    from nnexplore.runs.manager import estimate_start_s
+
+    # Runs take 4 s; one slot, its run 1 s along: the next starts in 3 s, the one after in 7 s.
+    assert [estimate_start_s(4.0, [1.0], 1, position) for position in (1, 2)] == [3.0, 7.0]
+    # Two slots, one free: the next starts at once, the second when the busy one ends.
+    assert [estimate_start_s(4.0, [3.0], 2, position) for position in (1, 2, 3)] == [0.0, 1.0, 4.0]
+    assert estimate_start_s(4.0, [9.0], 1, 1) == 0.0  # overdue: expected to end any moment

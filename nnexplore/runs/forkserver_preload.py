@@ -12,7 +12,8 @@ every script run of every session, so it cannot be hidden reliably from the
 server's side: measured under a 30-session load, children ran the whole
 dashboard outside Streamlit (2 s of CPU each) before training. The children
 need nothing from it: what they run, ``nnexplore.runs.child.run_in_child``, is
-imported by name.
+imported by name. (Private names of ``multiprocessing.spawn``, tested on CPython
+3.11.7: see nnexplore.runs.forkserver.)
 """
 
 from multiprocessing import spawn

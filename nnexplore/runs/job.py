@@ -58,8 +58,8 @@ class Job:
         self.progress: tuple[float, str] | None = None
         self.stop_event = threading.Event()
         self.last_seen: float = time.monotonic()
+        self.started_mono: float | None = None  # time.monotonic() when it got its slot
         self._lock = lock
-        self._started_mono: float | None = None
 
     def touch(self) -> None:
         """Heartbeat: the page is still showing this run."""

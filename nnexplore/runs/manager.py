@@ -8,7 +8,7 @@ CPU, because a whole class opens the dashboard at once on a small box: runs
 beyond the slots wait in a FIFO queue and the page shows their place.
 
 What trains a run is the manager's ``runner`` (nnexplore.runs.runner): the
-dashboard's trains in child processes. The manager keeps exactly one thread
+dashboard's ProcessRunner trains in child processes. The manager keeps one thread
 per run that holds a slot, in which the runner works; it is started when the
 run gets its slot and ends with the run, so nothing lingers when the class
 goes home. There is no reaper thread; stale runs (tab closed, page stopped
@@ -221,9 +221,9 @@ class JobManager:
             avg = sum(self._durations) / len(self._durations)
             now = time.monotonic()
             busy_for = [
-                now - job._started_mono
+                now - job.started_mono
                 for job in self._jobs.values()
-                if job.status in (LOADING, RUNNING) and job._started_mono is not None
+                if job.status in (LOADING, RUNNING) and job.started_mono is not None
             ]
             return estimate_start_s(avg, busy_for, self.slots, ids.index(job_id) + 1)
 
@@ -292,7 +292,7 @@ class JobManager:
             job = self._queue.popleft()
             job.status = LOADING
             job.started = time.time()
-            job._started_mono = time.monotonic()
+            job.started_mono = time.monotonic()
             self.runner.slot_taken()
             thread = threading.Thread(
                 target=self._run,
@@ -324,8 +324,8 @@ class JobManager:
             job.status = status
             job.error = error
             job.finished = time.time()
-            if status == DONE and job._started_mono is not None:
-                self._durations.append(time.monotonic() - job._started_mono)
+            if status == DONE and job.started_mono is not None:
+                self._durations.append(time.monotonic() - job.started_mono)
             self._threads.pop(job.id, None)
             self._trim_finished_locked()
         self._stale.sweep(force=True)  # before the next run is picked: a stale queued run gets no slot

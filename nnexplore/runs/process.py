@@ -59,7 +59,6 @@ class ProcessRunner(Runner):
     ) -> None:
         self._view_fn = view_fn
         self._idle = IdleStop(worker_idle_s)
-        self.worker_idle_s = self._idle.idle_s
         self.workers_stopped = self._idle.stopped
         self.stop_grace_s = float(stop_grace_s)
         self.silence_limit_s = float(silence_limit_s)
