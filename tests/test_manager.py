@@ -412,7 +412,7 @@ def test_a_heartbeat_that_comes_while_the_owner_is_asked_keeps_the_run(make) -> 
             asked.set()
             beat = threading.Thread(target=mgr.heartbeat, args=(job.id,))  # the page catches up meanwhile
             beat.start()
-            beat.join(timeout=0.5)
+            beat.join(timeout=2.0)
         return False  # and yet the owner's page looks closed
 
     mgr = make(slots=1, heartbeat_timeout=0.3, owner_connected=connected)

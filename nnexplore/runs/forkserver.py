@@ -181,7 +181,7 @@ class IdleStop:
         self._cancel_locked()
         self.stopped.clear()
         timer = threading.Timer(self.idle_s, self._stop_if_idle, args=(self._generation,))
-        timer.name = "nnexplore-worker-idle"
+        timer.name = "nnexplore-forkserver-idle"
         timer.daemon = True
         self._timer = timer
         timer.start()
