@@ -18,12 +18,12 @@ import streamlit as st
 
 from nnexplore import activations
 from nnexplore.data import load_dataset
-from nnexplore.jobs import Job
+from nnexplore.runs import Job
+from nnexplore.snapshots import data_points
 from nnexplore.ui.charts import frames, gradients, predictions, training
 from nnexplore.ui.charts.labels import run_labels, unique_labels
 from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
 from nnexplore.ui.state import job_manager
-from nnexplore.views import data_points
 
 STATUS_REFRESH_S = 0.5
 CHART_REFRESH_S = 1.0

@@ -16,9 +16,9 @@ import time
 import streamlit as st
 
 from nnexplore.config import RunConfig
-from nnexplore.jobs import Job, JobManager, TooManyRuns
+from nnexplore.runs import Job, JobManager, ProcessRunner, TooManyRuns
+from nnexplore.snapshots import model_view
 from nnexplore.ui.owner import OwnerPages, owner_id
-from nnexplore.views import model_view
 
 PLAYGROUND = "playground"
 
@@ -33,13 +33,13 @@ def owner_pages() -> OwnerPages:
 def job_manager() -> JobManager:
     """The process-wide job manager: fixed training slots, one queue, shared by all sessions.
 
-    Runs train in child processes (see nnexplore.worker for why), so the
-    pages this server draws never slow the training down.
+    Runs train in child processes (see nnexplore.runs.process for why), so
+    the pages this server draws never slow the training down.
     """
     with contextlib.suppress(ValueError, AttributeError, OSError):  # diagnostics only; not on every OS
         # `kill -USR1 <server pid>` writes every thread's stack to the server log: what a stuck run waits on.
         faulthandler.register(signal.SIGUSR1, all_threads=True)
-    return JobManager(view_fn=model_view, processes=True, owner_connected=owner_pages().connected)
+    return JobManager(runner=ProcessRunner(view_fn=model_view), owner_connected=owner_pages().connected)
 
 
 def prepare_training() -> None:

@@ -1,19 +1,21 @@
-"""Behaviour of the background job manager (slots, queue, cancel, heartbeats).
+"""Behaviour of the job manager (slots, queue, cancel, heartbeats, stale runs).
 
-A fake train function stands in for the real one so the tests are fast and can
-control timing; one test drives the real ``nnexplore.training.train`` when present.
+The runs train in the manager's run threads (tests/thread_runner.py), and a
+fake train function stands in for the real one so the tests are fast and can
+control timing; one test drives the real ``nnexplore.training.train``. The
+dashboard's back end, child processes, is tested in test_process_runner.py.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from thread_runner import ThreadRunner
 
-from nnexplore.jobs import JobManager, TooManyRuns
+from nnexplore.runs import JobManager, TooManyRuns
 
 
 def wait_until(pred: Callable[[], bool], timeout: float = 3.0) -> bool:
@@ -86,17 +88,15 @@ def fake() -> FakeTrain:
 def make(fake: FakeTrain):
     managers: list[JobManager] = []
 
-    def _make(**kwargs) -> JobManager:
-        kwargs.setdefault("train_fn", fake)
-        kwargs.setdefault("dataset_fn", fake_dataset)
+    def _make(train_fn=fake, dataset_fn=fake_dataset, view_fn=None, **kwargs) -> JobManager:
         kwargs.setdefault("slots", 2)
-        mgr = JobManager(**kwargs)
+        mgr = JobManager(runner=ThreadRunner(train_fn, dataset_fn, view_fn), **kwargs)
         managers.append(mgr)
         return mgr
 
     yield _make
     for mgr in managers:
-        assert mgr.shutdown(timeout=3.0), "worker threads did not end"
+        assert mgr.shutdown(timeout=3.0), "run threads did not end"
 
 
 def test_records_delivered_in_order_and_status_follows_last_record(make) -> None:
@@ -308,32 +308,21 @@ def test_submit_after_shutdown_refused(make) -> None:
 
 def test_slots_default_from_environment(monkeypatch) -> None:
     monkeypatch.setenv("NNEXPLORE_SLOTS", "3")
-    assert JobManager().slots == 3
+    assert JobManager(runner=ThreadRunner()).slots == 3
     monkeypatch.setenv("NNEXPLORE_SLOTS", "0")
-    assert JobManager().slots >= 1
+    assert JobManager(runner=ThreadRunner()).slots >= 1
 
 
 def test_real_train_on_tiny_moons() -> None:
-    train_mod = pytest.importorskip("nnexplore.training")
-    config = pytest.importorskip("nnexplore.config")
-    data = pytest.importorskip("nnexplore.data")
-    if hasattr(data, "load_dataset"):
-        dataset_fn = None  # the manager's default: nnexplore.data.load_dataset
-    elif hasattr(data, "make_toy"):
+    from nnexplore.config import RunConfig
 
-        def dataset_fn(cfg, progress=None):
-            return data.make_toy(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed)
-
-    else:
-        pytest.skip("nnexplore.data cannot load a data set yet")
-    cfg = config.RunConfig().replace(dataset="moons", n_samples=200, epochs=2, hidden=(8,))
-    views = []
+    cfg = RunConfig().replace(dataset="moons", n_samples=200, epochs=2, hidden=(8,))
 
     def view_fn(model, dataset, cfg, record):
-        views.append(record["step"])
         return {"step": record["step"]}
 
-    mgr = JobManager(slots=1, train_fn=train_mod.train, dataset_fn=dataset_fn, view_fn=view_fn)
+    # No train_fn, no dataset_fn: the real nnexplore.training.train and nnexplore.data.load_dataset.
+    mgr = JobManager(slots=1, runner=ThreadRunner(view_fn=view_fn))
     try:
         job = mgr.submit(cfg, "s1")
         long = mgr.submit(cfg.replace(epochs=50, n_samples=5000), "s1")
@@ -354,153 +343,9 @@ def test_real_train_on_tiny_moons() -> None:
         assert mgr.shutdown(timeout=3.0)
 
 
-# --------------------------------------------------------------------------- process mode (the dashboard's)
-
-
-def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
-    """The dashboard trains in child processes: records, views and Stop must cross the pipe."""
-    from nnexplore.config import RunConfig
-    from nnexplore.training import expected_records
-    from nnexplore.views import model_view
-
-    manager = JobManager(slots=1, processes=True, view_fn=model_view)
-    try:
-        cfg = RunConfig(epochs=2, n_samples=200, device="cpu")
-        job = manager.submit(cfg, "s1")
-        long = manager.submit(cfg.replace(epochs=50, n_samples=4000, batch_size=4), "s1")
-        assert manager.queue_position(long.id) == 1
-        deadline = time.monotonic() + 60
-        while job.is_active and time.monotonic() < deadline:
-            manager.heartbeat(job.id)
-            manager.heartbeat(long.id)
-            time.sleep(0.05)
-        assert job.status == "done", job.error
-        assert len(job.records) == expected_records(cfg, 160)
-        assert job.view is not None and "grid" in job.view
-        while not long.records and time.monotonic() < deadline:
-            manager.heartbeat(long.id)
-            time.sleep(0.05)
-        assert long.status == "running"
-        stopped_at = time.monotonic()
-        manager.cancel(long.id)
-        while long.is_active and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert long.status == "stopped"
-        assert time.monotonic() - stopped_at < 2.0
-        assert long.records[-1]["status"] == "stopped"
-    finally:
-        assert manager.shutdown(10)
-
-
-def test_process_mode_reports_a_training_error_in_words():
-    import torch
-
-    from nnexplore.config import RunConfig
-
-    if torch.cuda.is_available():
-        pytest.skip("needs a machine without a GPU")
-    manager = JobManager(slots=1, processes=True)
-    try:
-        job = manager.submit(RunConfig(device="cuda"), "s1")
-        deadline = time.monotonic() + 60
-        while job.is_active and time.monotonic() < deadline:
-            manager.heartbeat(job.id)
-            time.sleep(0.05)
-        assert job.status == "error"
-        assert "no CUDA GPU" in job.error and "Traceback" not in job.error
-    finally:
-        manager.shutdown(10)
-
-
-def test_process_mode_starts_the_forkserver_with_the_first_run_and_stops_it_when_idle():
-    """An idle server holds no preloaded-torch process; a run starts one, idleness ends it."""
-    from nnexplore.config import RunConfig
-    from nnexplore.jobs import forkserver_pid, stop_process_context
-
-    stop_process_context()
-    manager = JobManager(slots=1, processes=True, worker_idle_s=0.5)
-    try:
-        assert forkserver_pid() is None
-        pids = []
-        for _ in range(2):  # the second run finds the forkserver gone and starts a new one
-            job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu"), "s1")
-            deadline = time.monotonic() + 60
-            seen = None
-            while job.is_active and time.monotonic() < deadline:
-                manager.heartbeat(job.id)
-                seen = seen or forkserver_pid()
-                time.sleep(0.02)
-            assert job.status == "done", job.error
-            assert seen is not None
-            pids.append(seen)
-            assert wait_until(lambda: forkserver_pid() is None, timeout=5.0)
-            assert not os.path.exists(f"/proc/{pids[-1]}")  # gone, not a zombie
-        assert len(pids) == 2 and pids[0] != pids[1]
-    finally:
-        assert manager.shutdown(10)
-
-
-def test_prepare_starts_the_forkserver_ahead_of_a_run_and_lets_it_stop_if_none_comes():
-    from nnexplore.jobs import forkserver_pid, stop_process_context
-
-    stop_process_context()
-    manager = JobManager(slots=1, processes=True, worker_idle_s=0.5)
-    try:
-        manager.prepare()
-        assert forkserver_pid() is not None
-        # The stop waits for the forkserver to finish importing torch (seconds, by machine):
-        # wait for the manager to say it stopped it, then check that it is gone.
-        assert manager.workers_stopped.wait(timeout=120)
-        assert forkserver_pid() is None
-    finally:
-        assert manager.shutdown(10)
-    thread_mode = JobManager(slots=1)
-    thread_mode.prepare()  # nothing to prepare: runs are threads
-    assert forkserver_pid() is None
-
-
-def _training_child() -> int:
-    """The pid of the one training process (a child of the forkserver)."""
-    from devtools.procmem import descendants
-    from nnexplore.jobs import forkserver_pid
-
-    assert wait_until(lambda: forkserver_pid() is not None and len(descendants(forkserver_pid())) == 1, 10)
-    return next(iter(descendants(forkserver_pid())))
-
-
-def test_a_hung_training_process_is_ended_with_a_message_not_waited_for():
-    """A child that is alive but silent (here: frozen with SIGSTOP) must not hold its slot for ever."""
-    import signal
-
-    from nnexplore.config import RunConfig
-
-    manager = JobManager(slots=1, processes=True, silence_limit_s=1.5, stop_grace_s=1.0)
-    long = RunConfig(epochs=50, n_samples=4000, batch_size=4, device="cpu")
-    try:
-        for how in ("silent", "ignores Stop"):
-            job = manager.submit(long, "s1")
-            assert wait_until(lambda job=job: len(job.records) >= 1, timeout=30)
-            child = _training_child()
-            os.kill(child, signal.SIGSTOP)
-            if how == "ignores Stop":
-                manager.cancel(job.id)
-            deadline = time.monotonic() + 10
-            while job.is_active and time.monotonic() < deadline:
-                manager.heartbeat(job.id)
-                time.sleep(0.05)
-            if how == "silent":
-                assert job.status == "error" and "stopped responding" in job.error
-            else:
-                assert job.status == "stopped"
-            assert wait_until(lambda child=child: not os.path.exists(f"/proc/{child}"), timeout=5)
-        assert manager.stats()["running"] == 0
-    finally:
-        assert manager.shutdown(10)
-
-
 def test_a_run_whose_thread_cannot_start_fails_in_words_and_frees_its_slot(monkeypatch):
     fake = FakeTrain()
-    mgr = JobManager(slots=1, train_fn=fake, dataset_fn=fake_dataset)
+    mgr = JobManager(slots=1, runner=ThreadRunner(fake, fake_dataset))
 
     def no_thread(self):
         raise RuntimeError("can't start new thread")
@@ -513,34 +358,6 @@ def test_a_run_whose_thread_cannot_start_fails_in_words_and_frees_its_slot(monke
     again = mgr.submit({"n": 2}, "s1")
     assert wait_until(lambda: again.status == "done")
     assert mgr.shutdown(3)
-
-
-def test_training_processes_never_run_the_servers_main_script(tmp_path):
-    """Streamlit makes the dashboard script ``__main__`` at every script run; a child must not import it."""
-    import sys
-    import types
-
-    from nnexplore.config import RunConfig
-
-    marker = tmp_path / "main-script-ran"
-    script = tmp_path / "fake_dashboard.py"
-    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
-    fake_main = types.ModuleType("__main__")
-    fake_main.__file__ = str(script)
-    real_main = sys.modules["__main__"]
-    manager = JobManager(slots=1, processes=True)
-    sys.modules["__main__"] = fake_main  # as a Streamlit script run leaves it
-    try:
-        job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu"), "s1")
-        deadline = time.monotonic() + 60
-        while job.is_active and time.monotonic() < deadline:
-            manager.heartbeat(job.id)
-            time.sleep(0.02)
-    finally:
-        sys.modules["__main__"] = real_main
-        assert manager.shutdown(10)
-    assert job.status == "done", job.error
-    assert not marker.exists()
 
 
 def test_a_run_without_heartbeats_goes_on_while_its_owner_still_has_a_page_connected(make) -> None:
@@ -563,28 +380,117 @@ def test_a_failing_connection_check_falls_back_to_heartbeats(make) -> None:
     assert wait_until(lambda: (mgr.stats(), job.status)[1] == "stopped", timeout=2.0)
 
 
-def test_process_mode_start_stop_cycles_leave_no_process_thread_or_memory_behind():
-    from devtools.procmem import descendants, rss_kb
-    from nnexplore.config import RunConfig
-    from nnexplore.jobs import forkserver_pid
+def test_owner_connected_is_asked_without_the_managers_lock(make) -> None:
+    """Streamlit's check takes Streamlit's locks; asked under ours, a page thread could deadlock us."""
+    lock_free: list[bool] = []
+    mgr: JobManager
 
-    manager = JobManager(slots=1, processes=True, worker_idle_s=3600)
-    long = RunConfig(epochs=50, n_samples=4000, batch_size=4, device="cpu")
-    try:
-        warm = manager.submit(long, "s1")  # the first run pays for imports and the forkserver
-        assert wait_until(lambda: len(warm.records) >= 1, timeout=60)
-        manager.cancel(warm.id)
-        assert wait_until(lambda: not warm.is_active, timeout=10)
-        threads, rss = threading.active_count(), rss_kb(os.getpid())
-        for i in range(20):
-            job = manager.submit(long.replace(seed=i), "s1")
-            if i % 2:
-                assert wait_until(lambda job=job: len(job.records) >= 1, timeout=30)
-            manager.cancel(job.id)
-            assert wait_until(lambda job=job: not job.is_active, timeout=10)
-            assert job.status == "stopped"
-        assert wait_until(lambda: not descendants(forkserver_pid()), timeout=5)  # no training process left
-        assert wait_until(lambda: threading.active_count() <= threads, timeout=5)
-        assert rss_kb(os.getpid()) - rss < 30_000  # KiB: records of 20 short runs, nothing more
-    finally:
-        assert manager.shutdown(10)
+    def connected(owner: str) -> bool:
+        # Under the manager's lock (not reentrant) this times out: the lock is held by this very thread.
+        got = mgr._lock.acquire(timeout=1.0)
+        if got:
+            mgr._lock.release()
+        lock_free.append(got)
+        return True
+
+    mgr = make(slots=1, heartbeat_timeout=0.2, owner_connected=connected)
+    job = mgr.submit({"n": 10_000, "sleep": 0.01}, "alice")
+    assert wait_until(lambda: (mgr.stats(), len(lock_free))[1] >= 3, timeout=5.0)
+    assert all(lock_free), lock_free
+    assert job.status == "running"  # the owner is connected: the run goes on without heartbeats
+    mgr.cancel(job.id)
+
+
+def test_a_heartbeat_that_comes_while_the_owner_is_asked_keeps_the_run(make) -> None:
+    """The check runs outside the lock, so each run is checked again under it before it is cancelled."""
+    mgr: JobManager
+    job = None
+    asked = threading.Event()
+
+    def connected(owner: str) -> bool:
+        if not asked.is_set():
+            asked.set()
+            beat = threading.Thread(target=mgr.heartbeat, args=(job.id,))  # the page catches up meanwhile
+            beat.start()
+            beat.join(timeout=2.0)
+        return False  # and yet the owner's page looks closed
+
+    mgr = make(slots=1, heartbeat_timeout=0.3, owner_connected=connected)
+    gate = threading.Event()  # holds the run before its first record: only this test's calls sweep
+    job = mgr.submit({"gate": gate}, "alice")
+    time.sleep(0.4)
+    mgr.stats()  # sweeps: asks, hears the heartbeat meanwhile, checks again
+    assert asked.is_set()
+    assert not job.stop_event.is_set() and job.is_active
+    time.sleep(0.4)
+    mgr.stats()  # no heartbeat this time
+    assert job.stop_event.is_set()
+    assert wait_until(lambda: job.status == "stopped")
+
+
+class CountingRunner(ThreadRunner):
+    """A ThreadRunner that records the manager's hook calls and its runs in use."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.in_use = 0
+        self.lowest_between_runs: int | None = None
+        self.calls: list[str] = []
+
+    def prepare(self) -> None:
+        self.calls.append("prepare")
+
+    def slot_taken(self) -> None:
+        self.in_use += 1
+
+    def slot_freed(self) -> None:
+        self.in_use -= 1
+        if self.in_use == 0:
+            self.calls.append("idle")
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+
+
+def test_the_runner_hears_of_each_slot_and_is_idle_only_when_no_run_is_left(fake: FakeTrain) -> None:
+    """The forkserver's idle stop leans on this: a queue served back to back is never idle in between."""
+    runner = CountingRunner(fake, fake_dataset)
+    mgr = JobManager(slots=1, runner=runner)
+    gate = threading.Event()
+    first = mgr.submit({"gate": gate}, "s1")
+    rest = [mgr.submit({"n": 2}, f"s{i}") for i in range(3)]
+    mgr.prepare()  # a run trains: nothing to prepare
+    assert runner.in_use == 1 and runner.calls == []
+    gate.set()
+    assert wait_until(lambda: all(not j.is_active for j in [first, *rest]))
+    assert wait_until(lambda: runner.in_use == 0)
+    assert runner.calls == ["idle"]
+    mgr.prepare()
+    assert runner.calls == ["idle", "prepare"]
+    assert mgr.shutdown(3)
+    assert runner.calls[-1] == "shutdown"
+    mgr.prepare()  # shut down: nothing to prepare for
+    assert runner.calls.count("prepare") == 1
+
+
+def test_a_runner_that_raises_ends_the_run_in_words_and_frees_the_slot() -> None:
+    class Broken(ThreadRunner):
+        def run(self, job, report):
+            raise RuntimeError("the back end broke")
+
+    mgr = JobManager(slots=1, runner=Broken())
+    jobs = [mgr.submit({}, "s1") for _ in range(2)]
+    assert wait_until(lambda: all(not j.is_active for j in jobs))
+    assert [j.status for j in jobs] == ["error", "error"]
+    assert jobs[0].error == "The run failed because of an unexpected error."
+    assert mgr.shutdown(3)
+
+
+def test_the_wait_estimate_gives_each_queued_run_the_slot_that_frees_first() -> None:
+    from nnexplore.runs.manager import estimate_start_s
+
+    # Runs take 4 s; one slot, its run 1 s along: the next starts in 3 s, the one after in 7 s.
+    assert [estimate_start_s(4.0, [1.0], 1, position) for position in (1, 2)] == [3.0, 7.0]
+    # Two slots, one free: the next starts at once, the second when the busy one ends.
+    assert [estimate_start_s(4.0, [3.0], 2, position) for position in (1, 2, 3)] == [0.0, 1.0, 4.0]
+    assert estimate_start_s(4.0, [9.0], 1, 1) == 0.0  # overdue: expected to end any moment

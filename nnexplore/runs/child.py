@@ -1,27 +1,25 @@
-"""The body of a training process: load the data, train, send everything back over a pipe.
+"""What runs inside a training process: load the data, train, send everything back over a pipe.
 
-The dashboard trains in child processes, not threads: a training loop releases
-Python's GIL inside every torch op and has to take it back afterwards, and on a
-server whose threads are busy drawing pages for a whole class, every take-back
-waits. Measured on 2 cores: a toy run started from an open page trained at 0.17×
-its headless speed as a thread. A process has its own interpreter and no such wait.
-
-Children are forked from a forkserver that has already imported this module
-(and so torch) and run ``warm_up`` (see nnexplore.forkserver_preload), which
-makes a run start in tens of milliseconds.
+The server side of the pipe is nnexplore.runs.process (which also says why
+runs train in processes). Children are forked from a forkserver that has
+already imported this module (and so torch) and run ``warm_up`` (see
+nnexplore.runs.forkserver_preload), which makes a run start in tens of
+milliseconds.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
+from nnexplore.runs.job import short_message
+from nnexplore.snapshots import model_view  # noqa: F401  (preloaded for the children)
 from nnexplore.training import train
-from nnexplore.views import model_view  # noqa: F401  (preloaded for the children)
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +40,13 @@ def warm_up() -> None:
         optimizer.step()
 
 
-def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Any) -> None:
-    """Send ("progress", (f, msg)), ("running", None), ("view", dict), ("record", dict), then ("end", None) or ("error", msg)."""
+def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | None] | None) -> None:
+    """Train ``cfg``, sending what happens over ``conn``; ``stop`` (a StopFlag) ends it within one batch.
+
+    Sends ("progress", (fraction, message)) while the data loads, ("running",
+    None), then ("view", dict) and ("record", dict) as training goes, and
+    last ("end", None) or ("error", message in plain words).
+    """
     torch.set_num_threads(1)  # one core per slot; the server keeps the rest
     try:
         dataset = load_dataset(
@@ -66,11 +69,6 @@ def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Any) -> None:
         conn.send(("error", str(err)))
     except Exception as err:  # anything else: a short line for the page, the rest in the log
         logger.exception("training process failed")
-        conn.send(
-            (
-                "error",
-                f"Training failed: {str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__}",
-            )
-        )
+        conn.send(("error", f"Training failed: {short_message(str(err)) or type(err).__name__}"))
     finally:
         conn.close()

@@ -1,4 +1,4 @@
-"""Live views computed in the training process: plain column tables, no pandas there."""
+"""Snapshots of a model computed in the training process: plain column tables, no pandas there."""
 
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import torch
 from nnexplore.config import RunConfig
 from nnexplore.data import Dataset, make_toy
 from nnexplore.model import build_model
-from nnexplore.views import DIGITS, GRID, data_points, model_view
+from nnexplore.snapshots import DIGITS, GRID, data_points, model_view
 
 
 def _same_length_columns(table: dict) -> int:
@@ -51,7 +51,7 @@ def test_digit_view_has_digits_and_a_confusion_matrix_only_at_the_end():
 
 def test_the_training_processes_do_not_load_pandas_or_streamlit():
     """The forkserver's preload is what every training process inherits: keep it lean."""
-    code = "import sys, nnexplore.forkserver_preload; print(sorted(m for m in ('pandas', 'streamlit', 'altair') if m in sys.modules))"
+    code = "import sys, nnexplore.runs.forkserver_preload; print(sorted(m for m in ('pandas', 'streamlit', 'altair') if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )

@@ -1,10 +1,10 @@
-"""Live views of a model for the dashboard, computed in the training worker.
+"""Snapshots of a model taken beside training: small tables for the live charts.
 
 A record holds numbers; some charts need the model itself (the decision
 regions of a 2-D problem, the current output values, test digits with their
-predictions). The job manager calls `model_view` at each record point, in the
-worker thread, and keeps only the small tables it returns, so the page never
-touches the model while it trains.
+predictions). The training process calls `model_view` at record points (a few
+times a second at most, see nnexplore.runs.child) and sends back only the small
+tables it returns, so the page never touches the model while it trains.
 
 Tables are plain column dicts of numpy arrays, not DataFrames: the training
 processes never import pandas (about 60 MB each), and the page turns them
@@ -25,7 +25,6 @@ GRID = 60  # decision-region grid resolution (GRID × GRID points)
 MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
 DIGITS = 36  # test digits shown with their predictions
 BATCH = 64  # test examples whose output-layer gradient is kept (gradient check, distribution)
-FINAL_STATUSES = ("done", "stopped", "diverged")
 
 Columns = dict[str, np.ndarray]
 
@@ -45,7 +44,7 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
         view["grid"] = decision_grid(model, dataset, device)
     if x_test.shape[1] == 784:
         view["digits"] = digit_predictions(model, dataset, device)
-        if record["status"] in FINAL_STATUSES:
+        if record["status"] != "running":  # the run's last record: done, stopped or diverged
             view["confusion"] = confusion(model, dataset, device)
     return view
 

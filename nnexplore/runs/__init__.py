@@ -1,0 +1,38 @@
+"""Background training shared by every session: the queue and slots, heartbeats, child processes.
+
+``JobManager(runner=ProcessRunner(view_fn=...))`` is what the dashboard runs;
+a Job is one run as a page sees it. This package never imports streamlit.
+"""
+
+from nnexplore.runs.job import (
+    ACTIVE_STATUSES,
+    DIVERGED,
+    DONE,
+    ERROR,
+    LOADING,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    Job,
+    TooManyRuns,
+)
+from nnexplore.runs.manager import JobManager
+from nnexplore.runs.process import ProcessRunner
+from nnexplore.runs.runner import Runner, RunReport
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "DIVERGED",
+    "DONE",
+    "ERROR",
+    "LOADING",
+    "QUEUED",
+    "RUNNING",
+    "STOPPED",
+    "Job",
+    "JobManager",
+    "ProcessRunner",
+    "RunReport",
+    "Runner",
+    "TooManyRuns",
+]

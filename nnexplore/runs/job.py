@@ -1,0 +1,117 @@
+"""One training run as the manager and the pages see it, and the table of run statuses.
+
+A status is defined here once. A run is ``queued`` until it gets a slot,
+``loading`` while its data set loads, ``running`` while it trains, and then
+ends ``done``, ``stopped``, ``diverged`` (the training loop's last record said
+so) or ``error`` (it could not run; ``Job.error`` says why in plain words).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Any
+
+QUEUED = "queued"
+LOADING = "loading"
+RUNNING = "running"
+DONE = "done"
+STOPPED = "stopped"
+DIVERGED = "diverged"
+ERROR = "error"
+
+#: A run in one of these still holds, or waits for, a training slot.
+ACTIVE_STATUSES = frozenset({QUEUED, LOADING, RUNNING})
+#: The statuses a run's last record can carry (the training loop sets them).
+RECORD_END_STATUSES = frozenset({DONE, STOPPED, DIVERGED})
+
+#: Longest error message shown to a user: one line of a page, never a traceback.
+MAX_ERROR_CHARS = 300
+
+
+class TooManyRuns(Exception):
+    """Raised by ``JobManager.submit`` when an owner already has too many active runs."""
+
+
+class Job:
+    """One training run: its settings, its state and its growing record buffer.
+
+    Fields are written by the run's thread and read by page threads, always
+    under the manager's lock (``records_since`` takes it for you). ``records``
+    is append-only, so a page can keep a count and ask only for what is new.
+    """
+
+    def __init__(self, cfg: Any, session_id: str, label: str, lock: threading.Lock, group: str = "") -> None:
+        self.id: str = secrets.token_hex(4)
+        self.session_id = session_id
+        self.cfg = cfg
+        self.label = label
+        self.group = group
+        self.created: float = time.time()
+        self.started: float | None = None
+        self.finished: float | None = None
+        self.status: str = QUEUED
+        self.records: list[dict] = []
+        self.error: str = ""
+        self.view: dict | None = None
+        self.progress: tuple[float, str] | None = None
+        self.stop_event = threading.Event()
+        self.last_seen: float = time.monotonic()
+        self.started_mono: float | None = None  # time.monotonic() when it got its slot
+        self._lock = lock
+
+    def touch(self) -> None:
+        """Heartbeat: the page is still showing this run."""
+        self.last_seen = time.monotonic()
+
+    def records_since(self, n: int) -> list[dict]:
+        """Copy of the records after the first ``n`` (safe while the run appends)."""
+        with self._lock:
+            return list(self.records[max(0, n) :])
+
+    @property
+    def is_active(self) -> bool:
+        """True while queued, loading data or training."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def last_record(self) -> dict | None:
+        """The newest record, or None before the first one."""
+        with self._lock:
+            return self.records[-1] if self.records else None
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, session={self.session_id!r}, status={self.status!r})"
+
+
+def end_status(last: dict | None, stop_asked: bool) -> str:
+    """How a run whose training loop returned ended: as its last record says, else by whether Stop came."""
+    final = (last or {}).get("status")
+    if final in RECORD_END_STATUSES:
+        return final
+    return STOPPED if stop_asked else DONE
+
+
+def parse_progress(args: tuple, kwargs: dict) -> tuple[float, str]:
+    """Accept ``(fraction, message)``, ``(message,)`` or keywords from a data loader."""
+    fraction = kwargs.get("fraction", 0.0)
+    message = kwargs.get("message", "")
+    for arg in args:
+        if isinstance(arg, str):
+            message = arg
+        elif isinstance(arg, (int, float)):
+            fraction = arg
+    try:
+        fraction = min(1.0, max(0.0, float(fraction)))
+    except (TypeError, ValueError):
+        fraction = 0.0
+    return fraction, str(message)
+
+
+def short_message(text: str) -> str:
+    """First line of a message, capped, so no traceback reaches a page."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    if len(line) > MAX_ERROR_CHARS:
+        line = line[: MAX_ERROR_CHARS - 1] + "…"
+    return line

@@ -1,0 +1,370 @@
+"""The job manager: training slots, one FIFO queue, heartbeats and stale runs, for every session.
+
+The dashboard reruns its script on every widget change, so a run cannot live in
+the script thread: it lives here, and the page only reads its record buffer.
+One ``JobManager`` serves the whole process (the dashboard wraps it in
+``st.cache_resource``). It has a fixed number of training slots sized to the
+CPU, because a whole class opens the dashboard at once on a small box: runs
+beyond the slots wait in a FIFO queue and the page shows their place.
+
+What trains a run is the manager's ``runner`` (nnexplore.runs.runner): the
+dashboard's ProcessRunner trains in child processes. The manager keeps one thread
+per run that holds a slot, in which the runner works; it is started when the
+run gets its slot and ends with the run, so nothing lingers when the class
+goes home. There is no reaper thread; stale runs (tab closed, page stopped
+sending heartbeats) are found whenever anything happens: a record arrives, a
+run finishes, a run is submitted, or the page asks for stats or a queue
+position (nnexplore.runs.stale).
+
+Everything shared is guarded by one lock. Waiting is done by threads blocking
+in ``join`` or in the runner; nothing here busy-waits. The only outside code
+called under the lock is the runner's ``slot_taken`` and ``slot_freed``, which
+must be quick; ``owner_connected`` (Streamlit's) never is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from nnexplore.runs.job import DONE, ERROR, LOADING, QUEUED, RUNNING, STOPPED, Job, TooManyRuns
+from nnexplore.runs.runner import Runner
+from nnexplore.runs.stale import StaleRuns
+
+logger = logging.getLogger(__name__)
+
+#: Finished runs kept in memory across all sessions; older ones are dropped.
+MAX_FINISHED = 200
+#: How many recent run durations feed the queue-wait estimate.
+DURATION_HISTORY = 50
+
+_CRASHED = "The run failed because of an unexpected error."
+_BUSY = "The server is too busy to start this run right now. Try again in a moment."
+
+
+def default_slots() -> int:
+    """Training slots: ``NNEXPLORE_SLOTS`` if set, else half the CPU cores.
+
+    Half the cores because each run also uses intra-op threads, and the
+    Streamlit server itself needs some CPU to keep pages responsive.
+    """
+    raw = os.environ.get("NNEXPLORE_SLOTS", "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value >= 1:
+            return value
+        logger.warning("Ignoring NNEXPLORE_SLOTS=%r: it must be a whole number >= 1.", raw)
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
+def estimate_start_s(avg: float, busy_for: list[float], slots: int, position: int) -> float:
+    """Seconds until the run at ``position`` in the queue (1: next) starts, if every run takes ``avg`` s.
+
+    ``busy_for``: how long each training run has been going. Each queued run
+    in turn takes the slot that frees first.
+    """
+    free_at = sorted([max(0.0, avg - age) for age in busy_for] + [0.0] * max(0, slots - len(busy_for)))
+    start = 0.0
+    for _ in range(position):
+        start = free_at.pop(0)
+        free_at.append(start + avg)
+        free_at.sort()
+    return start
+
+
+def oldest_finished(jobs: Iterable[Job], keep: int) -> list[Job]:
+    """The finished runs beyond the newest ``keep``, oldest first."""
+    finished = sorted((j for j in jobs if not j.is_active), key=lambda j: j.finished or j.created)
+    return finished[: max(0, len(finished) - keep)]
+
+
+class JobManager:
+    """Slots, FIFO queue, cancellation and heartbeats for training runs.
+
+    ``runner`` trains the runs (see nnexplore.runs.runner). A run whose page
+    sent no heartbeat for ``heartbeat_timeout`` s is stopped, unless
+    ``owner_connected(owner)`` says its owner still has a page open (see
+    nnexplore.runs.stale).
+    """
+
+    def __init__(
+        self,
+        *,
+        runner: Runner,
+        slots: int | None = None,
+        heartbeat_timeout: float = 30.0,
+        max_per_session: int = 4,
+        owner_connected: Callable[[str], bool] | None = None,
+    ) -> None:
+        if slots is None:
+            slots = default_slots()
+        if slots < 1:
+            raise ValueError("slots must be at least 1")
+        self.runner = runner
+        self.slots = int(slots)
+        self.heartbeat_timeout = float(heartbeat_timeout)
+        self.max_per_session = int(max_per_session)
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+        self._stale = StaleRuns(
+            self._lock, self._jobs, self._cancel_locked, heartbeat_timeout, owner_connected
+        )
+        self._queue: deque[Job] = deque()
+        self._threads: dict[str, threading.Thread] = {}
+        self._durations: deque[float] = deque(maxlen=DURATION_HISTORY)
+        self._closed = False
+        self.max_finished = MAX_FINISHED
+
+    # ----------------------------------------------------------------- public
+
+    def submit(self, cfg: Any, session_id: str, label: str = "", group: str = "") -> Job:
+        """Queue a run; it starts as soon as a slot is free (maybe at once).
+
+        ``session_id`` is whoever owns the run (the per-owner limit counts it);
+        ``group`` is free text the caller files it under (the page it belongs to).
+        """
+        self._stale.sweep(force=True)  # before the next run is picked: a stale queued run gets no slot
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("The job manager has been shut down.")
+            active = sum(1 for j in self._jobs.values() if j.session_id == session_id and j.is_active)
+            if active >= self.max_per_session:
+                raise TooManyRuns(
+                    f"You already have {self.max_per_session} runs training or waiting. "
+                    "Stop one or wait for it to finish."
+                )
+            job = Job(cfg, session_id, label, self._lock, group)
+            while job.id in self._jobs:  # 32 bits: collisions are rare, not impossible
+                job.id = secrets.token_hex(4)
+            self._jobs[job.id] = job
+            self._queue.append(job)
+            self._dispatch_locked()
+            return job
+
+    def prepare(self) -> None:
+        """Let the runner get ready ahead of a run; cheap when it is ready.
+
+        Pages that can start runs call this when drawn: a learner who opens
+        one is about to press Train, and the dashboard's forkserver needs a few
+        seconds to import torch.
+        """
+        with self._lock:
+            if self._closed or self._threads:  # while runs train, the runner is ready anyway
+                return
+        self.runner.prepare()
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop a run. Queued: gone at once. Running: stops within one batch.
+
+        Returns False when there is no such active run.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or not job.is_active:
+                return False
+            self._cancel_locked(job)
+            return True
+
+    def heartbeat(self, job_id: str) -> bool:
+        """The page still shows this run. False if the manager no longer has it."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return False
+            job.touch()
+        self._stale.sweep()
+        return True
+
+    def get(self, job_id: str) -> Job | None:
+        """The run with this id, or None (unknown or forgotten)."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def jobs_for(self, session_id: str, group: str | None = None) -> list[Job]:
+        """This owner's runs (of one group, if given), oldest first."""
+        with self._lock:
+            jobs = [j for j in self._jobs.values() if j.session_id == session_id and group in (None, j.group)]
+        return sorted(jobs, key=lambda j: j.created)
+
+    def queue_position(self, job_id: str) -> int | None:
+        """1 means next to start; None when the run is not waiting."""
+        self._stale.sweep()
+        with self._lock:
+            for pos, job in enumerate(self._queue, start=1):
+                if job.id == job_id:
+                    return pos
+            return None
+
+    def estimate_wait_s(self, job_id: str) -> float | None:
+        """Rough seconds until a queued run starts.
+
+        Assumes every run takes the average time of recent finished runs, so it
+        is only a hint. None when the run is not waiting or nothing has
+        finished yet to average over.
+        """
+        with self._lock:
+            if not self._durations:
+                return None
+            ids = [j.id for j in self._queue]
+            if job_id not in ids:
+                return None
+            avg = sum(self._durations) / len(self._durations)
+            now = time.monotonic()
+            busy_for = [
+                now - job.started_mono
+                for job in self._jobs.values()
+                if job.status in (LOADING, RUNNING) and job.started_mono is not None
+            ]
+            return estimate_start_s(avg, busy_for, self.slots, ids.index(job_id) + 1)
+
+    def forget(self, job_id: str) -> bool:
+        """Drop a run from memory. An active run is stopped first."""
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+            if job is None:
+                return False
+            if job.is_active:
+                self._cancel_locked(job)
+            return True
+
+    def stats(self) -> dict[str, int]:
+        """Counts for an admin line: running (incl. loading), queued, slots, threads."""
+        self._stale.sweep()
+        with self._lock:
+            running = sum(1 for j in self._jobs.values() if j.status in (LOADING, RUNNING))
+            running += sum(1 for jid in self._threads if jid not in self._jobs)  # forgotten, winding down
+            return {
+                "running": running,
+                "queued": len(self._queue),
+                "slots": self.slots,
+                "threads": sum(1 for t in self._threads.values() if t.is_alive()),
+            }
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Stop everything and wait up to ``timeout`` s for the runs' threads to end.
+
+        Returns True when every run's thread has ended.
+        """
+        with self._lock:
+            self._closed = True
+            for job in list(self._queue):
+                self._cancel_locked(job)
+            for job in self._jobs.values():
+                if job.is_active:
+                    job.stop_event.set()
+            threads = list(self._threads.values())
+        self.runner.shutdown()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in threads)
+
+    # --------------------------------------------------------------- internals
+
+    def _cancel_locked(self, job: Job) -> None:
+        job.stop_event.set()
+        if job.status == QUEUED:
+            with contextlib.suppress(ValueError):
+                self._queue.remove(job)
+            job.status = STOPPED
+            job.finished = time.time()
+            self._trim_finished_locked()
+
+    def _dispatch_locked(self) -> None:
+        """Start queued runs while slots are free (FIFO).
+
+        Stale runs are not swept here (a sweep asks ``owner_connected``, never
+        under the lock): every caller sweeps just before.
+        """
+        if self._closed:
+            return
+        while self._queue and len(self._threads) < self.slots:
+            job = self._queue.popleft()
+            job.status = LOADING
+            job.started = time.time()
+            job.started_mono = time.monotonic()
+            self.runner.slot_taken()
+            thread = threading.Thread(
+                target=self._run,
+                args=(job,),
+                name=f"nnexplore-run-{job.id}",
+                daemon=True,
+            )
+            self._threads[job.id] = thread
+            try:
+                thread.start()
+            except RuntimeError:  # the machine has no thread to spare: say so, free the slot
+                logger.exception("Run %s: could not start its thread", job.id)
+                del self._threads[job.id]
+                self.runner.slot_freed()
+                job.status, job.error, job.finished = ERROR, _BUSY, time.time()
+
+    def _run(self, job: Job) -> None:
+        """Body of a run's thread: the runner trains it, then the slot goes to the next run."""
+        status, error = ERROR, _CRASHED
+        try:
+            status, error = self.runner.run(job, _Report(self, job))
+        except Exception:  # the run ends, the server must not
+            logger.exception("Run %s crashed", job.id)
+        finally:
+            self._finish(job, status, error)
+
+    def _finish(self, job: Job, status: str, error: str) -> None:
+        with self._lock:
+            job.status = status
+            job.error = error
+            job.finished = time.time()
+            if status == DONE and job.started_mono is not None:
+                self._durations.append(time.monotonic() - job.started_mono)
+            self._threads.pop(job.id, None)
+            self._trim_finished_locked()
+        self._stale.sweep(force=True)  # before the next run is picked: a stale queued run gets no slot
+        with self._lock:
+            self._dispatch_locked()  # the next run takes the slot before this one gives it back:
+            self.runner.slot_freed()  # the runner sees no moment without a run in between
+
+    def _trim_finished_locked(self) -> None:
+        for job in oldest_finished(self._jobs.values(), keep=self.max_finished):
+            del self._jobs[job.id]
+
+
+class _Report:
+    """The ``RunReport`` a runner gets for one run: each call updates the Job under the manager's lock."""
+
+    def __init__(self, manager: JobManager, job: Job) -> None:
+        self._manager = manager
+        self._job = job
+
+    def progress(self, fraction: float, message: str) -> None:
+        with self._manager._lock:
+            self._job.progress = (fraction, message)
+        self._manager._stale.sweep()
+
+    def running(self) -> bool:
+        with self._manager._lock:
+            if self._job.stop_event.is_set():
+                return False
+            self._job.status = RUNNING
+            return True
+
+    def view(self, view: dict | None) -> None:
+        with self._manager._lock:
+            self._job.view = view
+
+    def record(self, record: dict) -> None:
+        with self._manager._lock:
+            self._job.records.append(record)
+        self._manager._stale.sweep()
+
+    def tick(self) -> None:
+        self._manager._stale.sweep()

@@ -1,0 +1,156 @@
+"""The dashboard's back end: each run trains in a child process and sends everything back over a pipe.
+
+Processes, not threads: a training loop releases Python's GIL inside every
+torch op and has to take it back afterwards, and on a server whose threads are
+busy drawing pages for a whole class, every take-back waits. Measured on 2
+cores: a toy run started from an open page trained at 0.17× its headless speed
+as a thread. A process has its own interpreter and no such wait.
+
+Children are forked from a forkserver that has already imported the training
+code (nnexplore.runs.forkserver), so a run starts in tens of milliseconds;
+what runs in the child is nnexplore.runs.child. The run's thread in the
+server (the manager's) relays what the child sends into the Job, and ends a
+child that ignores Stop or falls silent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from nnexplore.runs.forkserver import IdleStop, StopFlag, process_context, starting_children
+from nnexplore.runs.job import ERROR, STOPPED, Job, end_status, parse_progress, short_message
+from nnexplore.runs.runner import Runner, RunReport
+
+logger = logging.getLogger(__name__)
+
+#: A training process that has not ended this many seconds after Stop is killed.
+STOP_GRACE_S = 10.0
+#: A training process that sends nothing (no record, no progress) for this long
+#: is taken for hung and killed. The largest allowed run takes about two minutes
+#: in all and sends records throughout, so this is never a slow but healthy run.
+SILENCE_LIMIT_S = 300.0
+#: How long the relay waits on the pipe before it checks Stop, the child and the clock.
+POLL_S = 0.2
+
+_DIED = "The training process ended unexpectedly (it may have run out of memory). Try a smaller run."
+_SILENT = "The training process stopped responding, so it was ended. Press Train to try again."
+
+
+class ProcessRunner(Runner):
+    """Trains each run in a child of the training forkserver.
+
+    ``view_fn(model, dataset, cfg, record)`` runs in the child at record points
+    (a few times a second at most) and returns the run's live snapshot; it
+    must be importable by name (it is pickled to the child). ``worker_idle_s``:
+    how long the forkserver waits for a run before it stops
+    (``NNEXPLORE_WORKER_IDLE_S`` when None). ``workers_stopped`` is set when an
+    idle spell has stopped the forkserver, cleared when a new one begins.
+    """
+
+    def __init__(
+        self,
+        view_fn: Callable[[Any, Any, Any, dict], dict | None] | None = None,
+        worker_idle_s: float | None = None,
+        stop_grace_s: float = STOP_GRACE_S,
+        silence_limit_s: float = SILENCE_LIMIT_S,
+    ) -> None:
+        self._view_fn = view_fn
+        self._idle = IdleStop(worker_idle_s)
+        self.workers_stopped = self._idle.stopped
+        self.stop_grace_s = float(stop_grace_s)
+        self.silence_limit_s = float(silence_limit_s)
+        self._torch_threads_set = False
+
+    def prepare(self) -> None:
+        """Start the forkserver ahead of a run: it needs a few seconds to import torch."""
+        self._idle.prepare()
+
+    def slot_taken(self) -> None:
+        self._idle.busy()
+
+    def slot_freed(self) -> None:
+        self._idle.free()
+
+    def shutdown(self) -> None:
+        self._idle.close()
+
+    def run(self, job: Job, report: RunReport) -> tuple[str, str]:
+        """Start the child, relay what it sends into ``report``, and see that it ends."""
+        from nnexplore.runs import child  # imports torch: not before the first run
+
+        self._set_torch_threads()
+        with starting_children():
+            ctx = process_context()  # the first run after an idle spell starts the forkserver
+            receive, send = ctx.Pipe(duplex=False)
+            stop = StopFlag(ctx)
+            proc = ctx.Process(
+                target=child.run_in_child,
+                args=(job.cfg, send, stop, self._view_fn),
+                name=f"nnexplore-run-{job.id}",
+                daemon=True,
+            )
+            proc.start()
+        send.close()
+        try:
+            return self._relay(job, report, proc, receive, stop)
+        finally:
+            stop.set()
+            proc.join(2)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(5)
+            receive.close()
+
+    def _relay(self, job: Job, report: RunReport, proc: Any, receive: Any, stop: StopFlag) -> tuple[str, str]:
+        """Pass what the child sends on until it ends; end it ourselves if it ignores Stop or falls silent."""
+        last: dict | None = None
+        heard = time.monotonic()
+        stop_asked: float | None = None
+        while True:
+            if job.stop_event.is_set() and stop_asked is None:
+                stop.set()
+                stop_asked = time.monotonic()
+            if not receive.poll(POLL_S):
+                report.tick()
+                if not proc.is_alive() and not receive.poll():
+                    return ERROR, _DIED
+                now = time.monotonic()
+                if stop_asked is not None and now - stop_asked > self.stop_grace_s:
+                    logger.warning(
+                        "Run %s: Stop ignored for %.0f s; ending the process", job.id, now - stop_asked
+                    )
+                    return STOPPED, ""
+                if now - heard > self.silence_limit_s:
+                    logger.warning("Run %s: nothing for %.0f s; ending the process", job.id, now - heard)
+                    return ERROR, _SILENT
+                continue
+            heard = time.monotonic()
+            try:
+                kind, payload = receive.recv()
+            except EOFError:
+                return ERROR, _DIED
+            if kind == "progress":
+                report.progress(*parse_progress(tuple(payload), {}))
+            elif kind == "running":
+                report.running()  # a Stop during loading is already on its way to the child
+            elif kind == "view":
+                report.view(payload)
+            elif kind == "record":
+                last = payload
+                report.record(payload)
+            elif kind == "error":
+                return ERROR, short_message(payload)
+            elif kind == "end":
+                return end_status(last, job.stop_event.is_set()), ""
+
+    def _set_torch_threads(self) -> None:
+        """One torch thread for the server's own torch work too (the charts' data), set once, as the children do."""
+        if self._torch_threads_set:
+            return
+        self._torch_threads_set = True
+        import torch
+
+        torch.set_num_threads(1)
