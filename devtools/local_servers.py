@@ -1,7 +1,7 @@
 """Servers on loopback for tests, benchmarks and the load test: no test touches the internet.
 
 ``streamlit_server(env)`` runs ``streamlit run dashboard.py`` on a free port and
-stops it afterwards.
+stops it afterwards; ``script`` names another entry point (``cloud/streamlit_app.py``).
 
 ``serve_folder(folder)`` serves the files of a folder on 127.0.0.1 and yields
 its base URL. ``overrides`` replaces a file's bytes (a wrong or damaged file,
@@ -58,17 +58,24 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(
-    env: Mapping[str, str], log_path: Path | None = None
+    env: Mapping[str, str], log_path: Path | None = None, script: str = "dashboard.py"
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``streamlit run dashboard.py`` on a free loopback port; yields (URL, process); stops it on exit."""
+    """``streamlit run <script>`` from the repository root on a free loopback port; yields (URL,
+    process); stops it on exit. ``script`` is relative to the root (default ``dashboard.py``).
+
+    ``-P`` keeps the working directory off ``sys.path``, as the ``streamlit`` command does
+    (``python -m`` would put it there): Streamlit adds only the script's folder, so an entry
+    point outside the root is tested the way Cloud runs it.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     cmd = [
         sys.executable,
+        "-P",
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "dashboard.py"),
+        str(ROOT / script),
         "--server.port",
         str(port),
         "--server.address",
