@@ -2,6 +2,9 @@
 
 The widgets, their limits and their tooltips all come from the field metadata
 in nnexplore.config, so a new setting appears here without touching this file.
+A teacher's link may lock settings (shown, greyed out) or hide them (not shown,
+the link's value used): see nnexplore.links. The rules come from the first link
+a session opens and stay in its address bar.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from nnexplore.config import (
     format_value,
     parse_value,
 )
+from nnexplore.links import LinkRules, link_params, parse_link
 
 PREFIX = "cfg_"
 SIZE_FIELDS = ("n_samples", "train_size", "hidden", "batch_size", "epochs")  # their help states the run limit
@@ -43,18 +47,35 @@ def widget_value(f: dataclasses.Field, value: Any) -> Any:
     return format_value(f, value) if field_kind(f) == "layers" else value
 
 
+LOCKED_NOTE = "Set by this link."
+
+
+def link_rules() -> LinkRules:
+    """The lock/hide rules of the link this session opened (none for a plain link)."""
+    return st.session_state.get("link_rules", LinkRules())
+
+
 def set_controls(cfg: RunConfig) -> None:
-    """Put a config into the widgets (before they are drawn, e.g. from a button callback)."""
+    """Put a config into the widgets (before they are drawn, e.g. from a button callback).
+
+    Settings the link locks or hides keep the link's value: the lesson is about them.
+    """
+    rules = link_rules()
     for f in FIELDS:
-        st.session_state[key(f.name)] = widget_value(f, getattr(cfg, f.name))
+        if not rules.fixed(f.name):
+            st.session_state[key(f.name)] = widget_value(f, getattr(cfg, f.name))
 
 
 def init_from_url() -> list[str]:
     """Once per session: fill the controls from the URL; returns the problems found, in words."""
     if "url_loaded" not in st.session_state:
         params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
-        cfg, problems = RunConfig.from_query_params(params)
+        cfg, rules, problems = parse_link(params)
         set_controls(cfg)
+        st.session_state.link_rules = rules
+        # A hidden setting has no widget, and Streamlit drops the state of a widget that is not
+        # drawn: its value is kept here instead.
+        st.session_state.link_cfg = cfg
         st.session_state.url_problems = problems
         st.session_state.url_loaded = True
     return st.session_state.url_problems
@@ -89,12 +110,26 @@ def render_controls() -> RunConfig | None:
     """Draw the sidebar; return the current config, or None while a value is invalid."""
     values: dict[str, Any] = {}
     problems = False
+    rules = link_rules()
     with st.sidebar:
+        if rules.locked or rules.hidden:
+            st.info(
+                "This link fixes some settings for the lesson: greyed-out ones are set by the link, "
+                "and some are not shown. Open the [plain Playground](/) to change everything."
+            )
         for group in GROUPS:
-            st.subheader(group)
+            shown = [f for f in FIELDS if f.metadata["group"] == group and f.name not in rules.hidden]
+            if shown:
+                st.subheader(group)
             for f in (f for f in FIELDS if f.metadata["group"] == group):
+                if f.name in rules.hidden:
+                    values[f.name] = getattr(st.session_state.link_cfg, f.name)
+                    continue
                 relevant = RELEVANT.get(f.name, lambda v: True)
-                raw = _widget(f, disabled=not relevant({**_current(), **values}))
+                locked = f.name in rules.locked
+                raw = _widget(f, disabled=locked or not relevant({**_current(), **values}))
+                if locked:
+                    st.caption(LOCKED_NOTE)
                 try:
                     values[f.name] = _check(f, parse_value(f, raw) if isinstance(raw, str) else raw)
                 except ValueError as err:
@@ -111,7 +146,7 @@ def render_controls() -> RunConfig | None:
     if cfg is None:
         st.sidebar.error(problem)
         return None
-    params = cfg.to_query_params()
+    params = link_params(cfg, rules)
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != params:
         st.query_params.from_dict(params)
     return cfg
@@ -134,7 +169,11 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig | None, str]:
 def _current() -> dict[str, Any]:
     """Widget values as they stand, for deciding which controls are relevant."""
     out = {}
+    hidden = link_rules().hidden
     for f in FIELDS:
+        if f.name in hidden:
+            out[f.name] = getattr(st.session_state.link_cfg, f.name)
+            continue
         value = st.session_state.get(key(f.name), f.default)
         try:
             out[f.name] = _check(f, parse_value(f, value) if isinstance(value, str) else value)

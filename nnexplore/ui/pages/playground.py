@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore.ui import controls, live
+from nnexplore.ui.share import share_with_class
 from nnexplore.ui.state import (
     PLAYGROUND,
     job_manager,
@@ -42,6 +43,8 @@ def render_playground() -> None:
     jobs = session_jobs()
     with st.expander("How to use this", expanded=not jobs):
         st.markdown(HOW_TO)
+    if cfg is not None:
+        share_with_class(cfg)
 
     train_col, stop_col, _ = st.columns([1, 1, 4])
     with train_col:

@@ -1,0 +1,48 @@
+""" "Share with a class": a link to these settings that locks or hides what the lesson fixes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from nnexplore.config import FIELDS, RunConfig
+from nnexplore.links import LinkRules, link_params
+from nnexplore.ui.controls import link_rules
+
+_LABELS = {f.name: f.metadata["label"] for f in FIELDS}
+
+
+def share_link(base: str, cfg: RunConfig, rules: LinkRules) -> str:
+    """The address a class opens: the page's address, the settings and the rules."""
+    return f"{base}?{urlencode(link_params(cfg, rules))}"
+
+
+def share_with_class(cfg: RunConfig) -> None:
+    """An expander that builds the link from the current settings, with a copy button."""
+    current = link_rules()
+    names = [f.name for f in FIELDS]
+    with st.expander("Share with a class"):
+        st.markdown(
+            "A link that opens this Playground with your settings. Tick what the class should not "
+            "change: a **locked** setting is shown greyed out, a **hidden** one is not shown at all."
+        )
+        locked = st.multiselect(
+            "Lock these settings",
+            names,
+            default=list(current.locked),
+            format_func=_LABELS.get,
+            key="share_lock",
+            help="Shown in the sidebar but greyed out, so everybody trains with the same value.",
+        )
+        hidden = st.multiselect(
+            "Hide these settings",
+            names,
+            default=list(current.hidden),
+            format_func=_LABELS.get,
+            key="share_hide",
+            help="Not shown in the sidebar at all; your value is used. Hiding wins over locking.",
+        )
+        base = st.context.url or ""  # None outside a browser (streamlit.testing)
+        st.code(share_link(base, cfg, LinkRules.of(locked, hidden)), language=None, wrap_lines=True)
+        st.caption("Copy it with the button at the right of the box. A plain link unlocks everything.")
