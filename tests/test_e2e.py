@@ -238,3 +238,27 @@ def test_reloading_mid_run_keeps_the_run_and_other_browsers_do_not_see_it(page, 
         other.close()
     click(page, "Stop")
     wait_for_status(page, "stopped", timeout=10)
+
+
+def test_a_locked_link_cannot_change_the_locked_control_and_trains_with_its_values(page, server):
+    """A teacher's link: dataset locked, seed hidden; the learner can still change the rest."""
+    params = {
+        **RunConfig(dataset="xor", seed=5, epochs=3).to_query_params(),
+        "lock": "dataset",
+        "hide": "seed",
+    }
+    page.goto(server.url + "?" + urlencode(params))
+    page.get_by_role("heading", name="Playground").wait_for(timeout=30_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    dataset = sidebar.get_by_role("combobox", name="Dataset", exact=True)
+    expect(dataset).to_be_disabled()
+    dataset.click(force=True)  # a click on a locked box opens nothing
+    assert page.get_by_role("option", name="moons", exact=True).count() == 0
+    assert sidebar.get_by_label("Seed", exact=True).count() == 0
+    expect(sidebar.get_by_text("Set by this link.")).to_be_visible()
+    choose(page, "Hidden activation", "tanh")  # the rest still works
+    assert "lock=dataset" in page.url and "hide=seed" in page.url and "dataset=xor" in page.url
+    click(page, "Train")
+    wait_for_status(page, "done")
+    assert "dataset=xor" in page.url and "seed=5" in page.url and "hide=seed" in page.url
+    assert page.locator("[data-testid=stException]").count() == 0
