@@ -137,7 +137,8 @@ def test_cloud_secrets_reach_the_settings_as_environment_variables(tmp_path, mon
     from streamlit import config
     from streamlit.runtime.secrets import Secrets
 
-    from nnexplore.jobs import default_slots, default_worker_idle_s
+    from nnexplore.runs.forkserver import default_worker_idle_s
+    from nnexplore.runs.manager import default_slots
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('NNEXPLORE_SLOTS = 1\nNNEXPLORE_WORKER_IDLE_S = "30"\n')
