@@ -184,6 +184,42 @@ def test_training_processes_never_run_the_servers_main_script(tmp_path):
     assert not marker.exists()
 
 
+def test_the_forkserver_loads_the_training_code_whatever_the_working_folder(tmp_path):
+    """A server started elsewhere, as ``streamlit run /path/dashboard.py`` or ``python -P`` does:
+    the package is on the server's sys.path but not in the working folder. The forkserver must
+    still preload the training code, or every child runs the server's main script itself."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    marker = tmp_path / "main-script-ran"
+    script = tmp_path / "fake_dashboard.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    code = f"""
+import sys, time, types
+sys.path.insert(0, {str(root)!r})
+from nnexplore.config import RunConfig
+from nnexplore.runs import JobManager, ProcessRunner
+fake = types.ModuleType("__main__"); fake.__file__ = {str(script)!r}
+manager = JobManager(slots=1, runner=ProcessRunner())
+sys.modules["__main__"] = fake
+job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu"), "s1")
+deadline = time.monotonic() + 90
+while job.is_active and time.monotonic() < deadline:
+    manager.heartbeat(job.id); time.sleep(0.05)
+manager.shutdown(10)
+print(job.status, job.error)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-P", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "done", done.stdout + done.stderr
+    assert not marker.exists(), "a training process ran the server's main script: the preload failed"
+
+
 def test_process_mode_start_stop_cycles_leave_no_process_thread_or_memory_behind():
     from devtools.procmem import descendants, rss_kb
     from nnexplore.config import RunConfig

@@ -10,7 +10,10 @@ Tested on CPython 3.11 (3.11.7), on Linux. It leans on internals of
   lacks it, the forkserver simply stays;
 - ``multiprocessing.spawn._fixup_main_from_path`` / ``_from_name``: replaced
   in the forkserver so no child imports the server's ``__main__`` (see
-  nnexplore.runs.forkserver_preload).
+  nnexplore.runs.forkserver_preload);
+- ``forkserver.main`` ignores the ``sys_path`` it is handed (3.11) and skips a
+  preload module it cannot import without a word: the package's root goes on
+  ``PYTHONPATH`` for it (``_let_the_forkserver_import_the_package``).
 
 It also holds the two things a forkserver forces on its users: one lock for
 starting a child or stopping the forkserver (a child started while the
@@ -26,6 +29,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -36,6 +40,9 @@ logger = logging.getLogger(__name__)
 WORKER_IDLE_S = 60.0
 #: What the forkserver imports before it forks anything.
 PRELOAD = "nnexplore.runs.forkserver_preload"
+
+#: The folder that holds the nnexplore package (it is run from a checkout, not installed).
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 _CONTEXT: Any = None
 _START_LOCK = threading.Lock()
@@ -67,11 +74,28 @@ def process_context() -> Any:
     if _CONTEXT is None:
         import multiprocessing
 
+        _let_the_forkserver_import_the_package()
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload([PRELOAD])
         _CONTEXT = ctx
     forkserver.ensure_running()
     return _CONTEXT
+
+
+def _let_the_forkserver_import_the_package() -> None:
+    """Put the package's root on ``PYTHONPATH``, which the forkserver and its children inherit.
+
+    The forkserver is a fresh ``python -c`` whose ``sys.path`` holds the working
+    directory only (none at all under ``python -P``), not the folder Streamlit
+    added for the dashboard. Started from another folder, its preload import
+    failed silently: no torch, no training code loaded, and every child then
+    imported torch itself and ran the whole dashboard script outside Streamlit
+    before training (seen as "missing ScriptRunContext" warnings in the log, and
+    a class's runs timing out).
+    """
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if PACKAGE_ROOT not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([PACKAGE_ROOT, *paths])
 
 
 def forkserver_pid() -> int | None:
