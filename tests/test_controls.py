@@ -33,6 +33,7 @@ def test_a_too_big_run_typed_into_the_sidebar_is_explained_not_raised():
     train = next(b for b in at.button if b.label == "Train")
     assert train.disabled
     assert at.title[0].value == "Playground"  # the rest of the page is drawn
+    assert "800,000 update steps" in at.main.error[0].value  # said where Train is, not only in the sidebar
 
     widget(at, "epochs").set_value(5).run()  # 5 epochs of 16,000 steps: 80,000, under the limit
     assert not at.exception and not at.sidebar.error

@@ -106,8 +106,8 @@ def _widget(f: dataclasses.Field, disabled: bool) -> Any:
     )
 
 
-def render_controls() -> RunConfig | None:
-    """Draw the sidebar; return the current config, or None while a value is invalid."""
+def render_controls() -> tuple[RunConfig | None, str]:
+    """Draw the sidebar; return (the current config, "") or (None, what to fix, in words)."""
     values: dict[str, Any] = {}
     problems = False
     rules = link_rules()
@@ -141,15 +141,15 @@ def render_controls() -> RunConfig | None:
                 for level, text in config_notes(so_far) if so_far else ():  # too big: said at the end
                     (st.warning if level == "warning" else st.info)(text)
     if problems:
-        return None
+        return None, "Fix the setting marked in the sidebar to train."
     cfg, problem = build_config(values)
     if cfg is None:
         st.sidebar.error(problem)
-        return None
+        return None, problem
     params = link_params(cfg, rules)
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != params:
         st.query_params.from_dict(params)
-    return cfg
+    return cfg, ""
 
 
 def build_config(values: dict[str, Any]) -> tuple[RunConfig | None, str]:

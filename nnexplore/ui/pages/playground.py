@@ -36,7 +36,7 @@ def _remove(job_id: str) -> None:
 def render_playground() -> None:
     for problem in controls.init_from_url():
         st.warning(f"Link setting ignored: {problem}")
-    cfg = controls.render_controls()
+    cfg, problem = controls.render_controls()
     prepare_training()
 
     st.title("Playground")
@@ -67,7 +67,7 @@ def render_playground() -> None:
             help="Stop every run of yours that is training or waiting.",
         )
     if cfg is None:
-        st.error("Fix the setting marked in the sidebar to train.")
+        st.error(problem)
 
     live.render_runs(jobs, PLAYGROUND)
     if jobs:
