@@ -41,6 +41,8 @@ CHARTS: tuple[str, ...] = (
 
 # Extra panels an experiment may ask the page to show under its charts.
 EXTRAS: tuple[str, ...] = ("", "loss_landscape", "gradient_check", "depth")
+# Optional live sections (nnexplore.ui.sections) a card may show; the Playground shows them all.
+VIEWS: tuple[str, ...] = ()
 
 _BULLET_CHART = re.compile(r"^\*\*(.+?)\*\*")
 
@@ -62,6 +64,7 @@ class Experiment:
     why       (plain text, LaTeX formula or "") pairs: markdown, then st.latex when given.
     try_next  (label, config) pairs the page offers to open in the Playground.
     extra     "" or the name of an extra panel: "loss_landscape", "gradient_check", "depth".
+    views     the optional live sections the card shows beside the usual charts (names in VIEWS).
     depths    depth choices for a depth slider (number of hidden layers); empty for none.
     """
 
@@ -74,6 +77,7 @@ class Experiment:
     try_next: tuple[tuple[str, RunConfig], ...] = ()
     extra: str = ""
     depths: tuple[int, ...] = ()
+    views: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.runs) <= 4:
@@ -83,6 +87,8 @@ class Experiment:
             raise ValueError(f"Experiment {self.slug!r} has two runs with the same label.")
         if self.extra not in EXTRAS:
             raise ValueError(f"Experiment {self.slug!r}: unknown extra panel {self.extra!r}.")
+        if unknown := [v for v in self.views if v not in VIEWS]:
+            raise ValueError(f"Experiment {self.slug!r}: unknown views {unknown}.")
         if any(not 1 <= d <= MAX_LAYERS for d in self.depths):
             raise ValueError(f"Experiment {self.slug!r}: depths must lie between 1 and {MAX_LAYERS}.")
 

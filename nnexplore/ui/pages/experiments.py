@@ -117,7 +117,7 @@ def _card(exp: Experiment) -> None:
             if formula:
                 st.latex(formula)
 
-    live.render_runs(jobs, group)
+    live.render_runs(jobs, group, views=exp.views)
     if exp.extra == "gradient_check":
         _output_gradient_panel(jobs)
     elif exp.extra == "loss_landscape":
