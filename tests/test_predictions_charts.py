@@ -1,15 +1,28 @@
-"""Every run its own picture: the model charts of several runs share their axes and colour scales."""
+"""Every run its own picture: the model charts share their scales, and the models section draws one
+column per pictured run, the run's name above it as page text (AppTest with real Jobs and views)."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+import torch
+from streamlit.testing.v1 import AppTest
 
+from nnexplore.config import RunConfig
+from nnexplore.data import Dataset, load_dataset
+from nnexplore.model import build_model
+from nnexplore.runs import Job
+from nnexplore.snapshots import model_view
 from nnexplore.ui.charts import predictions
+from nnexplore.ui.sections import models
+
+TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
@@ -109,3 +122,121 @@ def test_digits_chart_fewer_digits_to_a_row():
     tiles = units(spec)[0]
     assert tiles["encoding"]["x"]["scale"]["domain"] == [-1, 4 * 16]  # 14-pixel digits, 16 units a cell
     assert spec["height"] == 80 * 4 and "title" not in spec
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def _toy_job(seed: int, status: str, with_view: bool = True) -> Job:
+    cfg = RunConfig().replace(dataset="moons", n_samples=200, hidden=(4,), seed=seed)
+    job = Job(cfg, "s", "", threading.Lock())
+    job.status = status
+    if with_view:
+        torch.manual_seed(seed)
+        model = build_model(cfg, 2, 2)
+        job.view = model_view(model, load_dataset(cfg), cfg, {"step": 1, "status": status})
+    return job
+
+
+def _digits_dataset() -> Dataset:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(60, 784, generator=g)
+    y = torch.randint(0, 10, (60,), generator=g)
+    return Dataset(x[:20], y[:20], x[20:], y[20:], 10, "fake digits")
+
+
+def _mnist_job(seed: int, status: str) -> Job:
+    cfg = RunConfig().replace(dataset="mnist", hidden=(8,), seed=seed)
+    job = Job(cfg, "s", "", threading.Lock())
+    job.status = status
+    torch.manual_seed(seed)
+    job.view = model_view(build_model(cfg, 784, 10), _digits_dataset(), cfg, {"step": 1, "status": status})
+    return job
+
+
+def _models_app(jobs, labels) -> None:
+    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.sections import LiveRuns, models
+
+    live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "t"), "t")
+    models.draw(live)
+
+
+def _run(jobs: list[Job], labels: list[str]) -> AppTest:
+    at = AppTest.from_function(_models_app, kwargs={"jobs": jobs, "labels": labels}, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _specs(block) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in block.get("vega_lite_chart")]
+
+
+def _frames(block) -> list[pd.DataFrame]:
+    """The tables a chart in this block draws (Streamlit sends them beside the spec, as Arrow)."""
+    (chart,) = block.get("vega_lite_chart")
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+
+
+def _texts(block) -> list[str]:
+    return [m.value for m in block.markdown] + [c.value for c in block.caption]
+
+
+def test_section_one_column_per_run_with_its_name_and_shared_axes():
+    jobs = [_toy_job(0, "done"), _toy_job(1, "running"), _toy_job(2, "queued", with_view=False)]
+    labels = ["ReLU run", "sigmoid run", "tanh run"]
+    at = _run(jobs, labels)
+    assert [s.value for s in at.subheader] == ["Decision regions"]
+    columns = at.columns
+    assert len(columns) == 3
+    for column, label in zip(columns, labels, strict=True):
+        assert f"**{label}**" in [m.value for m in column.markdown]
+    assert [len(_specs(c)) for c in columns] == [1, 1, 0]
+    assert models.WAITING in _texts(columns[2])
+    x_domains = [units(_specs(c)[0])[0]["encoding"]["x"]["scale"]["domain"] for c in columns[:2]]
+    assert x_domains[0] == x_domains[1]
+
+
+def test_section_pictures_only_the_pictured_runs():
+    jobs = [_toy_job(seed, "done") for seed in range(5)]
+    labels = [f"run {seed}" for seed in range(5)]
+    at = _run(jobs, labels)
+    assert len(at.columns) == 4
+    page = " ".join(m.value for m in at.markdown)
+    assert "run 0" not in page and all(f"run {s}" in page for s in range(1, 5))
+
+
+def test_section_mnist_runs_same_digits_and_one_colour_scale():
+    jobs = [_mnist_job(0, "done"), _mnist_job(1, "done"), _mnist_job(2, "running")]
+    at = _run(jobs, ["a", "b", "c"])
+    assert [s.value for s in at.subheader] == ["Test digits", "Confusion matrix"]
+    digit_columns, matrix_columns = at.columns[:3], at.columns[3:]
+    assert len(matrix_columns) == 3
+    n_digits, per_row = models.DIGIT_LAYOUT[3]
+    digit_labels = []
+    for column in digit_columns:
+        (tiles,) = [frame for frame in _frames(column) if "caption" in frame.columns]
+        assert len(tiles) == n_digits and tiles["col"].max() == per_row - 1
+        digit_labels.append(tiles["label"].tolist())
+    assert digit_labels[0] == digit_labels[1] == digit_labels[2]
+    tops = [units(_specs(c)[0])[0]["encoding"]["color"]["scale"]["domain"] for c in matrix_columns[:2]]
+    top = max(int(job.view["confusion"]["count"].max()) for job in jobs[:2])
+    assert tops[0] == tops[1] == [0, top]
+    assert _specs(matrix_columns[2]) == []
+    assert models.MATRIX_LATER in _texts(matrix_columns[2])
+
+
+def test_section_mixed_datasets_picture_each_run_with_its_own_view():
+    jobs = [_toy_job(0, "done"), _toy_job(1, "error", with_view=False), _mnist_job(0, "done")]
+    at = _run(jobs, ["moons run", "broken run", "digits run"])
+    assert [s.value for s in at.subheader] == ["Decision regions", "Test digits", "Confusion matrix"]
+    page = " ".join(m.value for m in at.markdown)
+    assert all(f"**{label}**" in page for label in ("moons run", "broken run", "digits run"))
+    assert models.NO_PICTURE in [c.value for c in at.caption]
+    assert len(at.get("vega_lite_chart")) == 3  # one map, one set of digits, one matrix
+    # the lone MNIST run has its digits and its matrix side by side, half the page each
+    digits_column, matrix_column = at.columns[-2:]
+    (tiles,) = [frame for frame in _frames(digits_column) if "caption" in frame.columns]
+    assert len(tiles) == models.DIGIT_LAYOUT[2][0]
+    assert len(matrix_column.get("vega_lite_chart")) == 1
