@@ -101,7 +101,54 @@ def _cell_edges(values: pd.Series) -> float:
     return float(steps.min()) if steps.size else 1.0
 
 
-def decision_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, height: int = 380) -> alt.LayerChart:
+def plane_domains(grids: Sequence[pd.DataFrame], points: Sequence[pd.DataFrame]) -> dict[str, list]:
+    """One x range, one y range and one list of classes for several runs' decision charts.
+
+    Small multiples are compared by eye, so every run's map must use the same
+    axes and give a class the same colour. Each range spans the outer edges
+    of every grid's cells and every data point; the classes are every class
+    any run predicts or any point has, in order. Pass the result to
+    ``decision_chart(..., domains=...)`` for each run.
+    """
+    lows_x, highs_x, lows_y, highs_y, classes = [], [], [], [], set()
+    for frame in grids:
+        grid = clean(frame, ["x", "y"])
+        if grid.empty:
+            continue
+        dx, dy = _cell_edges(grid["x"]) / 2, _cell_edges(grid["y"]) / 2
+        lows_x.append(grid["x"].min() - dx)
+        highs_x.append(grid["x"].max() + dx)
+        lows_y.append(grid["y"].min() - dy)
+        highs_y.append(grid["y"].max() + dy)
+        classes.update(grid["cls"].tolist())
+    for frame in points:
+        pts = clean(frame, ["x", "y"])
+        if pts.empty:
+            continue
+        lows_x.append(pts["x"].min())
+        highs_x.append(pts["x"].max())
+        lows_y.append(pts["y"].min())
+        highs_y.append(pts["y"].max())
+        classes.update(pts["label"].tolist())
+    if not lows_x:
+        return {"x": [0.0, 1.0], "y": [0.0, 1.0], "classes": sorted(str(c) for c in classes)}
+    return {
+        "x": [float(min(lows_x)), float(max(highs_x))],
+        "y": [float(min(lows_y)), float(max(highs_y))],
+        "classes": list(dict.fromkeys(str(c) for c in sorted(classes, key=lambda v: (str(type(v)), v)))),
+    }
+
+
+DECISION_TITLE = "What the network predicts where (filled: training points, rings: test points)"
+
+
+def decision_chart(
+    grid_df: pd.DataFrame,
+    points_df: pd.DataFrame,
+    height: int = 380,
+    domains: dict[str, list] | None = None,
+    title: str = DECISION_TITLE,
+) -> alt.LayerChart:
     """What the network predicts over the plane, under the data points (2-D toy problems).
 
     ``grid_df`` (x, y, cls, confidence): a regular grid of predictions, drawn
@@ -110,21 +157,25 @@ def decision_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, height: int =
     ``points_df`` (x, y, label, split): training points as filled circles,
     test points as hollow rings, coloured by their true class, so a point
     sitting on a region of another colour is a mistake.
+    ``domains`` (from ``plane_domains``) fixes the axes and the class colours,
+    so that the maps of several runs side by side can be compared; without
+    it, this chart's own data sets them. ``title=""`` leaves the title out
+    (small multiples: the page says it once above them).
     """
     grid = clean(grid_df, ["x", "y", "confidence"])
     points = clean(points_df, ["x", "y"])
-    classes = sorted({*grid["cls"].tolist(), *points["label"].tolist()}, key=lambda v: (str(type(v)), v))
-    class_names = [str(c) for c in classes]
+    domains = domains or plane_domains([grid], [points])
+    class_names = [str(c) for c in domains["classes"]]
     grid["cls"] = grid["cls"].astype(str)
     points["label"] = points["label"].astype(str)
     dx, dy = (_cell_edges(grid["x"]), _cell_edges(grid["y"])) if not grid.empty else (1.0, 1.0)
     grid["x0"], grid["x1"] = grid["x"] - dx / 2, grid["x"] + dx / 2
     grid["y0"], grid["y1"] = grid["y"] - dy / 2, grid["y"] + dy / 2
     scale = alt.Scale(
-        domain=class_names, range=[CLASS_PALETTE[i % len(CLASS_PALETTE)] for i in range(len(classes))]
+        domain=class_names, range=[CLASS_PALETTE[i % len(CLASS_PALETTE)] for i in range(len(class_names))]
     )
-    x_scale = alt.Scale(nice=False, zero=False)
-    y_scale = alt.Scale(nice=False, zero=False)
+    x_scale = alt.Scale(domain=list(domains["x"]), nice=False, zero=False)
+    y_scale = alt.Scale(domain=list(domains["y"]), nice=False, zero=False)
     regions = (
         alt.Chart(grid)
         .mark_rect()
@@ -170,9 +221,8 @@ def decision_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, height: int =
         .mark_point(size=40, filled=False, strokeWidth=1.5, opacity=1)
         .encode(**point_encoding)
     )
-    return alt.layer(regions, train, test).properties(
-        title="What the network predicts where (filled: training points, rings: test points)", height=height
-    )
+    chart = alt.layer(regions, train, test).properties(height=height)
+    return chart.properties(title=title) if title else chart
 
 
 def _digit_image(pixels: object, factor: int) -> np.ndarray:
@@ -192,7 +242,12 @@ def _digit_image(pixels: object, factor: int) -> np.ndarray:
     return img
 
 
-def digits_chart(df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: float = 0.1) -> alt.LayerChart:
+DIGITS_TITLE = "Test digits: the network's guess and how sure it is (red: wrong)"
+
+
+def digits_chart(
+    df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: float = 0.1, title: str = DIGITS_TITLE
+) -> alt.LayerChart:
     """Small test digits, each with the network's guess and how sure it is; mistakes in red.
 
     ``df``: one row per digit with ``pixels`` (784 values or 28 × 28),
@@ -204,7 +259,7 @@ def digits_chart(df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: f
     is shrunk by averaging ``factor`` × ``factor`` blocks (2 → 14 × 14, still
     legible) and near-blank pixels (ink below ``min_ink``) are not drawn at
     all (each digit has a light tile behind it): about 2,000 rects for 36
-    digits. Keep to 36 digits or so.
+    digits. Keep to 36 digits or so. ``title=""`` leaves the title out.
     """
     digits = df.reset_index(drop=True).copy()
     if "idx" not in digits.columns:
@@ -300,20 +355,31 @@ def digits_chart(df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: f
             tooltip=tips,
         )
     )
-    return (
+    chart = (
         alt.layer(tile_layer, pixel_layer, text_layer)
         .resolve_scale(color="independent")
-        .properties(
-            title="Test digits: the network's guess and how sure it is (red: wrong)", height=80 * n_rows
-        )
+        .properties(height=80 * n_rows)
     )
+    return chart.properties(title=title) if title else chart
 
 
-def confusion_chart(matrix_df: pd.DataFrame) -> alt.LayerChart:
+CONFUSION_TITLE = "Which digits get confused with which"
+
+
+def confusion_chart(
+    matrix_df: pd.DataFrame,
+    max_count: float | None = None,
+    height: int = 360,
+    title: str = CONFUSION_TITLE,
+    font_size: int = 11,
+) -> alt.LayerChart:
     """Confusion matrix: true digit (rows) × predicted digit (columns), counts written in.
 
     Input: columns true, pred, count. The diagonal holds the right answers;
     a bright cell off it shows which digit is mistaken for which.
+    ``max_count`` fixes the top of the colour scale (the largest count of all
+    the runs drawn side by side), so the same colour means the same count in
+    every run's matrix; without it, this matrix's own largest count.
     """
     data = matrix_df.copy()
     data["count"] = pd.to_numeric(data["count"], errors="coerce").fillna(0).astype(int)
@@ -323,7 +389,8 @@ def confusion_chart(matrix_df: pd.DataFrame) -> alt.LayerChart:
     data["share"] = np.where(totals > 0, data["count"] / totals.where(totals > 0, 1), 0.0)
     data["true"] = data["true"].astype(str)
     data["pred"] = data["pred"].astype(str)
-    threshold = float(data["count"].max()) / 2 if len(data) else 0.0
+    top = float(max_count) if max_count is not None else (float(data["count"].max()) if len(data) else 0.0)
+    top = max(top, 1.0)  # a scale from 0 to 0 has no colours
     base = alt.Chart(data).encode(
         x=alt.X("pred:O", title="network says", sort=order_names, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("true:O", title="true digit", sort=order_names),
@@ -335,10 +402,13 @@ def confusion_chart(matrix_df: pd.DataFrame) -> alt.LayerChart:
         ],
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("count:Q", title="how many", scale=alt.Scale(scheme="blues"), legend=None)
+        color=alt.Color(
+            "count:Q", title="how many", scale=alt.Scale(scheme="blues", domain=[0, top]), legend=None
+        )
     )
-    text = base.mark_text(fontSize=11).encode(
+    text = base.mark_text(fontSize=font_size).encode(
         text="count:Q",
-        color=alt.condition(alt.datum.count > threshold, alt.value("white"), alt.value("black")),
+        color=alt.condition(alt.datum.count > top / 2, alt.value("white"), alt.value("black")),
     )
-    return alt.layer(cells, text).properties(title="Which digits get confused with which", height=360)
+    chart = alt.layer(cells, text).properties(height=height)
+    return chart.properties(title=title) if title else chart

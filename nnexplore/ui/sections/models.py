@@ -1,4 +1,14 @@
-"""What each model does: decision regions (2-D data), test digits and the confusion matrix (MNIST)."""
+"""What each model does, one picture per pictured run, side by side: decision regions (2-D data),
+test digits and the confusion matrix (MNIST).
+
+A decision map, a set of guessed digits or a confusion matrix belongs to one
+network, so every run in ``LiveRuns.pictured`` gets its own, in a row of
+columns, with its name written above it as page text (a screen reader reads
+it too). The pictures of one row share their axes and colour scales, so a
+learner can compare them by eye. Each run is pictured with what its own view
+holds: on a Playground that mixes a toy problem and MNIST, the toy runs are in
+the decision-regions row and the MNIST runs in the digits rows.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +16,167 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore.data import load_dataset
+from nnexplore.runs import Job
 from nnexplore.snapshots import data_points
 from nnexplore.ui.charts import predictions
-from nnexplore.ui.sections import LiveRuns
+from nnexplore.ui.safe_text import plain_text
+from nnexplore.ui.sections import MAX_PICTURED, LiveRuns
+
+#: Plot height by how many columns share the row, about as tall as a column is wide at a 1400 px
+#: window (one or two columns: about 440 px wide; three: about 300; four: about 230).
+DECISION_HEIGHT = {2: 380, 3: 280, 4: 220}
+CONFUSION_HEIGHT = {2: 360, 3: 280, 4: 230}
+#: Count font in the confusion matrix: a four-digit count must fit a cell about 18 px wide.
+CONFUSION_FONT = {2: 11, 3: 9, 4: 8}
+#: (digits, digits per row) per run: in a column about 230 px wide, 16 digits four to a row stay
+#: about 50 px each with a legible guess under them; 36 six to a row would be 35 px.
+DIGIT_LAYOUT = {2: (36, 6), 3: (16, 4), 4: (16, 4)}
+
+WAITING = "Waiting for the first picture…"
+NO_PICTURE = "No picture: this run ended before its first one."
+MATRIX_LATER = "Comes when this run ends."
+NO_MATRIX = "No matrix: this run ended before it was drawn."
 
 
 def draw(live: LiveRuns) -> None:
-    """The newest run's pictures."""
-    job, label, out = live.jobs[-1], live.labels[-1], live.out
+    """Decision regions for the pictured toy-problem runs, test digits and confusion matrices for
+    the pictured MNIST runs, each run in its own column.
+
+    Always at least two columns, so a single run's picture keeps half the page width instead of
+    stretching across all of it (the plots have a fixed height).
+    """
+    pictured = live.pictured
+    if not pictured:
+        return
+    n_columns = max(2, min(len(pictured), MAX_PICTURED))
+    planes = [i for i in pictured if _kind(live.jobs[i]) == "plane"]
+    digits = [i for i in pictured if _kind(live.jobs[i]) == "digits"]
+    if planes:
+        _decision_row(live, planes, n_columns)
+    if digits:
+        _digit_rows(live, digits, n_columns)
+
+
+def _kind(job: Job) -> str:
+    """What the run's pictures are: its view says, or before the first view, its data set."""
     view = job.view or {}
     if "grid" in view:
-        st.subheader(
-            "Decision regions", help="Colour: the class the network predicts there; paler where it is unsure."
-        )
-        left, _ = st.columns(2)
-        with left:
-            out.show(
-                "decision", lambda: predictions.decision_chart(pd.DataFrame(view["grid"]), _points(job.cfg))
+        return "plane"
+    if "digits" in view:
+        return "digits"
+    return "digits" if job.cfg.dataset == "mnist" else "plane"
+
+
+def _label(live: LiveRuns, i: int) -> None:
+    st.markdown(f"**{plain_text(live.labels[i])}**")
+
+
+def _no_view(job: Job) -> None:
+    st.caption(WAITING if job.is_active else NO_PICTURE)
+
+
+def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
+    st.subheader(
+        "Decision regions",
+        help="Colour: the class the network predicts there; paler where it is unsure. "
+        "One map per run, on the same axes and with the same class colours.",
+    )
+    grids = {i: pd.DataFrame(live.jobs[i].view["grid"]) for i in runs if "grid" in (live.jobs[i].view or {})}
+    points = {i: _points(live.jobs[i].cfg) for i in grids}
+    domains = predictions.plane_domains(list(grids.values()), list(points.values()))
+    height = DECISION_HEIGHT[n_columns]
+    title = predictions.DECISION_TITLE if len(runs) == 1 else ""
+    for column, i in zip(st.columns(n_columns), runs):
+        with column:
+            _label(live, i)
+            if i not in grids:
+                _no_view(live.jobs[i])
+                continue
+            live.out.show(
+                f"decision {i}",
+                lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains, title),
             )
-            st.caption(f"{label}. Filled dots: training points; rings: test points.")
-    elif "digits" in view:
+    st.caption(
+        "Filled dots: training points; rings: test points. A dot on a region of another colour is a mistake."
+    )
+
+
+def _digit_rows(live: LiveRuns, runs: list[int], n_columns: int) -> None:
+    """Test digits, then the confusion matrices; a single MNIST run has both in one row."""
+    views = {i: live.jobs[i].view or {} for i in runs}
+    with_matrix = [i for i in runs if "confusion" in views[i]]
+    if len(runs) == 1:
         left, right = st.columns(2)
         with left:
-            st.subheader(
-                "Test digits", help="The network's guess and how sure it is; red frames are mistakes."
-            )
-            out.show("digits", lambda: predictions.digits_chart(pd.DataFrame(view["digits"])))
-        if "confusion" in view:
+            _digits_heading()
+            _digits(live, runs[0], views[runs[0]], *DIGIT_LAYOUT[2], alone=True)
+        if with_matrix:
             with right:
-                st.subheader("Confusion matrix", help="Rows: the true digit. Columns: the guess.")
-                out.show("confusion", lambda: predictions.confusion_chart(pd.DataFrame(view["confusion"])))
+                _confusion_heading()
+                _confusion(live, runs[0], views[runs[0]], None, 2, alone=True)
+        return
+    n_digits, per_row = DIGIT_LAYOUT[n_columns]
+    _digits_heading()
+    for column, i in zip(st.columns(n_columns), runs):
+        with column:
+            _digits(live, i, views[i], n_digits, per_row, alone=False)
+    st.caption(
+        f"The same {n_digits} test digits for every run. Under each: the network's guess and how sure "
+        "it is; red: wrong."
+    )
+    if not with_matrix:
+        return
+    _confusion_heading()
+    top = max(float(pd.to_numeric(pd.Series(views[i]["confusion"]["count"])).max()) for i in with_matrix)
+    for column, i in zip(st.columns(n_columns), runs):
+        with column:
+            _confusion(live, i, views[i], top, n_columns, alone=False)
+    st.caption("The same colour means the same count in every run's matrix.")
+
+
+def _digits_heading() -> None:
+    st.subheader("Test digits", help="The network's guess and how sure it is; red frames are mistakes.")
+
+
+def _confusion_heading() -> None:
+    st.subheader(
+        "Confusion matrix",
+        help="Rows: the true digit. Columns: the network's guess. The diagonal holds the right answers. "
+        "Drawn when a run ends, from the whole test set.",
+    )
+
+
+def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int, *, alone: bool) -> None:
+    _label(live, i)
+    if "digits" not in view:
+        _no_view(live.jobs[i])
+        return
+    title = predictions.DIGITS_TITLE if alone else ""
+    live.out.show(
+        f"digits {i}",
+        lambda: predictions.digits_chart(
+            pd.DataFrame(view["digits"]).head(n_digits), columns=per_row, title=title
+        ),
+    )
+
+
+def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns: int, *, alone: bool) -> None:
+    if not alone:
+        _label(live, i)
+    if "confusion" not in view:
+        st.caption(MATRIX_LATER if live.jobs[i].is_active else NO_MATRIX)
+        return
+    title = predictions.CONFUSION_TITLE if alone else ""
+    live.out.show(
+        f"confusion {i}",
+        lambda: predictions.confusion_chart(
+            pd.DataFrame(view["confusion"]),
+            top,
+            CONFUSION_HEIGHT[n_columns],
+            title,
+            CONFUSION_FONT[n_columns],
+        ),
+    )
 
 
 @st.cache_data(max_entries=32)

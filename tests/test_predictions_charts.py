@@ -1,0 +1,242 @@
+"""Every run its own picture: the model charts share their scales, and the models section draws one
+column per pictured run, the run's name above it as page text (AppTest with real Jobs and views)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from nnexplore.config import RunConfig
+from nnexplore.data import Dataset, load_dataset
+from nnexplore.model import build_model
+from nnexplore.runs import Job
+from nnexplore.snapshots import model_view
+from nnexplore.ui.charts import predictions
+from nnexplore.ui.sections import models
+
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _no_row_limit():
+    with alt.data_transformers.disable_max_rows():
+        yield
+
+
+def units(spec: dict) -> list[dict]:
+    return spec["layer"] if "layer" in spec else [spec]
+
+
+def grid(lo: float, hi: float, n: int = 20, classes: int = 2) -> pd.DataFrame:
+    xs = np.linspace(lo, hi, n)
+    return pd.DataFrame(
+        [(x, y, int((x + y) * 10) % classes, 0.7) for x in xs for y in xs],
+        columns=["x", "y", "cls", "confidence"],
+    )
+
+
+def points(lo: float, hi: float, labels: list[int]) -> pd.DataFrame:
+    n = len(labels)
+    return pd.DataFrame(
+        {"x": np.linspace(lo, hi, n), "y": np.linspace(hi, lo, n), "label": labels, "split": ["train"] * n}
+    )
+
+
+def matrix(diagonal: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(t, p, diagonal if t == p else 3) for t in range(10) for p in range(10)],
+        columns=["true", "pred", "count"],
+    )
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def test_plane_domains_span_every_run_and_every_class():
+    a, b = grid(-1, 1), grid(-2, 0.5, classes=3)
+    domains = predictions.plane_domains([a, b], [points(-1.5, 1.2, [0, 1]), points(0, 0, [2])])
+    half_a, half_b = (2 / 19) / 2, (2.5 / 19) / 2  # half a cell beyond the outer cell centres
+    assert domains["x"] == pytest.approx([-2 - half_b, 1.2])  # a point beyond the grid widens it
+    assert domains["y"] == pytest.approx([-2 - half_b, 1.2])
+    assert predictions.plane_domains([a], [])["x"] == pytest.approx([-1 - half_a, 1 + half_a])
+    assert domains["classes"] == ["0", "1", "2"]
+
+
+def test_decision_charts_of_different_runs_share_axes_and_class_colours():
+    a, b = grid(-1, 1), grid(-3, 0)
+    pa, pb = points(-1, 1, [0, 1, 0]), points(-3, 0, [0, 1, 2])
+    domains = predictions.plane_domains([a, b], [pa, pb])
+    specs = [predictions.decision_chart(g, p, 220, domains, "").to_dict() for g, p in ((a, pa), (b, pb))]
+    scales = []
+    for spec in specs:
+        assert "title" not in spec and spec["height"] == 220
+        for unit in units(spec):
+            enc = unit["encoding"]
+            assert enc["x"]["scale"]["domain"] == domains["x"]
+            assert enc["y"]["scale"]["domain"] == domains["y"]
+            scales.append(enc["color"]["scale"])
+    assert all(scale == scales[0] for scale in scales)
+    assert scales[0]["domain"] == ["0", "1", "2"]
+    assert scales[0]["range"] == predictions.CLASS_PALETTE[:3]
+
+
+def test_decision_chart_alone_fixes_its_own_domains_and_keeps_its_title():
+    spec = predictions.decision_chart(grid(0, 1), points(0.2, 0.8, [0, 1])).to_dict()
+    regions = units(spec)[0]
+    assert regions["encoding"]["x"]["scale"]["domain"] == pytest.approx([-1 / 38, 1 + 1 / 38])
+    assert spec["title"] == predictions.DECISION_TITLE
+
+
+def test_confusion_matrices_share_their_colour_scale():
+    top = 900
+    specs = [predictions.confusion_chart(matrix(d), max_count=top, title="").to_dict() for d in (500, top)]
+    for spec in specs:
+        cells, text = units(spec)
+        assert cells["encoding"]["color"]["scale"]["domain"] == [0, top]
+        # white text on the dark half of the shared scale, not of this matrix's own
+        assert f"{top / 2}" in json.dumps(text["encoding"]["color"]["condition"])
+        assert "title" not in spec
+    alone = predictions.confusion_chart(matrix(40)).to_dict()
+    assert units(alone)[0]["encoding"]["color"]["scale"]["domain"] == [0, 40]
+
+
+def test_digits_chart_fewer_digits_to_a_row():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "pixels": [rng.random(784) for _ in range(16)],
+            "pred": rng.integers(0, 10, 16),
+            "label": rng.integers(0, 10, 16),
+            "confidence": rng.random(16),
+        }
+    )
+    spec = predictions.digits_chart(df, columns=4, title="").to_dict()
+    tiles = units(spec)[0]
+    assert tiles["encoding"]["x"]["scale"]["domain"] == [-1, 4 * 16]  # 14-pixel digits, 16 units a cell
+    assert spec["height"] == 80 * 4 and "title" not in spec
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def _toy_job(seed: int, status: str, with_view: bool = True) -> Job:
+    cfg = RunConfig().replace(dataset="moons", n_samples=200, hidden=(4,), seed=seed)
+    job = Job(cfg, "s", "", threading.Lock())
+    job.status = status
+    if with_view:
+        torch.manual_seed(seed)
+        model = build_model(cfg, 2, 2)
+        job.view = model_view(model, load_dataset(cfg), cfg, {"step": 1, "status": status})
+    return job
+
+
+def _digits_dataset() -> Dataset:
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(60, 784, generator=g)
+    y = torch.randint(0, 10, (60,), generator=g)
+    return Dataset(x[:20], y[:20], x[20:], y[20:], 10, "fake digits")
+
+
+def _mnist_job(seed: int, status: str) -> Job:
+    cfg = RunConfig().replace(dataset="mnist", hidden=(8,), seed=seed)
+    job = Job(cfg, "s", "", threading.Lock())
+    job.status = status
+    torch.manual_seed(seed)
+    job.view = model_view(build_model(cfg, 784, 10), _digits_dataset(), cfg, {"step": 1, "status": status})
+    return job
+
+
+def _models_app(jobs, labels) -> None:
+    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.sections import LiveRuns, models
+
+    live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "t"), "t")
+    models.draw(live)
+
+
+def _run(jobs: list[Job], labels: list[str]) -> AppTest:
+    at = AppTest.from_function(_models_app, kwargs={"jobs": jobs, "labels": labels}, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _specs(block) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in block.get("vega_lite_chart")]
+
+
+def _frames(block) -> list[pd.DataFrame]:
+    """The tables a chart in this block draws (Streamlit sends them beside the spec, as Arrow)."""
+    (chart,) = block.get("vega_lite_chart")
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+
+
+def _texts(block) -> list[str]:
+    return [m.value for m in block.markdown] + [c.value for c in block.caption]
+
+
+def test_section_one_column_per_run_with_its_name_and_shared_axes():
+    jobs = [_toy_job(0, "done"), _toy_job(1, "running"), _toy_job(2, "queued", with_view=False)]
+    labels = ["ReLU run", "sigmoid run", "tanh run"]
+    at = _run(jobs, labels)
+    assert [s.value for s in at.subheader] == ["Decision regions"]
+    columns = at.columns
+    assert len(columns) == 3
+    for column, label in zip(columns, labels, strict=True):
+        assert f"**{label}**" in [m.value for m in column.markdown]
+    assert [len(_specs(c)) for c in columns] == [1, 1, 0]
+    assert models.WAITING in _texts(columns[2])
+    x_domains = [units(_specs(c)[0])[0]["encoding"]["x"]["scale"]["domain"] for c in columns[:2]]
+    assert x_domains[0] == x_domains[1]
+
+
+def test_section_pictures_only_the_pictured_runs():
+    jobs = [_toy_job(seed, "done") for seed in range(5)]
+    labels = [f"run {seed}" for seed in range(5)]
+    at = _run(jobs, labels)
+    assert len(at.columns) == 4
+    page = " ".join(m.value for m in at.markdown)
+    assert "run 0" not in page and all(f"run {s}" in page for s in range(1, 5))
+
+
+def test_section_mnist_runs_same_digits_and_one_colour_scale():
+    jobs = [_mnist_job(0, "done"), _mnist_job(1, "done"), _mnist_job(2, "running")]
+    at = _run(jobs, ["a", "b", "c"])
+    assert [s.value for s in at.subheader] == ["Test digits", "Confusion matrix"]
+    digit_columns, matrix_columns = at.columns[:3], at.columns[3:]
+    assert len(matrix_columns) == 3
+    n_digits, per_row = models.DIGIT_LAYOUT[3]
+    digit_labels = []
+    for column in digit_columns:
+        (tiles,) = [frame for frame in _frames(column) if "caption" in frame.columns]
+        assert len(tiles) == n_digits and tiles["col"].max() == per_row - 1
+        digit_labels.append(tiles["label"].tolist())
+    assert digit_labels[0] == digit_labels[1] == digit_labels[2]
+    tops = [units(_specs(c)[0])[0]["encoding"]["color"]["scale"]["domain"] for c in matrix_columns[:2]]
+    top = max(int(job.view["confusion"]["count"].max()) for job in jobs[:2])
+    assert tops[0] == tops[1] == [0, top]
+    assert _specs(matrix_columns[2]) == []
+    assert models.MATRIX_LATER in _texts(matrix_columns[2])
+
+
+def test_section_mixed_datasets_picture_each_run_with_its_own_view():
+    jobs = [_toy_job(0, "done"), _toy_job(1, "error", with_view=False), _mnist_job(0, "done")]
+    at = _run(jobs, ["moons run", "broken run", "digits run"])
+    assert [s.value for s in at.subheader] == ["Decision regions", "Test digits", "Confusion matrix"]
+    page = " ".join(m.value for m in at.markdown)
+    assert all(f"**{label}**" in page for label in ("moons run", "broken run", "digits run"))
+    assert models.NO_PICTURE in [c.value for c in at.caption]
+    assert len(at.get("vega_lite_chart")) == 3  # one map, one set of digits, one matrix
+    # the lone MNIST run has its digits and its matrix side by side, half the page each
+    digits_column, matrix_column = at.columns[-2:]
+    (tiles,) = [frame for frame in _frames(digits_column) if "caption" in frame.columns]
+    assert len(tiles) == models.DIGIT_LAYOUT[2][0]
+    assert len(matrix_column.get("vega_lite_chart")) == 1
