@@ -141,11 +141,6 @@ class Activation:
     squashes: bool = False  # bounded on both sides: the slope vanishes at both ends
     probabilities: bool = False  # every output lies in (0, 1)
 
-    @property
-    def latex(self) -> str:
-        """The function and its slope side by side, as the Theory page shows them."""
-        return rf"{self.latex_f} \qquad {self.latex_slope}"
-
 
 def _cases(positive: str, negative: str, at_zero: str = "z\\le 0") -> str:
     return rf"\begin{{cases}}{positive} & z>0\\ {negative} & {at_zero}\end{{cases}}"

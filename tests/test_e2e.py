@@ -262,3 +262,19 @@ def test_a_locked_link_cannot_change_the_locked_control_and_trains_with_its_valu
     wait_for_status(page, "done")
     assert "dataset=xor" in page.url and "seed=5" in page.url and "hide=seed" in page.url
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_theory_formulas_fit_their_column_and_icons_need_no_emoji_font(page, server):
+    """At 1400 px no formula runs past its column's edge, and the navigation's icons are drawn from
+    Streamlit's icon font (Debian's Chromium has no emoji font: emoji icons showed as empty boxes)."""
+    page.goto(server.url + "theory")
+    page.get_by_role("heading", name="1. Activation functions and their slopes").wait_for(timeout=30_000)
+    page.locator(".katex-display").first.wait_for(timeout=20_000)
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.katex-display')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 40))"""
+    )
+    assert clipped == []
+    nav = page.get_by_test_id("stSidebarNav").inner_text()
+    assert re.search(r"[\U0001F300-\U0001FAFF]", nav) is None, nav
+    assert page.get_by_test_id("stSidebarNav").locator("[data-testid=stIconMaterial]").count() == 3

@@ -60,7 +60,7 @@ def render_experiments() -> None:
 
 def page() -> st.Page:
     """This page in the dashboard's navigation."""
-    return st.Page(render_experiments, title="Experiments", icon="🔬", url_path="experiments")
+    return st.Page(render_experiments, title="Experiments", icon=":material/science:", url_path="experiments")
 
 
 def _card(exp: Experiment) -> None:

@@ -111,8 +111,10 @@ def _activations_section() -> None:
             "Stack ten layers and these factors multiply."
         )
     with c2:
-        for name in curves:
-            st.latex(activations.get(name).latex)
+        for name in curves:  # one formula per line: side by side they overflow the column
+            row = activations.get(name)
+            st.latex(row.latex_f)
+            st.latex(row.latex_slope)
         if "gelu" in curves:
             st.caption(
                 "Φ(z) is the chance that a standard normal random number is below z; φ is its bell curve."
@@ -226,4 +228,4 @@ def render_theory_page(include_panels: bool = True) -> None:
 
 def page() -> st.Page:
     """This page in the dashboard's navigation."""
-    return st.Page(render_theory_page, title="Theory", icon="📐", url_path="theory")
+    return st.Page(render_theory_page, title="Theory", icon=":material/function:", url_path="theory")
