@@ -27,6 +27,7 @@ from nnexplore.config import MAX_LAYERS, RunConfig
 CHART_ACCURACY = "Accuracy"
 CHART_OUTSIDE = "Outside [0, 1]"
 CHART_GRADIENT = "Gradient flow"
+CHART_REACH = "How much reaches the first layer"  # needs a hidden layer
 CHART_UNITS = "Saturation and dead units"
 CHART_REGIONS = "Decision regions"  # toy problems only
 CHART_DIGITS = "Test digits"  # MNIST only
@@ -34,6 +35,7 @@ CHARTS: tuple[str, ...] = (
     CHART_ACCURACY,
     CHART_OUTSIDE,
     CHART_GRADIENT,
+    CHART_REACH,
     CHART_UNITS,
     CHART_REGIONS,
     CHART_DIGITS,
