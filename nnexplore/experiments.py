@@ -27,6 +27,7 @@ from nnexplore.config import MAX_LAYERS, RunConfig
 CHART_ACCURACY = "Accuracy"
 CHART_OUTSIDE = "Outside [0, 1]"
 CHART_GRADIENT = "Gradient flow"
+CHART_REACH = "How much reaches the first layer"  # needs a hidden layer
 CHART_UNITS = "Saturation and dead units"
 CHART_REGIONS = "Decision regions"  # toy problems only
 CHART_DIGITS = "Test digits"  # MNIST only
@@ -34,6 +35,7 @@ CHARTS: tuple[str, ...] = (
     CHART_ACCURACY,
     CHART_OUTSIDE,
     CHART_GRADIENT,
+    CHART_REACH,
     CHART_UNITS,
     CHART_REGIONS,
     CHART_DIGITS,
@@ -168,9 +170,14 @@ SOFTMAX_HIDDEN = Experiment(
         "**Outside [0, 1]**: a softmax output always lies between 0 and 1. Raw outputs have no such "
         "limit: count how many fall below 0 or above 1. A value like −0.2 or 1.3 is a score, not a "
         "probability.",
-        "**Gradient flow**: in each run, compare the first hidden layer with the output layer. "
-        "Softmax and sigmoid layers shrink the gradient on its way back, so the first layer gets a "
-        "much weaker signal than in the ReLU run.",
+        "**Gradient flow**: one panel per run, one line per layer, all on the same scale. In each "
+        "panel, compare the first hidden layer's line with the output layer's.",
+        "**How much reaches the first layer**: the first hidden layer's gradient divided by the "
+        "output layer's, one line per run, on a log scale (from 1 to 0.1 to 0.01, each step down is "
+        "ten times weaker). Softmax and sigmoid layers shrink the gradient on its way back, so "
+        "their lines stay below the ReLU line and mostly below the dashed line at 1, where the "
+        "first layer would get as strong a signal as the output layer. The ReLU line rises to "
+        "about 1 or above.",
         "**Saturation and dead units**: ReLU has its own weak spot. A unit whose input is negative "
         "for every example always outputs 0 and gets no gradient: it is *dead*. See how many of "
         "the ReLU run's units are.",
@@ -409,9 +416,13 @@ VANISHING_DEPTH = Experiment(
         ("ReLU hidden layers", _DEEP.replace(hidden_activation="relu")),
     ),
     look_for=(
-        "**Gradient flow**: read each run from the output layer back to the first hidden layer. "
-        "Move the depth slider and watch the first layer's gradient: the colour scale is "
-        "logarithmic, so each step of colour is a factor, not a difference.",
+        "**Gradient flow**: read each run's panel from the output layer back to the first hidden "
+        "layer. The axis is logarithmic, so equal gaps are equal factors, not equal differences.",
+        "**How much reaches the first layer**: the first hidden layer's gradient divided by the "
+        "output layer's, on a log scale (from 1 to 0.1 to 0.01, each step down is ten times "
+        "weaker). The ReLU line stays near the dashed line at 1 (as strong as at the output); the "
+        "sigmoid line lies many steps below it. Move the depth slider: beyond two hidden layers, "
+        "every sigmoid layer you add pushes that line further down.",
         "**Accuracy**: a layer whose gradient is almost 0 barely changes. On two classes, 50% is "
         "what guessing gives.",
         "**Saturation and dead units**: how many sigmoid units sit on the flat parts of the curve, "

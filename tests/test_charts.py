@@ -161,6 +161,39 @@ def test_last_layer_bars_uses_newest_record_with_gradients():
     assert F.last_layer_bars([]).empty
 
 
+def test_first_layer_reach_is_first_over_last_and_needs_a_hidden_layer():
+    assert F.first_layer_reach([1e-3, 1e-2, 1e-1]) == pytest.approx(1e-2)
+    assert math.isnan(F.first_layer_reach([0.5]))  # no hidden layer: first layer is the output
+    assert math.isnan(F.first_layer_reach([]))
+    assert math.isnan(F.first_layer_reach(None))
+    assert math.isnan(F.first_layer_reach([0.1, 0.0]))  # nothing at the output to compare with
+    assert math.isnan(F.first_layer_reach([math.inf, 0.1]))
+
+
+def test_reach_long_one_row_per_record_with_a_hidden_layer():
+    records = fake_records(4, hidden=2)
+    records[1]["grad_norm"] = [2.0, 5.0, 0.5]
+    records[2]["grad_norm"] = []  # not measured yet
+    no_hidden = fake_records(3, hidden=0)
+    assert len(no_hidden[0]["grad_norm"]) == 1
+    df = F.reach_long([("deep", records), ("linear model", no_hidden), ("waiting", [])])
+    assert list(df.columns) == F.REACH_COLUMNS
+    assert list(df["run"].cat.categories) == ["deep", "linear model", "waiting"]
+    assert set(df["run"]) == {"deep"}
+    assert list(df["step"]) == [10, 20, 40]
+    # fake grad_norm is 1e-3, 1e-2, 1e-1: first over last is 1e-2; record 1 is 2.0 / 0.5
+    assert list(df["value"]) == pytest.approx([1e-2, 4.0, 1e-2])
+    assert F.reach_long([("linear model", no_hidden)]).empty
+
+
+def test_layer_bars_names_each_run():
+    df = F.layer_bars(RUNS)
+    assert list(df.columns) == ["run", *F.BAR_COLUMNS]
+    assert list(df["run"].cat.categories) == [label for label, _ in RUNS]
+    assert set(df[df["run"] == RUNS[1][0]]["layer"]) == {"hidden 1", "output"}
+    assert F.layer_bars([("a", [])]).empty
+
+
 def test_summary_table_one_row_per_run():
     table = F.summary_table(RUNS)
     assert list(table.columns) == F.SUMMARY_COLUMNS
@@ -395,8 +428,79 @@ def test_gradient_bars_grouped_log_scale():
     assert enc["x"]["sort"] == ["hidden 1", "hidden 2", "output"]
     assert enc["xOffset"]["field"] == "stat"
     assert enc["y"]["scale"]["type"] == "log"
-    floor = enc["y"]["scale"]["domainMin"]
-    assert 0 < floor < min(r["value"] for r in rows(spec, spec))  # smallest bar still visible
+    floor, top = enc["y"]["scale"]["domain"]
+    values = [r["value"] for r in rows(spec, spec)]
+    assert 0 < floor < min(values)  # smallest bar still visible
+    assert top >= max(values)
+
+
+def test_gradient_panels_share_the_log_axis_and_the_layer_colours():
+    grads = F.layer_long(RUNS, "grad_norm")
+    a, b = RUNS[0][0], RUNS[1][0]
+    panels = [gradients.gradient_lines(grads, run=r).to_dict() for r in (a, b)]
+    for spec, run in zip(panels, (a, b)):
+        assert {r["run"] for r in rows(spec, spec)} == {run}  # this run's lines only
+        assert "strokeDash" not in spec["encoding"]  # one run: no dash patterns needed
+        assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    # both panels span the same whole powers of ten around every run's values (1e-3 to 1e-1)
+    assert panels[0]["encoding"]["y"]["scale"]["domain"] == pytest.approx([1e-3, 1e-1])
+    assert panels[1]["encoding"]["y"]["scale"]["domain"] == panels[0]["encoding"]["y"]["scale"]["domain"]
+    # the same layer has the same colour in both, though the second run is one layer shallower
+    colours = [spec["encoding"]["color"]["scale"] for spec in panels]
+    assert colours[0] == colours[1]
+    assert colours[0]["domain"] == ["hidden 1", "hidden 2", "output"]
+
+
+def test_decades_round_out_to_whole_powers_of_ten():
+    assert gradients.decades(pd.Series([0.003, 0.2])) == pytest.approx([1e-3, 1.0])
+    assert gradients.decades(pd.Series([0.003, 0.02]), include=[1.0]) == pytest.approx([1e-3, 1.0])
+    assert gradients.decades(pd.Series([0.5, 0.5])) == pytest.approx([0.1, 1.0])  # never zero-width
+    assert gradients.decades(pd.Series([0.0, -1.0, math.nan])) == [0.1, 10.0]
+
+
+def test_gradient_heatmap_panels_share_bins_and_colour_scale():
+    records = fake_records(10, hidden=1)
+    for j, rec in enumerate(records):
+        rec["grad_norm"] = [10.0 ** -(5 + j % 2), 1.0]  # a second run with a much weaker first layer
+    grads = F.layer_long([RUNS[0], ("weak", records)], "grad_norm")
+    strong = gradients.gradient_heatmap(grads, run=RUNS[0][0]).to_dict()
+    weak = gradients.gradient_heatmap(grads, run="weak").to_dict()
+    assert strong["encoding"]["color"]["scale"]["domain"] == [-6.0, 0.0]
+    assert weak["encoding"]["color"]["scale"] == strong["encoding"]["color"]["scale"]
+    assert weak["encoding"]["y"]["sort"] == ["hidden 1", "output"]
+    assert {r["run"] for r in rows(weak, weak)} == {"weak"}
+    # bins come from the whole frame: the shorter run's cells sit on the longer run's bin edges
+    edges = {r["start"] for r in rows(strong, strong)}
+    assert {r["start"] for r in rows(weak, weak)} <= edges
+
+
+def test_gradient_bar_panels_share_the_y_axis():
+    bars = F.layer_bars(RUNS)
+    specs = [gradients.gradient_bars(bars, run=label).to_dict() for label, _ in RUNS[:2]]
+    assert specs[0]["encoding"]["y"]["scale"] == specs[1]["encoding"]["y"]["scale"]
+    low, high = specs[0]["encoding"]["y"]["scale"]["domain"]
+    values = [r["value"] for spec in specs for r in rows(spec, spec)]
+    assert low < min(values) and high >= max(values)
+    assert specs[1]["encoding"]["x"]["sort"] == ["hidden 1", "output"]
+
+
+def test_reach_chart_log_scale_run_colours_and_a_line_at_1():
+    df = F.reach_long(RUNS)
+    labels = [label for label, _ in RUNS]
+    spec = gradients.reach_chart(df, labels).to_dict()
+    lines, now, rule, note = units(spec)
+    assert mark_type(lines) == "line" and mark_type(rule) == "rule" and mark_type(note) == "text"
+    y = lines["encoding"]["y"]["scale"]
+    assert y["type"] == "log"
+    assert y["domain"][0] <= 1e-2 and y["domain"][1] >= 1  # the data (1e-2) and the line at 1
+    assert rows(spec, rule) == [{"value": 1.0, "note": gradients.REACH_NOTE}]
+    assert rule["encoding"]["y"]["field"] == "value"
+    assert note["encoding"]["text"]["field"] == "note"
+    # the same run colours as the accuracy chart
+    accuracy = training.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"]), labels).to_dict()
+    assert lines["encoding"]["color"]["scale"] == units(accuracy)[0]["encoding"]["color"]["scale"]
+    # one newest point per run that has a ratio
+    assert sorted(r["run"] for r in rows(spec, now)) == sorted(labels[:2])
 
 
 def test_saturation_chart_one_and_several_runs():
@@ -479,6 +583,10 @@ def test_charts_build_from_empty_frames():
         gradients.gradient_lines(F.layer_long(empty_runs, "grad_norm")),
         gradients.gradient_heatmap(F.layer_long(empty_runs, "grad_norm")),
         gradients.gradient_bars(F.last_layer_bars([])),
+        gradients.gradient_lines(F.layer_long(empty_runs, "grad_norm"), run="a"),
+        gradients.gradient_heatmap(F.layer_long(empty_runs, "grad_norm"), run="a"),
+        gradients.gradient_bars(F.layer_bars(empty_runs), run="a"),
+        gradients.reach_chart(F.reach_long(empty_runs)),
         training.saturation_chart(F.saturation_long(empty_runs)),
     ]
     for chart in charts:

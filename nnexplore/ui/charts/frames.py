@@ -47,6 +47,7 @@ RUN_COLUMNS = [
 LAYER_COLUMNS = ["run", "epoch", "step", "layer", "layer_index", "value"]
 METRIC_COLUMNS = ["run", "epoch", "step", "metric", "value"]
 BAR_COLUMNS = ["layer", "layer_index", "stat", "value"]
+REACH_COLUMNS = ["run", "epoch", "step", "value"]
 
 HIDDEN_ONLY_FIELDS = ("saturated_frac", "dead_frac")
 """Per-layer fields measured on hidden layers only (one entry fewer than layer_names)."""
@@ -256,6 +257,50 @@ def saturation_long(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
     df = pd.concat(parts, ignore_index=True)
     df["run"] = _run_categorical(df["run"].astype(str), _labels(runs))
     df["metric"] = df["metric"].astype(object)
+    return df
+
+
+def first_layer_reach(norms: Sequence[Any] | None) -> float:
+    """grad_norm[0] / grad_norm[-1]: the first hidden layer's gradient over the output layer's.
+
+    NaN when there is no hidden layer (one Linear layer only: the first layer
+    *is* the output layer, so there is nothing for the gradient to reach) or
+    when either norm is missing, not finite, or the output's is 0.
+    """
+    if not norms or len(norms) < 2:
+        return math.nan
+    return _share(norms[0], norms[-1])
+
+
+def reach_long(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """How much of the output layer's gradient reaches the first hidden layer, over time.
+
+    Columns run, epoch, step, value, with value = :func:`first_layer_reach`
+    of each record's ``grad_norm``. Records with no gradients yet, and every
+    record of a network without a hidden layer, contribute no rows (that
+    network has no such ratio; the page says so in words).
+    """
+    rows: list[tuple[Any, ...]] = []
+    for label, records in runs:
+        for rec in _thin_records(records, max_points):
+            norms = rec.get("grad_norm") or []
+            if len(norms) < 2:
+                continue
+            rows.append(
+                (str(label), finite(rec.get("epoch")), finite(rec.get("step")), first_layer_reach(norms))
+            )
+    df = pd.DataFrame(rows, columns=REACH_COLUMNS)
+    df["run"] = _run_categorical(df["run"], _labels(runs))
+    df[["epoch", "step", "value"]] = df[["epoch", "step", "value"]].astype(float)
+    return df
+
+
+def layer_bars(runs: Runs) -> pd.DataFrame:
+    """:func:`last_layer_bars` of every run, with a ``run`` column (ordered categorical) in front."""
+    parts = [last_layer_bars(records).assign(run=str(label)) for label, records in runs]
+    df = pd.concat(parts, ignore_index=True) if parts else last_layer_bars([]).assign(run=[])
+    df = df[["run", *BAR_COLUMNS]]
+    df["run"] = _run_categorical(df["run"].astype(str), _labels(runs))
     return df
 
 

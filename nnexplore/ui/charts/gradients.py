@@ -4,6 +4,12 @@ Pure functions DataFrame -> chart, no state, no streamlit. Inputs are the
 tidy frames of :mod:`nnexplore.ui.charts.frames`, or (for the output-gradient
 histogram) one row per output unit. Long gradient histories are binned in
 pandas before they reach Altair.
+
+Panels: the per-layer charts (lines, heatmap, bars) draw one network each, so
+the page shows one panel per run side by side. Each builder then takes the
+frame of *all* the runs shown plus ``run=`` (the one to draw): axes, colour
+scales and layer colours come from the whole frame, so panels side by side
+share them and can be compared by eye; only the marks are that one run's.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from nnexplore.ui.charts.style import (
     HEIGHT,
     clean,
     epoch_x,
+    last_points,
     layer_color,
     layer_order,
     run_color,
@@ -26,24 +33,58 @@ from nnexplore.ui.charts.style import (
 )
 
 _RUN_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4]]
+REACH_NOTE = "as strong as at the output"
+"""The label of the reference line at 1 in :func:`reach_chart`."""
 
 
-def gradient_lines(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
+def decades(values: pd.Series | np.ndarray, include: Sequence[float] = ()) -> list[float]:
+    """[10^floor(log10 min), 10^ceil(log10 max)] of the positive finite values (and ``include``).
+
+    A log axis that starts and ends on whole powers of ten reads as "so many
+    factors of ten"; computed once from every run shown, it is the shared
+    domain that makes panels side by side comparable. [0.1, 10] when there
+    is nothing to show.
+    """
+    v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    v = np.concatenate([v[np.isfinite(v) & (v > 0)], np.asarray(include, dtype=float)])
+    if v.size == 0:
+        return [0.1, 10.0]
+    lo, hi = np.floor(np.log10(v.min())), np.ceil(np.log10(v.max()))
+    if hi <= lo:
+        hi = lo + 1
+    return [float(10**lo), float(10**hi)]
+
+
+def _one_run(data: pd.DataFrame, run: str | None) -> pd.DataFrame:
+    """The rows of ``run`` (all rows when None): the marks of one panel."""
+    return data if run is None else data[data["run"] == str(run)].reset_index(drop=True)
+
+
+def gradient_lines(
+    df_layer: pd.DataFrame, runs: Sequence[str] | None = None, *, run: str | None = None
+) -> alt.Chart:
     """Size of each layer's weight gradient against epochs, log scale, one colour per layer.
 
     Input: :func:`frames.layer_long` of grad_norm (columns run, epoch, step,
     layer, layer_index, value). Layers are coloured by depth, input side
-    first. With several runs, each run gets its own dash pattern (colour is
-    already taken by the layer). Values <= 0 and non-finite are dropped. A
-    gap of several powers of ten between the first and last layer is the
-    vanishing gradient.
+    first. ``run``: draw that run only, as one panel of several; the y axis
+    (whole powers of ten) and the layer colours come from every run in the
+    frame, so panels side by side share them. Without ``run`` and with
+    several runs, each run gets its own dash pattern (colour is already taken
+    by the layer). Values <= 0 and non-finite are dropped. A gap of several
+    powers of ten between the first and last layer is the vanishing gradient.
     """
     domain = run_domain(df_layer, runs)
-    data = clean(df_layer, ["epoch", "value"], positive=["value"])
-    order = layer_order(data)
+    everything = clean(df_layer, ["epoch", "value"], positive=["value"])
+    order = layer_order(everything)
+    data = _one_run(everything, run)
     encoding = {
         "x": epoch_x(),
-        "y": alt.Y("value:Q", title="gradient size (L2 norm, log scale)", scale=alt.Scale(type="log")),
+        "y": alt.Y(
+            "value:Q",
+            title="gradient size (L2 norm, log scale)",
+            scale=alt.Scale(type="log", domain=decades(everything["value"])),
+        ),
         "color": layer_color(order),
         "detail": "run:N",
         "tooltip": [
@@ -53,7 +94,7 @@ def gradient_lines(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) ->
             alt.Tooltip("value:Q", title="gradient size", format=".3g"),
         ],
     }
-    if runs_present(data) > 1:
+    if run is None and runs_present(data) > 1:
         encoding["strokeDash"] = alt.StrokeDash(
             "run:N",
             title="run",
@@ -66,7 +107,55 @@ def gradient_lines(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) ->
         alt.Chart(data)
         .mark_line(strokeWidth=2)
         .encode(**encoding)
-        .properties(title="How big the gradient is in each layer", height=HEIGHT)
+        .properties(
+            title="How big the gradient is in each layer",
+            height=HEIGHT,
+            description=f"Gradient size per layer over the epochs{f', {run}' if run else ''}.",
+        )
+    )
+
+
+def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+    """First hidden layer's gradient over the output layer's, against epochs: one line per run.
+
+    Input: :func:`frames.reach_long` (columns run, epoch, step, value).
+    Colour = run, with the same colours as the accuracy chart. Log scale,
+    from whole powers of ten around the data and 1, with a dashed reference
+    line at 1 labelled :data:`REACH_NOTE`: a line at 1 means the first layer
+    learns from as strong a signal as the output layer; each power of ten
+    below it is a tenfold weaker one (the gradient vanishes on its way back).
+    """
+    domain = run_domain(df_reach, runs)
+    data = clean(df_reach, ["epoch", "value"], positive=["value"])
+    y = alt.Y(
+        "value:Q",
+        title="first hidden layer ÷ output layer (log scale)",
+        scale=alt.Scale(type="log", domain=decades(data["value"], include=[1.0])),
+    )
+    encoding = dict(
+        x=epoch_x(),
+        y=y,
+        color=run_color(domain),
+        tooltip=[
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("value:Q", title="first layer ÷ output", format=".3g"),
+        ],
+    )
+    lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding)
+    now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40).encode(**encoding)
+    one = pd.DataFrame({"value": [1.0], "note": [REACH_NOTE]})
+    rule = alt.Chart(one).mark_rule(color="#555", strokeDash=[4, 4]).encode(y="value:Q")
+    note = (
+        alt.Chart(one)
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color="#555")
+        .encode(y="value:Q", x=alt.value(0), text="note:N")
+    )
+    return alt.layer(lines, now, rule, note).properties(
+        title="Share of the output layer's gradient that reaches the first hidden layer",
+        height=HEIGHT,
+        description="One line per run: the first hidden layer's gradient divided by the output "
+        "layer's, over the epochs, with a reference line at 1.",
     )
 
 
@@ -85,17 +174,22 @@ def _fill_bins(data: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
+def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None = None) -> alt.Chart:
     """Layers (rows, input layer at top) × time (columns, epoch bins), colour = log10 gradient size.
 
     Input: :func:`frames.layer_long` of grad_norm. Epochs are binned here in
     pandas (mean of log10 per bin), so the chart gets at most ``bins`` cells
-    per layer. With several runs the rows are "run · layer" (runs in the
+    per layer. ``run``: draw that run only, as one panel of several; the
+    epoch bins and the colour scale (whole powers of ten) come from every run
+    in the frame, so the same colour is the same size in every panel. Without
+    ``run`` and with several runs the rows are "run · layer" (runs in the
     order passed, layers input first inside each) rather than a facet, so the
     chart still fills its container's width.
     """
     domain = run_domain(df_layer)
-    data = clean(df_layer, ["epoch", "value"], positive=["value"])
+    everything = clean(df_layer, ["epoch", "value"], positive=["value"])
+    colours = [float(np.log10(v)) for v in decades(everything["value"])]
+    data = _one_run(everything, run)
     order = layer_order(data)
     if data.empty:
         cells = pd.DataFrame(
@@ -104,8 +198,8 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
         rows: list[str] = []
     else:
         data["log10"] = np.log10(data["value"])
-        hi = float(data["epoch"].max())
-        lo = min(0.0, float(data["epoch"].min()))
+        hi = float(everything["epoch"].max())
+        lo = min(0.0, float(everything["epoch"].min()))
         edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
         data["bin"] = np.clip(np.searchsorted(edges, data["epoch"], side="right") - 1, 0, bins - 1)
         cells = _fill_bins(data)
@@ -128,7 +222,7 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
             color=alt.Color(
                 "log10:Q",
                 title="gradient size (log10)",
-                scale=alt.Scale(scheme="viridis"),
+                scale=alt.Scale(scheme="viridis", domain=colours),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
@@ -140,25 +234,32 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40) -> alt.Chart:
             ],
         )
         .properties(
-            title="Gradient size by layer over time (dark: vanishing)", height=max(120, 28 * len(rows))
+            title="Gradient size by layer over time (dark: vanishing)",
+            height=max(120, 28 * len(rows)),
+            description=f"Heatmap of the gradient size per layer over the epochs{f', {run}' if run else ''}.",
         )
     )
 
 
-def gradient_bars(df_bars: pd.DataFrame) -> alt.Chart:
+def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart:
     """Each layer's gradient now: mean and max |gradient| side by side, log scale.
 
     Input: :func:`frames.last_layer_bars` (columns layer, layer_index, stat,
-    value). Layers run left to right from input to output.
+    value), or :func:`frames.layer_bars` (the same with a ``run`` column) and
+    ``run``, the run to draw as one panel of several: the y axis then comes
+    from every run in the frame, so bars side by side share it. Layers run
+    left to right from input to output.
     """
-    data = clean(df_bars, ["value"], positive=["value"])
+    everything = clean(df_bars, ["value"], positive=["value"])
+    data = _one_run(everything, run)
     order = (
         [str(n) for n in data.sort_values("layer_index")["layer"].drop_duplicates()] if not data.empty else []
     )
     stats = ["mean |grad|", "max |grad|"]
     # Bars on a log scale need a floor to grow from (log 0 does not exist):
     # half a decade below the smallest value, so the smallest bar still shows.
-    floor = 10 ** np.floor(np.log10(data["value"].min()) - 0.5) if not data.empty else 1e-6
+    floor = 10 ** np.floor(np.log10(everything["value"].min()) - 0.5) if not everything.empty else 1e-6
+    top = decades(everything["value"])[1]
     return (
         alt.Chart(data)
         .mark_bar()
@@ -170,10 +271,10 @@ def gradient_bars(df_bars: pd.DataFrame) -> alt.Chart:
             y=alt.Y(
                 "value:Q",
                 title="size of the weight gradient (log scale)",
-                scale=alt.Scale(type="log", domainMin=floor),
+                scale=alt.Scale(type="log", domain=[float(floor), top]),
                 stack=None,
             ),
-            y2=alt.Y2Datum(floor),
+            y2=alt.Y2Datum(float(floor)),
             color=alt.Color(
                 "stat:N",
                 title="",
@@ -186,7 +287,11 @@ def gradient_bars(df_bars: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("value:Q", title="value", format=".3g"),
             ],
         )
-        .properties(title="Gradient reaching each layer now", height=HEIGHT)
+        .properties(
+            title="Gradient reaching each layer now",
+            height=HEIGHT,
+            description=f"Bars of each layer's gradient size now{f', {run}' if run else ''}.",
+        )
     )
 
 

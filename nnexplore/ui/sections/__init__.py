@@ -10,6 +10,7 @@ experiment the ones its card names (``Experiment.views``).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,7 @@ import streamlit as st
 from nnexplore.runs import Job
 from nnexplore.ui.chart_cache import ChartCache
 from nnexplore.ui.charts import frames
+from nnexplore.ui.safe_text import plain_text
 
 #: Pictures of one model each (decision regions, digits, heatmaps) are drawn side by side for
 #: at most this many runs: four fit a 1400 px wide page at a readable size.
@@ -72,3 +74,31 @@ class LiveRuns:
     def grads(self) -> pd.DataFrame:
         """Per-layer weight-gradient sizes over time, long form (frames.layer_long)."""
         return frames.layer_long(self.runs, "grad_norm")
+
+    @property
+    def without_hidden(self) -> list[str]:
+        """Labels of the runs whose network has no hidden layer (logistic regression).
+
+        Read from the settings, so it is known before the first record: such a
+        network has no hidden units (nothing to saturate or die) and a single
+        layer that is both first and output (no gradient flow to speak of).
+        """
+        return [label for job, label in zip(self.jobs, self.labels) if not job.cfg.hidden]
+
+
+def hidden_layer_note(labels: Sequence[str], without_hidden: Sequence[str], why: str) -> tuple[bool, str]:
+    """(draw the chart?, words to show) for a chart that only networks with hidden layers fill.
+
+    ``why`` finishes "no hidden layer, so ..." ("no units to saturate or
+    die"). When no run has a hidden layer the chart would be empty, which a
+    beginner reads as "broken" or "zero": say why in words instead and draw
+    nothing. When some runs lack one, draw the others and name the runs left
+    out, so a missing line is never a mystery.
+    """
+    if not without_hidden:
+        return True, ""
+    if len(without_hidden) == len(labels):
+        which = "This network has" if len(labels) == 1 else "These networks have"
+        return False, f"{which} no hidden layer, so {why}: nothing to draw here."
+    names = "; ".join(plain_text(label) for label in without_hidden)
+    return True, f"Not drawn: {names} (no hidden layer, so {why})."

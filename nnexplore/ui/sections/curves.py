@@ -7,7 +7,10 @@ import streamlit as st
 
 from nnexplore import activations
 from nnexplore.ui.charts import frames, predictions, training
-from nnexplore.ui.sections import LiveRuns
+from nnexplore.ui.sections import LiveRuns, hidden_layer_note
+
+#: Saturation and dead units are measured on hidden units only (DESIGN.md, "Metrics").
+UNITS_WHY = "no units that could saturate or die"
 
 
 def draw(live: LiveRuns) -> None:
@@ -37,7 +40,13 @@ def draw(live: LiveRuns) -> None:
             help="Saturated: the activation's slope is under 1% of its maximum, so little gradient passes. "
             "Dead: a unit that outputs 0 for every example (ReLU) and so stops learning.",
         )
-        out.show("saturation", lambda: training.saturation_chart(frames.saturation_long(runs), labels))
+        show, note = hidden_layer_note(labels, live.without_hidden, UNITS_WHY)
+        if show:
+            out.show("saturation", lambda: training.saturation_chart(frames.saturation_long(runs), labels))
+        if note and show:
+            st.caption(note)
+        elif note:
+            st.info(note)
 
 
 def _output_values(live: LiveRuns) -> pd.DataFrame:

@@ -1,30 +1,100 @@
-"""Gradient flow: how big each layer's weight gradient is, over time and now."""
+"""Gradient flow: how big each layer's weight gradient is, per run, and how much reaches the first layer.
+
+Per-layer pictures belong to one network each, so they are drawn as one panel
+per pictured run (``LiveRuns.pictured``, at most four side by side), each
+panel with the run's name above it as page text (screen readers read it; a
+name only inside the chart's SVG they would not). All panels of a row share
+their axis and colour scale (the builders take every pictured run's frame),
+so a lower line or a darker cell means a smaller gradient whichever panel it
+is in. The one chart that compares runs directly, "How much reaches the first
+layer", draws every run that has a hidden layer, one colour per run.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
+import altair as alt
 import streamlit as st
 
+from nnexplore.experiments import CHART_REACH
 from nnexplore.ui.charts import frames, gradients
-from nnexplore.ui.sections import LiveRuns
+from nnexplore.ui.safe_text import plain_text
+from nnexplore.ui.sections import LiveRuns, hidden_layer_note
+
+REACH_WHY = "there is no first hidden layer for the gradient to reach"
 
 
 def draw(live: LiveRuns) -> None:
-    labels, out = live.labels, live.out
-    focus = len(live.jobs) - 1
     st.subheader(
         "Gradient flow",
-        help="How big each layer's weight gradient is. If the first layers' gradient is tiny, they barely learn.",
+        help="How big each layer's weight gradient is: one panel per run, one line per layer. "
+        "If the first layers' gradient is tiny, they barely learn.",
     )
-    left, right = st.columns(2)
-    with left:
-        out.show("gradient lines", lambda: gradients.gradient_lines(live.grads, labels))
-    with right:
-        out.show(
-            "gradient heatmap",
-            lambda: gradients.gradient_heatmap(live.grads[live.grads["run"] == labels[focus]]),
+    pictured = live.pictured
+    grads = live.grads[live.grads["run"].isin([live.labels[i] for i in pictured])]
+    key = _panel_key(live, pictured)
+    _panel_row(
+        live, pictured, "gradient lines", key, lambda label: gradients.gradient_lines(grads, run=label)
+    )
+    _not_pictured_note(live, pictured)
+
+    st.subheader(
+        CHART_REACH,  # the name the experiments' "look for" bullets point at
+        help="The first hidden layer's gradient divided by the output layer's. At 1 the first layer "
+        "gets as strong a signal as the output; far below 1 the gradient fades on its way back "
+        "(it vanishes) and the first layer barely learns.",
+    )
+    _reach(live)
+
+    st.subheader(
+        "Gradient by layer: over time and now",
+        help="Top: each layer's gradient over time, darker is smaller. Bottom: each layer's gradient "
+        "at the newest record. Same colours and same axis in every panel.",
+    )
+    _panel_row(
+        live, pictured, "gradient heatmap", key, lambda label: gradients.gradient_heatmap(grads, run=label)
+    )
+    bars = frames.layer_bars([live.runs[i] for i in pictured])
+    _panel_row(live, pictured, "gradient bars", key, lambda label: gradients.gradient_bars(bars, run=label))
+
+
+def _panel_key(live: LiveRuns, pictured: Sequence[int]) -> str:
+    """Which runs are pictured, in the slot names: a new choice must not reuse panels cached for
+    another (their shared axes were computed from other runs)."""
+    return ",".join(live.jobs[i].id for i in pictured)
+
+
+def _panel_row(
+    live: LiveRuns, pictured: Sequence[int], slot: str, key: str, build: Callable[[str], alt.TopLevelMixin]
+) -> None:
+    """One panel per pictured run, side by side, each under its run's name."""
+    for column, i in zip(st.columns(len(pictured)), pictured):
+        label = live.labels[i]
+        with column:
+            st.caption(f"**{plain_text(label)}**")
+            live.out.show(f"{slot} {live.jobs[i].id} of {key}", lambda label=label: build(label))
+
+
+def _not_pictured_note(live: LiveRuns, pictured: Sequence[int]) -> None:
+    if len(pictured) < len(live.jobs):
+        st.caption(
+            f"Panels for {len(pictured)} of the {len(live.jobs)} runs; pick which under "
+            "*Runs to picture side by side* above."
         )
-        out.show(
-            "gradient bars", lambda: gradients.gradient_bars(frames.last_layer_bars(live.runs[focus][1]))
+
+
+def _reach(live: LiveRuns) -> None:
+    show, note = hidden_layer_note(live.labels, live.without_hidden, REACH_WHY)
+    if show:
+        live.out.show(
+            "gradient reach", lambda: gradients.reach_chart(frames.reach_long(live.runs), live.labels)
         )
-        if len(live.jobs) > 1:
-            st.caption(f"Heatmap and bars: the newest run, {labels[focus]}.")
+        st.caption(
+            "One line per run. Dashed line at 1: the first hidden layer gets as strong a gradient as "
+            "the output layer. Down the axis, from 1 to 0.1 to 0.01, each step is ten times weaker."
+        )
+    if note and show:
+        st.caption(note)
+    elif note:
+        st.info(note)
