@@ -1,8 +1,11 @@
-"""Who gets pushed: the snapshot's numbers against hand computations."""
+"""Who gets pushed: the snapshot's numbers against hand computations, and the chart's spec."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -10,6 +13,8 @@ from nnexplore.config import RunConfig
 from nnexplore.data import make_toy
 from nnexplore.model import build_model
 from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
+from nnexplore.ui.charts import pushes as chart
+from nnexplore.ui.charts.style import RUN_PALETTE
 
 # 1,500 points leave 300 test points: more than PUSHES, so the view's cut is exercised.
 BLOBS = RunConfig(dataset="blobs", n_samples=1500, hidden=(), init="normal", init_std=2.0)
@@ -80,3 +85,58 @@ def test_a_small_test_set_gives_one_row_per_test_example() -> None:
     model = build_model(cfg, 2, 2)
     view = model_view(model, dataset, cfg, {"step": 0, "status": "running"})
     assert len(view["pushes"]["push"]) == len(dataset.x_test) < PUSHES
+
+
+# --------------------------------------------------------------------------- the chart
+
+
+def _units(spec: dict) -> dict[str, dict]:
+    return {(u["mark"] if isinstance(u["mark"], str) else u["mark"]["type"]): u for u in spec["layer"]}
+
+
+def _rows(spec: dict, unit: dict) -> list[dict]:
+    data = unit.get("data") or spec.get("data")
+    return data["values"] if "values" in data else spec["datasets"][data["name"]]
+
+
+def test_pushes_chart_encodings_domains_and_cleaning() -> None:
+    df = pd.DataFrame(
+        {
+            "run": ["ce", "ce", "ce", "mse", "mse", "mse"],
+            "p_right": [0.05, 0.15, 0.9, 0.05, -0.3, math.nan],
+            "push": [0.95, 0.85, 0.1, 0.01, 0.02, 0.5],
+        }
+    )
+    spec = chart.pushes_chart(df, runs=["ce", "mse", "waiting"]).to_dict()
+    marks = _units(spec)
+    assert set(marks) == {"rect", "circle", "line", "text"}
+    dots, line = marks["circle"], marks["line"]
+    for unit in (dots, line):
+        enc = unit["encoding"]
+        assert enc["x"]["field"] == "p" and enc["x"]["title"] == chart.X_TITLE
+        assert enc["x"]["scale"]["domain"] == [0, 1] and enc["x"]["scale"]["clamp"] is True
+        assert enc["y"]["field"] == "push" and enc["y"]["scale"] == {"zero": True}
+        assert "type" not in enc["y"]["scale"], "a linear push axis"
+        assert enc["color"]["scale"]["domain"] == ["ce", "mse", "waiting"]
+        assert enc["color"]["scale"]["range"] == RUN_PALETTE[:3]
+    assert dots["mark"]["opacity"] < 1
+    drawn = _rows(spec, dots)
+    assert len(drawn) == 5  # the NaN row is dropped
+    assert min(r["p"] for r in drawn) == 0.0  # a raw output below 0 sits at the edge
+    assert next(r for r in drawn if r["push"] == 0.02)["p_right"] == -0.3  # the tooltip tells the truth
+    band = _rows(spec, marks["rect"])[0]
+    assert (band["low"], band["high"]) == (0.0, chart.CONFIDENTLY_WRONG)
+    assert "confidently wrong" in [r["text"] for r in _rows(spec, marks["text"])]
+
+
+def test_binned_means_average_each_slice_of_each_run() -> None:
+    data = pd.DataFrame(
+        {"run": ["a", "a", "a", "b"], "p": [0.02, 0.08, 1.0, 0.5], "push": [1.0, 0.8, 0.0, 0.3]}
+    )
+    means = chart.binned_means(data, bins=10)
+    assert list(means.columns) == ["run", "p", "push", "examples"]
+    first = means.iloc[0]
+    assert (first["run"], first["p"], first["push"], first["examples"]) == ("a", 0.05, 0.9, 2)
+    assert means[means["run"] == "a"]["p"].max() == 1.0  # p = 1 falls in the last slice, not an 11th
+    assert len(means) == 3
+    assert chart.binned_means(data.iloc[:0]).empty
