@@ -1,16 +1,19 @@
-"""Who gets pushed: the snapshot's numbers against hand computations, and the chart's spec."""
+"""Who gets pushed: the snapshot's numbers against hand computations, the chart's spec, the section."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import RunConfig
 from nnexplore.data import make_toy
+from nnexplore.experiments import EXPERIMENTS, VIEWS
 from nnexplore.model import build_model
 from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
 from nnexplore.ui.charts import pushes as chart
@@ -140,3 +143,84 @@ def test_binned_means_average_each_slice_of_each_run() -> None:
     assert means[means["run"] == "a"]["p"].max() == 1.0  # p = 1 falls in the last slice, not an 11th
     assert len(means) == 3
     assert chart.binned_means(data.iloc[:0]).empty
+
+
+def test_every_card_view_has_a_section_and_the_pushes_cards_show_it() -> None:
+    from nnexplore.ui import live
+    from nnexplore.ui.sections import pushes as section
+
+    assert set(VIEWS) == set(live.OPTIONAL_SECTIONS)
+    assert live.OPTIONAL_SECTIONS["pushes"] is section.draw
+    assert "pushes" in EXPERIMENTS["why-log"].views and "pushes" in EXPERIMENTS["mnist-gradient"].views
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def _section_script(outputs: tuple[str, ...], with_view: bool) -> None:
+    import threading
+
+    import streamlit as st
+    import torch
+
+    from nnexplore.config import RunConfig
+    from nnexplore.data import make_toy
+    from nnexplore.model import build_model
+    from nnexplore.runs.job import Job
+    from nnexplore.snapshots import model_view
+    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.sections import LiveRuns, pushes
+
+    st.set_page_config(layout="wide")
+    lock = threading.Lock()
+    jobs, labels = [], []
+    for output in outputs:
+        cfg = RunConfig(dataset="blobs", n_samples=600, hidden=(), output_activation=output, loss="mse")
+        dataset = make_toy("blobs", n_samples=600, noise=cfg.noise, seed=0)
+        torch.manual_seed(0)
+        job = Job(cfg, "session", f"{output} + squared error", lock)
+        job.status = "done"
+        if with_view:
+            job.view = model_view(build_model(cfg, 2, 4), dataset, cfg, {"step": 1, "status": "done"})
+        jobs.append(job)
+        labels.append(job.label)
+    live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "test"), "test")
+    pushes.draw(live)
+    live.out.close()
+
+
+def _charts(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs the page drew, with their data (the page sends the data apart from the
+    spec, so it is read from the chart cache the section drew them from)."""
+    sent = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    specs = at.session_state["chart_cache"]["test"]["specs"] if sent else {}
+    assert [spec["layer"][0]["mark"] for spec in sent] == [s["layer"][0]["mark"] for s in specs.values()]
+    return list(specs.values())
+
+
+def test_section_draws_the_chart_and_how_to_read_it() -> None:
+    at = AppTest.from_function(_section_script, args=(("softmax", "sigmoid"), True), default_timeout=60).run()
+    assert not at.exception
+    heading = at.subheader[0]
+    assert heading.value == "Who gets pushed" and heading.proto.help
+    assert any("Each dot is one test example" in c.value for c in at.caption)
+    assert not any("raw numbers" in c.value for c in at.caption)
+    (spec,) = _charts(at)
+    dots = _units(spec)["circle"]
+    runs = ["softmax + squared error", "sigmoid + squared error"]
+    assert dots["encoding"]["color"]["scale"]["domain"] == runs
+    drawn = pd.DataFrame(_rows(spec, dots))
+    test_points = len(make_toy("blobs", n_samples=600, noise=BLOBS.noise, seed=0).x_test)
+    assert drawn["run"].value_counts().to_dict() == {run: test_points for run in runs}
+    assert drawn["p_right"].between(0, 1).all()
+
+
+def test_section_explains_raw_outputs_and_waits_for_a_view() -> None:
+    at = AppTest.from_function(_section_script, args=(("softmax", "none"), True), default_timeout=60).run()
+    assert not at.exception
+    assert any("raw numbers, not probabilities" in c.value for c in at.caption)
+    empty = AppTest.from_function(_section_script, args=(("softmax",), False), default_timeout=60).run()
+    assert not empty.exception
+    assert empty.subheader[0].value == "Who gets pushed"
+    assert not _charts(empty)
+    assert any("appear once" in c.value for c in empty.caption)
