@@ -31,6 +31,7 @@ CHART_REACH = "How much reaches the first layer"  # needs a hidden layer
 CHART_UNITS = "Saturation and dead units"
 CHART_REGIONS = "Decision regions"  # toy problems only
 CHART_DIGITS = "Test digits"  # MNIST only
+CHART_PUSHES = "Who gets pushed"  # only on cards whose views include "pushes"
 CHARTS: tuple[str, ...] = (
     CHART_ACCURACY,
     CHART_OUTSIDE,
@@ -39,12 +40,13 @@ CHARTS: tuple[str, ...] = (
     CHART_UNITS,
     CHART_REGIONS,
     CHART_DIGITS,
+    CHART_PUSHES,
 )
 
 # Extra panels an experiment may ask the page to show under its charts.
 EXTRAS: tuple[str, ...] = ("", "loss_landscape", "gradient_check", "depth")
 # Optional live sections (nnexplore.ui.sections) a card may show; the Playground shows them all.
-VIEWS: tuple[str, ...] = ()
+VIEWS: tuple[str, ...] = ("pushes",)
 
 _BULLET_CHART = re.compile(r"^\*\*(.+?)\*\*")
 
@@ -263,6 +265,12 @@ WHY_LOG = Experiment(
         "order; only the loss differs. Count the steps each line needs to reach the top.",
         "**Gradient flow**: the size of the output layer's gradient. While the answers are "
         "confidently wrong, compare how hard each loss pushes.",
+        "**Who gets pushed**: each dot is one test point (one the network never trains on). The "
+        "further left, the smaller the probability the network gives the right class: the far "
+        "left holds the confidently wrong answers. The height is how hard the loss pushes the "
+        "right class's score z (its number before the softmax) up. While the runs train, compare "
+        "the two colours on the far left; by the end most dots have moved to the right, where "
+        "both losses push gently.",
         "**Decision regions**: how the borders between the four blobs move into place.",
     ),
     why=(
@@ -317,6 +325,7 @@ WHY_LOG = Experiment(
         ),
     ),
     extra="loss_landscape",
+    views=("pushes",),
 )
 
 
@@ -353,6 +362,11 @@ MNIST_GRADIENT = Experiment(
         "**Gradient flow**: the gradient that reaches each layer. The output layer's push is what "
         "the two recipes compute differently.",
         "**Test digits**: the digits each network gets wrong, and how sure it was.",
+        "**Who gets pushed**: each dot is one test digit, placed left to right by the probability "
+        "the network gives the right digit (far left: confidently wrong) and bottom to top by how "
+        "hard the loss pushes that digit's score z (its number before the activation) up. Both "
+        "formulas contain the error, output minus target; see which recipe still pushes where "
+        "that error is largest.",
         "**Outside [0, 1]**: both recipes keep every output between 0 and 1, so the difference is "
         "not the range of the outputs but the gradient.",
     ),
@@ -394,6 +408,7 @@ MNIST_GRADIENT = Experiment(
         ),
     ),
     extra="gradient_check",
+    views=("pushes",),
 )
 
 

@@ -19,12 +19,16 @@ import numpy as np
 import torch
 
 from nnexplore.losses import loss_fn
+from nnexplore.model import apply_output
 from nnexplore.training import features
 
 GRID = 60  # decision-region grid resolution (GRID × GRID points)
 MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
 DIGITS = 36  # test digits shown with their predictions
 BATCH = 64  # test examples whose output-layer gradient is kept (gradient check, distribution)
+# Test examples in the "who gets pushed" picture: at 256 a run's dots and its binned mean line are
+# readable, and even a network that is right 95% of the time still shows a dozen mistakes.
+PUSHES = 256
 
 Columns = dict[str, np.ndarray]
 
@@ -39,7 +43,8 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     ).long()
     outputs = model.predict_proba(features(x_test[pick]).to(device)).cpu()
     view: dict[str, Any] = {"step": record["step"], "outputs": outputs.flatten().numpy()}
-    view.update(output_gradient(model, dataset, cfg, device))
+    gradient = output_gradient(model, dataset, cfg, device, n=PUSHES)  # one backward pass, two views
+    view.update(first_examples(gradient, BATCH), pushes=pushes(gradient, cfg.output_activation))
     if x_test.shape[1] == 2:
         view["grid"] = decision_grid(model, dataset, device)
     if x_test.shape[1] == 784:
@@ -70,6 +75,38 @@ def output_gradient(
         "labels": labels.cpu().numpy(),
         "out_grad": (z.grad * len(z)).cpu().flatten().numpy(),
     }
+
+
+def first_examples(gradient: dict, n: int) -> dict:
+    """An ``output_gradient`` result cut to its first n examples (its ``out_grad`` is flat, row by row).
+
+    The per-example gradient does not depend on how many examples were taken (it is scaled back
+    by the batch size), so this is what ``output_gradient(..., n=n)`` returns, up to float32
+    rounding of that scale (about 1e-8 on gradients of size 0.3).
+    """
+    k = gradient["logits"].shape[1]
+    return {
+        "logits": gradient["logits"][:n],
+        "labels": gradient["labels"][:n],
+        "out_grad": gradient["out_grad"][: n * k],
+    }
+
+
+def pushes(gradient: dict, output_activation: str) -> Columns:
+    """Per test example: the output the network gives the right class, and how hard it is pushed.
+
+    Columns ``p_right`` (the right class's output after the run's output activation: a
+    probability for softmax and sigmoid, a raw number with none) and ``push`` (|∂loss/∂z| of the
+    right class's pre-activation z, per example, from ``output_gradient``). With softmax +
+    cross-entropy the push is exactly 1 − p_right: the more confidently wrong, the harder the
+    push. With squared error the squashing function's slope multiplies it, so a confidently
+    wrong example is barely pushed; this is the lesson's picture of why the log helps.
+    """
+    logits, labels = gradient["logits"], gradient["labels"]
+    rows = np.arange(len(labels))
+    outputs = apply_output(output_activation, torch.from_numpy(logits)).numpy()
+    grad = gradient["out_grad"].reshape(logits.shape)
+    return {"p_right": outputs[rows, labels], "push": np.abs(grad[rows, labels])}
 
 
 def data_bounds(dataset: Any, margin: float = 0.5) -> tuple[float, float, float, float]:

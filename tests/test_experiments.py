@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from nnexplore import theory
 from nnexplore.config import MAX_LAYERS, RunConfig
-from nnexplore.data import Dataset, read_idx
+from nnexplore.data import Dataset, load_dataset, read_idx
 from nnexplore.experiments import (
     CHART_REACH,
     CHARTS,
@@ -38,6 +38,7 @@ from nnexplore.experiments import (
     experiment_for,
 )
 from nnexplore.losses import loss_fn
+from nnexplore.snapshots import model_view
 from nnexplore.training import train
 
 SHARED_MNIST = Path(
@@ -59,6 +60,27 @@ def _one_thread():
 def records(cfg: RunConfig) -> tuple[dict, ...]:
     """All records of one toy run on the CPU (cached: several tests read the same run)."""
     return tuple(train(cfg.replace(device="cpu")))
+
+
+@cache
+def views(cfg: RunConfig) -> tuple[dict, ...]:
+    """The live view of every record of one toy run, as the page receives them (cached)."""
+    cfg = cfg.replace(device="cpu")
+    dataset = load_dataset(cfg)
+    out: list[dict] = []
+    for _ in train(cfg, dataset=dataset, on_record=lambda m, r: out.append(model_view(m, dataset, cfg, r))):
+        pass
+    return tuple(out)
+
+
+# Below this probability for the right class an answer is confidently wrong (the chart's shaded corner).
+CONFIDENTLY_WRONG = 0.2
+
+
+def wrong_pushes(view: dict) -> np.ndarray:
+    """The pushes |∂L/∂z_right| of a view's confidently wrong test examples."""
+    table = view["pushes"]
+    return table["push"][table["p_right"] < CONFIDENTLY_WRONG]
 
 
 def run_of(exp: Experiment, label: str) -> tuple[dict, ...]:
@@ -111,6 +133,8 @@ def test_every_look_for_bullet_points_at_a_chart_the_run_has(exp: Experiment) ->
             assert exp.dataset == "mnist"
         if chart in ("Saturation and dead units", CHART_REACH):
             assert all(cfg.hidden for cfg in exp.configs), "only hidden layers fill this chart"
+        if chart == "Who gets pushed":
+            assert "pushes" in exp.views
         assert len(bullet) > len(chart) + 20, "a bullet says what to look for, not just where"
 
 
@@ -221,6 +245,25 @@ def test_cross_entropy_reaches_90_percent_in_fewer_steps_than_squared_error() ->
     )
 
 
+def test_cross_entropy_pushes_the_confidently_wrong_examples_hardest() -> None:
+    """The "Who gets pushed" bullet: on the far left, cross-entropy's dots are high, squared error's low."""
+    ce, mse = (views(cfg) for cfg in WHY_LOG.configs)
+    # The first view: the same starting weights, so the very same confidently wrong test points.
+    first_ce, first_mse = wrong_pushes(ce[0]), wrong_pushes(mse[0])
+    assert len(first_ce) == len(first_mse) > 0
+    # Measured at seed 0: every one of the 200 test points, pushed about 0.96 against 0.099.
+    assert first_ce.mean() > 5 * first_mse.mean()
+    assert np.median(first_ce) > 0.8  # 1 − p with p < 0.2: never below 0.8
+    # Over the whole run, every confidently wrong dot each view showed: about 0.91 against 0.13.
+    all_ce, all_mse = (np.concatenate([wrong_pushes(v) for v in run]) for run in (ce, mse))
+    assert all_ce.mean() > 3 * all_mse.mean()
+    # By the end most dots sit on the right, pushed gently by both losses: median probability
+    # about 0.95 and 0.83, mean push about 0.07 and 0.09.
+    for run in (ce, mse):
+        assert np.median(run[-1]["pushes"]["p_right"]) > 0.5
+        assert run[-1]["pushes"]["push"].mean() < 0.2
+
+
 @pytest.fixture(scope="module")
 def mnist_split() -> Dataset:
     """The shared MNIST test set as 8,000 training and 2,000 test digits, read in place."""
@@ -290,6 +333,22 @@ def test_mnist_softmax_cross_entropy_learns_faster_and_pushes_harder(mnist_runs:
     push_ce = np.mean([r["out_grad_mean_abs"] for r in ce_recs])
     push_mse = np.mean([r["out_grad_mean_abs"] for r in mse_recs])
     assert push_ce > push_mse
+
+
+def test_mnist_cross_entropy_pushes_the_confidently_wrong_digits_hardest(
+    mnist_split: Dataset, mnist_runs: dict
+) -> None:
+    """The "Who gets pushed" bullet on MNIST, on the view each trained network's page receives."""
+    wrong = {}
+    for label, cfg in MNIST_GRADIENT.runs:
+        recs, model = mnist_runs[label]
+        wrong[label] = wrong_pushes(model_view(model, mnist_split, cfg, recs[-1]))
+    ce, mse = wrong["softmax + cross-entropy"], wrong["sigmoid + squared error"]
+    assert len(ce) > 0 and len(mse) > 0
+    # Measured after one epoch, of 256 test digits: 6 pushed about 0.87 against 53 pushed 0.16.
+    assert ce.mean() > 3 * mse.mean()
+    # Squared error through a sigmoid never pushes harder than 2·(2/3)²·(1/3) = 8/27 ≈ 0.30.
+    assert mse.max() <= 8 / 27 + 1e-6
 
 
 def test_deep_sigmoid_first_layer_gradient_falls_by_orders_of_magnitude() -> None:

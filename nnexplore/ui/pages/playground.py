@@ -76,7 +76,9 @@ def render_playground() -> None:
 
 def page() -> st.Page:
     """This page in the dashboard's navigation, and the target of the Experiments' "Try next" buttons."""
-    return st.Page(render_playground, title="Playground", icon=":material/tune:", url_path="playground", default=True)
+    return st.Page(
+        render_playground, title="Playground", icon=":material/tune:", url_path="playground", default=True
+    )
 
 
 def _manage_runs(jobs) -> None:

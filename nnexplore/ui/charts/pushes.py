@@ -1,0 +1,115 @@
+"""Who gets pushed: each test example's push at the output layer against how right the network is.
+
+Pure function DataFrame -> chart, no state, no streamlit. Input: one row per
+test example (nnexplore.snapshots.pushes) with a ``run`` column. The push is
+|∂loss/∂z| of the right class's pre-activation z: what moves that class's
+score up. With softmax + cross-entropy it is 1 − p (p: the probability given
+to the right class), so the most confidently wrong examples (p near 0) are
+pushed hardest; with squared error the slope of the softmax or sigmoid
+multiplies it, and those same examples are barely pushed.
+
+The push axis is linear, not log: the contrast is "about 1" against "about 0"
+at the left edge, which a linear axis shows at a glance, while a log axis
+would spread the tiny pushes of the right answers over many decades and make
+them look important.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from nnexplore.ui.charts.style import HEIGHT, clean, run_color, run_domain
+
+#: Below this probability for the right class an answer counts as confidently wrong (the shaded
+#: corner); 0.2 is already below even chance for two classes, and far below it for ten.
+CONFIDENTLY_WRONG = 0.2
+#: The mean line averages the dots in this many equal slices of the probability axis: 10 slices
+#: of 256 examples leave about 25 per slice, enough for a steady mean, while its shape still shows.
+BINS = 10
+
+X_TITLE = "probability the network gives the right class"
+Y_TITLE = "push on the right class's score (|∂loss/∂z|)"
+
+
+def _x(field: str) -> alt.X:
+    return alt.X(field, title=X_TITLE, scale=alt.Scale(domain=[0, 1], nice=False, clamp=True))
+
+
+def binned_means(data: pd.DataFrame, bins: int = BINS) -> pd.DataFrame:
+    """Mean push per run and slice of the probability axis (columns run, p, push, examples).
+
+    ``p`` is the mean probability of the examples in the slice, so each point of the line sits
+    among its own dots; slices with no example are left out (no line through empty space).
+    """
+    if data.empty:
+        return pd.DataFrame({"run": [], "p": [], "push": [], "examples": []})
+    slices = np.clip((data["p"] * bins).astype(int), 0, bins - 1)
+    means = (
+        data.assign(slice=slices)
+        .groupby(["run", "slice"], observed=True, sort=True)
+        .agg(p=("p", "mean"), push=("push", "mean"), examples=("push", "size"))
+        .reset_index()
+    )
+    return means[["run", "p", "push", "examples"]]
+
+
+def pushes_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+    """Dots: one per test example and run, at (probability of the right class, push). Line: the
+    run's mean push per slice of the probability axis. Shaded: the confidently wrong corner.
+
+    Input: columns ``run``, ``p_right``, ``push``. Non-finite rows are dropped (cross-entropy
+    on raw outputs can have none). Raw outputs (no output activation) are not probabilities:
+    values below 0 or above 1 are drawn at the edge of the 0..1 axis.
+    """
+    domain = run_domain(df, runs)
+    data = clean(df, ["p_right", "push"]).assign(p=lambda d: d["p_right"].clip(0.0, 1.0))
+    color = run_color(domain)
+    band = (
+        alt.Chart(pd.DataFrame({"low": [0.0], "high": [CONFIDENTLY_WRONG]}))
+        .mark_rect(color="#e45756", opacity=0.08)
+        .encode(x=_x("low:Q"), x2="high:Q")
+    )
+    words = pd.DataFrame(
+        {
+            "x": [CONFIDENTLY_WRONG / 2, 1 - CONFIDENTLY_WRONG / 2],
+            "text": ["confidently wrong", "confidently right"],
+        }
+    )
+    annotation = (
+        alt.Chart(words)
+        .mark_text(baseline="top", dy=4, fontWeight="bold", color="#666666")
+        .encode(x=_x("x:Q"), y=alt.value(0), text="text:N")
+    )
+    tooltip = [
+        alt.Tooltip("run:N", title="run"),
+        alt.Tooltip("p_right:Q", title="probability of the right class", format=".3f"),
+        alt.Tooltip("push:Q", title="push", format=".3g"),
+    ]
+    y = alt.Y("push:Q", title=Y_TITLE, scale=alt.Scale(zero=True))
+    dots = (
+        alt.Chart(data)
+        .mark_circle(size=22, opacity=0.35)
+        .encode(x=_x("p:Q"), y=y, color=color, tooltip=tooltip)
+    )
+    line = (
+        alt.Chart(binned_means(data))
+        .mark_line(strokeWidth=2.5, point=True)
+        .encode(
+            x=_x("p:Q"),
+            y=y,
+            color=color,
+            tooltip=[
+                alt.Tooltip("run:N", title="run"),
+                alt.Tooltip("p:Q", title="mean probability of the right class", format=".2f"),
+                alt.Tooltip("push:Q", title="mean push", format=".3g"),
+                alt.Tooltip("examples:Q", title="examples in this slice"),
+            ],
+        )
+    )
+    return alt.layer(band, dots, line, annotation).properties(
+        title="How hard each test example is pushed, by how right the network is", height=HEIGHT
+    )

@@ -1,0 +1,226 @@
+"""Who gets pushed: the snapshot's numbers against hand computations, the chart's spec, the section."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from nnexplore.config import RunConfig
+from nnexplore.data import make_toy
+from nnexplore.experiments import EXPERIMENTS, VIEWS
+from nnexplore.model import build_model
+from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
+from nnexplore.ui.charts import pushes as chart
+from nnexplore.ui.charts.style import RUN_PALETTE
+
+# 1,500 points leave 300 test points: more than PUSHES, so the view's cut is exercised.
+BLOBS = RunConfig(dataset="blobs", n_samples=1500, hidden=(), init="normal", init_std=2.0)
+
+
+def _blobs_model(output: str, loss: str):
+    cfg = BLOBS.replace(output_activation=output, loss=loss)
+    dataset = make_toy("blobs", n_samples=cfg.n_samples, noise=cfg.noise, seed=0)
+    torch.manual_seed(0)
+    return cfg, dataset, build_model(cfg, dataset.n_features, dataset.num_classes)
+
+
+def _by_hand(logits: np.ndarray, labels: np.ndarray, output: str, loss: str) -> tuple[np.ndarray, np.ndarray]:
+    """Right-class output and |∂L_example/∂z_right| from the textbook formulas, in float64."""
+    z = logits.astype(np.float64)
+    rows = np.arange(len(labels))
+    t = np.eye(z.shape[1])[labels]
+    if output == "softmax":
+        o = np.exp(z - z.max(axis=1, keepdims=True))
+        o /= o.sum(axis=1, keepdims=True)
+    else:
+        o = 1 / (1 + np.exp(-z))
+    p = o[rows, labels]
+    if loss == "cross_entropy":
+        push = 1 - p  # softmax + CE: ∂L/∂z_k = o_k − t_k, and t = 1 for the right class
+    elif output == "sigmoid":
+        push = np.abs(2 * (p - 1) * p * (1 - p))  # each unit alone: 2(o − t)·o·(1 − o)
+    else:
+        # softmax + squared error: Σ_i 2(o_i − t_i)·o_i·(δ_ir − o_r), r the right class
+        delta = (np.arange(z.shape[1])[None, :] == labels[:, None]).astype(float)
+        push = np.abs((2 * (o - t) * o * (delta - p[:, None])).sum(axis=1))
+    return p, push
+
+
+@pytest.mark.parametrize(
+    ("output", "loss"), [("softmax", "cross_entropy"), ("softmax", "mse"), ("sigmoid", "mse")]
+)
+def test_pushes_match_the_formulas(output: str, loss: str) -> None:
+    cfg, dataset, model = _blobs_model(output, loss)
+    gradient = output_gradient(model, dataset, cfg, n=PUSHES)
+    table = pushes(gradient, cfg.output_activation)
+    assert len(table["p_right"]) == len(table["push"]) == PUSHES
+    p, push = _by_hand(gradient["logits"], gradient["labels"], output, loss)
+    np.testing.assert_allclose(table["p_right"], p, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["push"], push, rtol=0, atol=1e-6)
+    if loss == "cross_entropy":
+        # exactly the error: output_gradient scales the batch-mean gradient back by the batch size
+        np.testing.assert_allclose(table["push"], 1 - table["p_right"], rtol=0, atol=2e-7)
+
+
+def test_model_view_carries_pushes_and_keeps_the_gradient_check_batch() -> None:
+    cfg, dataset, model = _blobs_model("softmax", "cross_entropy")
+    view = model_view(model, dataset, cfg, {"step": 3, "status": "running"})
+    assert {len(column) for column in view["pushes"].values()} == {PUSHES}
+    alone = output_gradient(model, dataset, cfg, n=BATCH)
+    assert view["logits"].shape == (BATCH, dataset.num_classes)
+    np.testing.assert_array_equal(view["labels"], alone["labels"])
+    np.testing.assert_array_equal(view["logits"], alone["logits"])
+    np.testing.assert_allclose(view["out_grad"], alone["out_grad"], rtol=0, atol=1e-7)
+    # the cut keeps rows whole: the first n examples' k outputs each
+    cut = first_examples(output_gradient(model, dataset, cfg, n=PUSHES), 5)
+    assert cut["out_grad"].shape == (5 * dataset.num_classes,)
+
+
+def test_a_small_test_set_gives_one_row_per_test_example() -> None:
+    cfg = RunConfig(dataset="moons", n_samples=200, hidden=(4,))
+    dataset = make_toy("moons", n_samples=200, noise=cfg.noise, seed=0)
+    model = build_model(cfg, 2, 2)
+    view = model_view(model, dataset, cfg, {"step": 0, "status": "running"})
+    assert len(view["pushes"]["push"]) == len(dataset.x_test) < PUSHES
+
+
+# --------------------------------------------------------------------------- the chart
+
+
+def _units(spec: dict) -> dict[str, dict]:
+    return {(u["mark"] if isinstance(u["mark"], str) else u["mark"]["type"]): u for u in spec["layer"]}
+
+
+def _rows(spec: dict, unit: dict) -> list[dict]:
+    data = unit.get("data") or spec.get("data")
+    return data["values"] if "values" in data else spec["datasets"][data["name"]]
+
+
+def test_pushes_chart_encodings_domains_and_cleaning() -> None:
+    df = pd.DataFrame(
+        {
+            "run": ["ce", "ce", "ce", "mse", "mse", "mse"],
+            "p_right": [0.05, 0.15, 0.9, 0.05, -0.3, math.nan],
+            "push": [0.95, 0.85, 0.1, 0.01, 0.02, 0.5],
+        }
+    )
+    spec = chart.pushes_chart(df, runs=["ce", "mse", "waiting"]).to_dict()
+    marks = _units(spec)
+    assert set(marks) == {"rect", "circle", "line", "text"}
+    dots, line = marks["circle"], marks["line"]
+    for unit in (dots, line):
+        enc = unit["encoding"]
+        assert enc["x"]["field"] == "p" and enc["x"]["title"] == chart.X_TITLE
+        assert enc["x"]["scale"]["domain"] == [0, 1] and enc["x"]["scale"]["clamp"] is True
+        assert enc["y"]["field"] == "push" and enc["y"]["scale"] == {"zero": True}
+        assert "type" not in enc["y"]["scale"], "a linear push axis"
+        assert enc["color"]["scale"]["domain"] == ["ce", "mse", "waiting"]
+        assert enc["color"]["scale"]["range"] == RUN_PALETTE[:3]
+    assert dots["mark"]["opacity"] < 1
+    drawn = _rows(spec, dots)
+    assert len(drawn) == 5  # the NaN row is dropped
+    assert min(r["p"] for r in drawn) == 0.0  # a raw output below 0 sits at the edge
+    assert next(r for r in drawn if r["push"] == 0.02)["p_right"] == -0.3  # the tooltip tells the truth
+    band = _rows(spec, marks["rect"])[0]
+    assert (band["low"], band["high"]) == (0.0, chart.CONFIDENTLY_WRONG)
+    assert "confidently wrong" in [r["text"] for r in _rows(spec, marks["text"])]
+
+
+def test_binned_means_average_each_slice_of_each_run() -> None:
+    data = pd.DataFrame(
+        {"run": ["a", "a", "a", "b"], "p": [0.02, 0.08, 1.0, 0.5], "push": [1.0, 0.8, 0.0, 0.3]}
+    )
+    means = chart.binned_means(data, bins=10)
+    assert list(means.columns) == ["run", "p", "push", "examples"]
+    first = means.iloc[0]
+    assert (first["run"], first["p"], first["push"], first["examples"]) == ("a", 0.05, 0.9, 2)
+    assert means[means["run"] == "a"]["p"].max() == 1.0  # p = 1 falls in the last slice, not an 11th
+    assert len(means) == 3
+    assert chart.binned_means(data.iloc[:0]).empty
+
+
+def test_every_card_view_has_a_section_and_the_pushes_cards_show_it() -> None:
+    from nnexplore.ui import live
+    from nnexplore.ui.sections import pushes as section
+
+    assert set(VIEWS) == set(live.OPTIONAL_SECTIONS)
+    assert live.OPTIONAL_SECTIONS["pushes"] is section.draw
+    assert "pushes" in EXPERIMENTS["why-log"].views and "pushes" in EXPERIMENTS["mnist-gradient"].views
+
+
+# --------------------------------------------------------------------------- the section
+
+
+def _section_script(outputs: tuple[str, ...], with_view: bool) -> None:
+    import threading
+
+    import streamlit as st
+    import torch
+
+    from nnexplore.config import RunConfig
+    from nnexplore.data import make_toy
+    from nnexplore.model import build_model
+    from nnexplore.runs.job import Job
+    from nnexplore.snapshots import model_view
+    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.sections import LiveRuns, pushes
+
+    st.set_page_config(layout="wide")
+    lock = threading.Lock()
+    jobs, labels = [], []
+    for output in outputs:
+        cfg = RunConfig(dataset="blobs", n_samples=600, hidden=(), output_activation=output, loss="mse")
+        dataset = make_toy("blobs", n_samples=600, noise=cfg.noise, seed=0)
+        torch.manual_seed(0)
+        job = Job(cfg, "session", f"{output} + squared error", lock)
+        job.status = "done"
+        if with_view:
+            job.view = model_view(build_model(cfg, 2, 4), dataset, cfg, {"step": 1, "status": "done"})
+        jobs.append(job)
+        labels.append(job.label)
+    live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "test"), "test")
+    pushes.draw(live)
+    live.out.close()
+
+
+def _charts(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs the page drew, with their data (the page sends the data apart from the
+    spec, so it is read from the chart cache the section drew them from)."""
+    sent = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    specs = at.session_state["chart_cache"]["test"]["specs"] if sent else {}
+    assert [spec["layer"][0]["mark"] for spec in sent] == [s["layer"][0]["mark"] for s in specs.values()]
+    return list(specs.values())
+
+
+def test_section_draws_the_chart_and_how_to_read_it() -> None:
+    at = AppTest.from_function(_section_script, args=(("softmax", "sigmoid"), True), default_timeout=60).run()
+    assert not at.exception
+    heading = at.subheader[0]
+    assert heading.value == "Who gets pushed" and heading.proto.help
+    assert any("Each dot is one test example" in c.value for c in at.caption)
+    assert not any("raw numbers" in c.value for c in at.caption)
+    (spec,) = _charts(at)
+    dots = _units(spec)["circle"]
+    runs = ["softmax + squared error", "sigmoid + squared error"]
+    assert dots["encoding"]["color"]["scale"]["domain"] == runs
+    drawn = pd.DataFrame(_rows(spec, dots))
+    test_points = len(make_toy("blobs", n_samples=600, noise=BLOBS.noise, seed=0).x_test)
+    assert drawn["run"].value_counts().to_dict() == {run: test_points for run in runs}
+    assert drawn["p_right"].between(0, 1).all()
+
+
+def test_section_explains_raw_outputs_and_waits_for_a_view() -> None:
+    at = AppTest.from_function(_section_script, args=(("softmax", "none"), True), default_timeout=60).run()
+    assert not at.exception
+    assert any("raw numbers, not probabilities" in c.value for c in at.caption)
+    empty = AppTest.from_function(_section_script, args=(("softmax",), False), default_timeout=60).run()
+    assert not empty.exception
+    assert empty.subheader[0].value == "Who gets pushed"
+    assert not _charts(empty)
+    assert any("appear once" in c.value for c in empty.caption)
