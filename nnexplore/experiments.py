@@ -42,7 +42,8 @@ CHARTS: tuple[str, ...] = (
 # Extra panels an experiment may ask the page to show under its charts.
 EXTRAS: tuple[str, ...] = ("", "loss_landscape", "gradient_check", "depth")
 # Optional live sections (nnexplore.ui.sections) a card may show; the Playground shows them all.
-VIEWS: tuple[str, ...] = ()
+# "units": each hidden unit's output over the plane (nnexplore.ui.sections.units).
+VIEWS: tuple[str, ...] = ("units",)
 
 _BULLET_CHART = re.compile(r"^\*\*(.+?)\*\*")
 
