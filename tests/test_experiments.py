@@ -334,6 +334,7 @@ def test_softmax_hidden_units_share_a_total_of_1_and_compete_for_regions() -> No
     grids = unit_grids(model, dataset)
     for values, width in zip(grids["values"], grids["widths"], strict=True):
         assert len(values) == width  # 32 units: all drawn, so all of the total is on the page
-        np.testing.assert_allclose(values.sum(axis=0), 1.0, rtol=0, atol=1e-5)
+        # float16 outputs (3 significant digits each): 32 of them add up to 1 within 1e-3
+        np.testing.assert_allclose(values.astype(np.float64).sum(axis=0), 1.0, rtol=0, atol=1e-3)
         # Measured at seed 0: 4 different units are the brightest somewhere in layer 1, 2 in layer 2.
         assert len(np.unique(values.argmax(axis=0))) >= 2
