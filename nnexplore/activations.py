@@ -140,6 +140,9 @@ class Activation:
     elementwise: bool = True  # each output depends on its own input only (softmax: no)
     squashes: bool = False  # bounded on both sides: the slope vanishes at both ends
     probabilities: bool = False  # every output lies in (0, 1)
+    # The least and the greatest output, where the pictures of hidden units should span them in
+    # colour (so "flat at 0" looks the same in every ReLU layer); None: the layer's own extreme.
+    bounds: tuple[float | None, float | None] = (None, None)
 
 
 def _cases(positive: str, negative: str, at_zero: str = "z\\le 0") -> str:
@@ -173,6 +176,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("ReLU"),
         f=lambda z: z.relu(),
         slope=_relu_slope,
+        bounds=(0.0, None),
     ),
     Activation(
         name="leaky_relu",
@@ -197,6 +201,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("ELU", alpha=1.0),
         f=_elu,
         slope=_elu_slope,
+        bounds=(-1.0, None),
     ),
     Activation(
         name="gelu",
@@ -224,6 +229,7 @@ ROWS: tuple[Activation, ...] = (
         f=lambda z: z.tanh(),
         slope=lambda z: 1 - z.tanh() ** 2,
         squashes=True,
+        bounds=(-1.0, 1.0),
     ),
     Activation(
         name="sigmoid",
@@ -239,6 +245,7 @@ ROWS: tuple[Activation, ...] = (
         output=True,
         squashes=True,
         probabilities=True,
+        bounds=(0.0, 1.0),
     ),
     Activation(
         name="softmax",
@@ -255,6 +262,7 @@ ROWS: tuple[Activation, ...] = (
         elementwise=False,
         squashes=True,
         probabilities=True,
+        bounds=(0.0, 1.0),
     ),
     Activation(
         name="linear",

@@ -32,6 +32,7 @@ CHART_UNITS = "Saturation and dead units"
 CHART_REGIONS = "Decision regions"  # toy problems only
 CHART_DIGITS = "Test digits"  # MNIST only
 CHART_PUSHES = "Who gets pushed"  # only on cards whose views include "pushes"
+CHART_HIDDEN_UNITS = "Hidden units"  # toy problems only, on cards whose views include "units"
 CHARTS: tuple[str, ...] = (
     CHART_ACCURACY,
     CHART_OUTSIDE,
@@ -41,12 +42,15 @@ CHARTS: tuple[str, ...] = (
     CHART_REGIONS,
     CHART_DIGITS,
     CHART_PUSHES,
+    CHART_HIDDEN_UNITS,
 )
 
 # Extra panels an experiment may ask the page to show under its charts.
 EXTRAS: tuple[str, ...] = ("", "loss_landscape", "gradient_check", "depth")
 # Optional live sections (nnexplore.ui.sections) a card may show; the Playground shows them all.
-VIEWS: tuple[str, ...] = ("pushes",)
+# "pushes": who gets pushed (nnexplore.ui.sections.pushes); "units": each hidden unit's output
+# over the plane (nnexplore.ui.sections.units).
+VIEWS: tuple[str, ...] = ("pushes", "units")
 
 _BULLET_CHART = re.compile(r"^\*\*(.+?)\*\*")
 
@@ -184,6 +188,11 @@ SOFTMAX_HIDDEN = Experiment(
         "for every example always outputs 0 and gets no gradient: it is *dead*. See how many of "
         "the ReLU run's units are.",
         "**Decision regions**: where each network draws the line between the two moons.",
+        "**Hidden units**: each small square is one *unit* (one of the numbers a hidden layer "
+        "computes), showing its output over the same plane as the decision regions: dark where it is "
+        "low, bright where it is high. Pick the softmax run: its units share a total of 1 at every "
+        "point, so they compete, each bright only where the others are dark. Then pick the ReLU run: "
+        "a square that is dark all over is a dead unit.",
     ),
     why=(
         (
@@ -222,6 +231,7 @@ SOFTMAX_HIDDEN = Experiment(
             _MOONS.replace(hidden_activation="softmax", output_activation="softmax", loss="cross_entropy"),
         ),
     ),
+    views=("units",),
 )
 
 
@@ -525,6 +535,11 @@ DYING_RELU = Experiment(
         "**Accuracy**: a network with many dead units has fewer units left to do the work. Compare "
         "the three lines.",
         "**Decision regions**: the shapes each network manages to draw around the three arms.",
+        "**Hidden units**: each small square is one *unit* of a hidden layer, showing its output over "
+        "the same plane as the decision regions: dark where it outputs 0, brighter where it outputs "
+        "more. Pick the large-steps ReLU run: a square that is dark all over (titled *dead*) is a "
+        "unit that outputs 0 wherever the input lies. Then pick the normal-steps run (fewer such "
+        "squares) and the leaky ReLU run (none: its units never output exactly 0).",
     ),
     why=(
         (
@@ -560,6 +575,7 @@ DYING_RELU = Experiment(
             _SPIRAL3.replace(hidden_activation="relu", lr=LARGE_LR, hidden=(64, 64)),
         ),
     ),
+    views=("units",),
 )
 
 

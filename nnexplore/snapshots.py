@@ -29,6 +29,13 @@ BATCH = 64  # test examples whose output-layer gradient is kept (gradient check,
 # Test examples in the "who gets pushed" picture: at 256 a run's dots and its binned mean line are
 # readable, and even a network that is right 95% of the time still shows a dozen mistakes.
 PUSHES = 256
+# Hidden-unit pictures: 25 × 25 points show a unit's shape (TF Playground's thumbnails use 10 × 10)
+# at 1/6 of the decision grid's 3,600 points; 32 units are 8 columns × 4 rows on a 1400 px page.
+UNIT_GRID = 25
+MAX_UNITS = 32
+# float16 halves what crosses the pipe (a 4 × 128 net's unit grids: about 160 kB, not 320 kB); an
+# exact 0 stays 0 (dead units), and its 3 significant digits are more than a colour can show.
+UNIT_DTYPE = torch.float16
 
 Columns = dict[str, np.ndarray]
 
@@ -47,6 +54,7 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     view.update(first_examples(gradient, BATCH), pushes=pushes(gradient, cfg.output_activation))
     if x_test.shape[1] == 2:
         view["grid"] = decision_grid(model, dataset, device)
+        view["units"] = unit_grids(model, dataset, device)
     if x_test.shape[1] == 784:
         view["digits"] = digit_predictions(model, dataset, device)
         if record["status"] != "running":  # the run's last record: done, stopped or diverged
@@ -130,6 +138,43 @@ def decision_grid(model: Any, dataset: Any, device: torch.device | str = "cpu", 
         "y": points[:, 1].numpy(),
         "cls": cls.numpy(),
         "confidence": conf.clamp(0, 1).nan_to_num(0.0).numpy(),
+    }
+
+
+@torch.no_grad()
+def unit_grids(
+    model: Any,
+    dataset: Any,
+    device: torch.device | str = "cpu",
+    n: int = UNIT_GRID,
+    max_units: int = MAX_UNITS,
+) -> dict[str, Any]:
+    """Each hidden unit's output on an n × n grid over the same plane as the decision regions.
+
+    The output is taken *after* the layer's activation, because that is what
+    shows a unit's state: a dead ReLU unit is 0 everywhere, a saturated sigmoid
+    unit is flat at 0 or 1, softmax units share a total of 1 at every point.
+    One forward pass (``MLP.forward_hidden``) gives every layer's
+    pre-activation; the layer's own activation module is applied to the whole
+    layer (softmax needs every unit) before the first ``max_units`` are kept,
+    so a wide layer costs no more to send than a 32-unit one.
+
+    Returns ``x``, ``y`` (the n·n grid points, x fastest, as decision_grid),
+    ``layers`` (names), ``widths`` (units in each layer) and ``values`` (per
+    layer a float32 array of shape (units kept, n·n)). A net without hidden
+    layers has empty lists.
+    """
+    x0, x1, y0, y1 = data_bounds(dataset)
+    gx, gy = torch.meshgrid(torch.linspace(x0, x1, n), torch.linspace(y0, y1, n), indexing="xy")
+    points = torch.stack([gx.flatten(), gy.flatten()], dim=1)
+    _, pre = model.forward_hidden(points.to(device))
+    outputs = [act(z) for act, z in zip(model.acts, pre)]
+    return {
+        "x": points[:, 0].numpy(),
+        "y": points[:, 1].numpy(),
+        "layers": list(model.layer_names[: len(pre)]),
+        "widths": [int(z.shape[1]) for z in pre],
+        "values": [out[:, :max_units].T.contiguous().to(UNIT_DTYPE).cpu().numpy() for out in outputs],
     }
 
 

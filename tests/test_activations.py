@@ -83,3 +83,17 @@ def test_every_row_is_complete() -> None:
 def test_unknown_name_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="relu"):
         A.get("swish")
+
+
+@pytest.mark.parametrize("name", [a.name for a in A.ROWS])
+def test_bounds_hold_and_are_approached(name: str) -> None:
+    """Every output lies within the row's bounds, and each bound given is reached far out."""
+    row = A.get(name)
+    z = torch.linspace(-30.0, 30.0, 6001, dtype=torch.float64)
+    # softmax of (z, 0): the first of two units, which takes all or none of the total far out
+    out = row.f(torch.stack([z, torch.zeros_like(z)], dim=1))[:, 0] if not row.elementwise else row.f(z)
+    low, high = row.bounds
+    if low is not None:
+        assert float(out.min()) >= low and float(out.min()) - low < 1e-9
+    if high is not None:
+        assert float(out.max()) <= high and high - float(out.max()) < 1e-9

@@ -99,6 +99,7 @@ def test_train_runs_in_background_and_reaches_done():
     assert any("done, test accuracy" in s.value for s in at.success)
     assert not at.exception
     assert [h.value for h in at.subheader][:2] == ["Accuracy", "Loss"]
+    assert "Hidden units" in [h.value for h in at.subheader]  # the Playground shows every view
 
 
 _hostile = st.one_of(

@@ -614,3 +614,98 @@ def test_charts_from_real_training_records():
         gradients.gradient_bars(F.last_layer_bars(runs[1][1])),
     ):
         assert "$schema" in chart.to_dict()
+
+
+# --------------------------------------------------------------------------- hidden units
+
+
+def _unit_layer(values: np.ndarray, n: int = 5) -> pd.DataFrame:
+    """A unit_frame for units whose outputs over an n × n grid are given as (units, n·n), x fastest."""
+    from nnexplore.ui.charts import units as U
+
+    gx, gy = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-2, 2, n), indexing="xy")
+    return U.unit_frame({"x": gx.ravel(), "y": gy.ravel(), "values": [values]}, 0)
+
+
+def _png(url: str) -> np.ndarray:
+    import base64
+    import io
+
+    from PIL import Image
+
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+
+
+def test_units_chart_is_one_square_per_unit_on_one_scale_with_a_colour_bar() -> None:
+    from nnexplore.ui.charts import units as U
+
+    n = 5
+    rising = np.tile(np.linspace(0, 2, n), n)  # grows with x
+    values = np.stack([np.zeros(n * n), rising, 0.5 * rising] + [rising] * 9)  # 12 units, unit 1 dead
+    spec = U.units_chart(_unit_layer(values, n), "relu").to_dict()
+    squares, bar = spec["vconcat"]
+    assert spec["autosize"]["type"] == "pad" and spec["title"]
+    assert squares["columns"] == U.COLUMNS and squares["facet"]["field"] == "title"
+    titles = [f"unit {i}" for i in range(1, 13)]
+    titles[0] += " · dead"
+    assert squares["facet"]["sort"] == titles  # in unit order, not alphabetical ("unit 10" < "unit 2")
+    mark = squares["spec"]["mark"]
+    assert mark["type"] == "image" and mark["smooth"] is False and mark["width"] == U.SIZE
+    assert set(squares["spec"]["encoding"]) == {"x", "y", "url", "tooltip"}  # no axes: fixed positions
+    assert "value" in squares["spec"]["encoding"]["x"]
+    # the legend: ReLU's colour scale runs from 0 to the layer's largest output
+    assert bar["encoding"]["x"]["scale"]["domain"] == [0.0, 2.0]
+    assert bar["encoding"]["color"]["scale"] is None  # the same colours as the squares, given
+    assert bar["width"] == U.COLUMNS * (U.SIZE + 8) - 8
+
+
+def test_unit_squares_show_the_plane_dead_units_flat_and_one_scale_for_the_layer() -> None:
+    from nnexplore.ui.charts import units as U
+
+    n = 5
+    gx, gy = np.meshgrid(np.linspace(-1, 1, n), np.linspace(-2, 2, n), indexing="xy")
+    values = np.stack([np.zeros(n * n), gy.ravel() + 2, np.full(n * n, 0.5), gx.ravel() + 1])
+    tiles, (low, high) = U.unit_tiles(_unit_layer(values, n), "relu")
+    assert (low, high) == (0.0, 4.0)
+    assert tiles["title"].tolist() == ["unit 1 · dead", "unit 2", "unit 3 · flat", "unit 4"]
+    assert tiles["dead"].tolist() == [True, False, False, False]
+    dead, rising_y, flat, rising_x = (_png(url) for url in tiles["url"])
+    assert dead.shape == (n * U.SCALE_UP, n * U.SCALE_UP, 3)
+    darkest = U._colours(np.array([0.0]))[0]
+    assert U.RAMP[0] == U._hex(darkest)
+    assert (dead == darkest).all()  # dead: the darkest colour everywhere
+    assert len(np.unique(flat.reshape(-1, 3), axis=0)) == 1  # flat: one colour
+    assert (rising_y[0] == U._colours(np.array([1.0]))[0]).all()  # top row: the largest y, brightest
+    assert (rising_y[-1] == darkest).all()  # bottom row: y lowest
+    assert (rising_x[:, -1] == U._colours(np.array([0.5]))[0]).all()  # x grows to the right; 2 of 4
+    # each unit is coloured on the layer's scale: unit 4 reaches only half way
+    assert rising_x.sum(axis=2).max() < rising_y.sum(axis=2).max()
+
+
+@pytest.mark.parametrize(
+    ("activation", "expected"),
+    [
+        ("relu", (0.0, 3.0)),
+        ("sigmoid", (0.0, 1.0)),
+        ("softmax", (0.0, 1.0)),
+        ("tanh", (-1.0, 1.0)),
+        ("leaky_relu", (-0.5, 3.0)),
+        ("linear", (-0.5, 3.0)),
+    ],
+)
+def test_unit_colour_range_follows_the_activation(activation: str, expected: tuple) -> None:
+    from nnexplore.ui.charts import units as U
+
+    assert U.colour_range(activation, np.array([0.2, -0.5, 3.0, np.nan])) == expected
+
+
+def test_unit_colour_range_of_an_all_dead_layer_and_nan_outputs_still_draw() -> None:
+    from nnexplore.ui.charts import units as U
+
+    assert U.colour_range("relu", np.zeros(10)) == (0.0, 1.0)
+    values = np.stack([np.zeros(9), np.full(9, np.nan)])
+    tiles, _ = U.unit_tiles(_unit_layer(values, 3), "relu")
+    assert tiles["title"].tolist() == ["unit 1 · dead", "unit 2"]
+    assert (_png(tiles["url"][1]) == U.MISSING).all()  # a diverged unit: grey, not a colour
+    U.units_chart(_unit_layer(values, 3), "relu").to_dict()

@@ -14,6 +14,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ from nnexplore.experiments import (
     experiment_for,
 )
 from nnexplore.losses import loss_fn
-from nnexplore.snapshots import model_view
+from nnexplore.snapshots import model_view, unit_grids
 from nnexplore.training import train
 
 SHARED_MNIST = Path(
@@ -57,9 +58,19 @@ def _one_thread():
 
 
 @cache
+def trained(cfg: RunConfig) -> tuple[tuple[dict, ...], Any, Any]:
+    """One toy run on the CPU: all its records, its final model and its data (cached: several
+    tests read the same run)."""
+    cfg = cfg.replace(device="cpu")
+    dataset = load_dataset(cfg)
+    models: list[Any] = []
+    recs = tuple(train(cfg, dataset=dataset, on_record=lambda model, record: models.append(model)))
+    return recs, models[-1], dataset
+
+
 def records(cfg: RunConfig) -> tuple[dict, ...]:
-    """All records of one toy run on the CPU (cached: several tests read the same run)."""
-    return tuple(train(cfg.replace(device="cpu")))
+    """All records of one toy run on the CPU."""
+    return trained(cfg)[0]
 
 
 @cache
@@ -135,6 +146,9 @@ def test_every_look_for_bullet_points_at_a_chart_the_run_has(exp: Experiment) ->
             assert all(cfg.hidden for cfg in exp.configs), "only hidden layers fill this chart"
         if chart == "Who gets pushed":
             assert "pushes" in exp.views
+        if chart == "Hidden units":
+            assert exp.dataset != "mnist" and "units" in exp.views
+            assert any(cfg.hidden for cfg in exp.configs)
         assert len(bullet) > len(chart) + 20, "a bullet says what to look for, not just where"
 
 
@@ -395,3 +409,34 @@ def test_large_steps_kill_relu_units_and_leaky_relu_units_never_die() -> None:
     large_recs = run_of(DYING_RELU, large)
     quarter = large_recs[len(large_recs) // 4]
     assert np.mean(large_recs[-1]["dead_frac"]) >= np.mean(quarter["dead_frac"])
+
+
+def test_hidden_units_of_large_steps_relu_are_seen_flat_at_0_and_leaky_never() -> None:
+    """The Hidden units squares of the dying-ReLU card: a unit is dark all over when it outputs
+    exactly 0 at every point of the plane, which covers every example."""
+
+    def flat_at_0(label: str) -> int:
+        _, model, dataset = trained(dict(DYING_RELU.runs)[label])
+        grids = unit_grids(model, dataset)
+        assert grids["widths"] == [len(v) for v in grids["values"]]  # 32 + 32: every unit drawn
+        return sum(int((values == 0).all(axis=1).sum()) for values in grids["values"])
+
+    large, leaky, normal = DYING_RELU.labels
+    units = sum(dict(DYING_RELU.runs)[large].hidden)
+    # Measured at seed 0: 31 of 64 units flat at 0 with large steps, 12 with normal ones, 0 leaky.
+    assert flat_at_0(large) > 0.4 * units
+    assert flat_at_0(large) >= 2 * flat_at_0(normal)
+    assert flat_at_0(leaky) == 0
+
+
+def test_softmax_hidden_units_share_a_total_of_1_and_compete_for_regions() -> None:
+    """The Hidden units squares of the softmax-hidden card: at every point of the plane a softmax
+    layer's units add up to 1, and different units are the brightest in different places."""
+    _, model, dataset = trained(dict(SOFTMAX_HIDDEN.runs)["softmax → nothing, squared error"])
+    grids = unit_grids(model, dataset)
+    for values, width in zip(grids["values"], grids["widths"], strict=True):
+        assert len(values) == width  # 32 units: all drawn, so all of the total is on the page
+        # float16 outputs (3 significant digits each): 32 of them add up to 1 within 1e-3
+        np.testing.assert_allclose(values.astype(np.float64).sum(axis=0), 1.0, rtol=0, atol=1e-3)
+        # Measured at seed 0: 4 different units are the brightest somewhere in layer 1, 2 in layer 2.
+        assert len(np.unique(values.argmax(axis=0))) >= 2

@@ -49,6 +49,7 @@ def test_running_an_experiment_trains_all_its_configurations():
     assert len(done) == len(EXPERIMENTS["softmax-hidden"].runs)
     for label in EXPERIMENTS["softmax-hidden"].labels:
         assert any(label in text for text in done)
+    assert "Hidden units" in [h.value for h in at.subheader]  # the card's view, drawn from the runs
 
 
 def test_theory_page_renders():

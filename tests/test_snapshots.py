@@ -5,12 +5,22 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from nnexplore.config import RunConfig
 from nnexplore.data import Dataset, make_toy
 from nnexplore.model import build_model
-from nnexplore.snapshots import DIGITS, GRID, data_points, model_view
+from nnexplore.snapshots import (
+    DIGITS,
+    GRID,
+    MAX_UNITS,
+    UNIT_GRID,
+    data_points,
+    decision_grid,
+    model_view,
+    unit_grids,
+)
 
 
 def _same_length_columns(table: dict) -> int:
@@ -31,6 +41,7 @@ def test_toy_view_has_a_decision_grid_and_the_points_fit_a_frame():
     points = pd.DataFrame(data_points(dataset, max_points=100))
     assert len(points) == 100 and set(points["split"]) == {"train", "test"}
     assert "digits" not in view and "confusion" not in view
+    assert view["units"]["layers"] == ["hidden 1", "hidden 2"] and view["units"]["widths"] == [16, 16]
 
 
 def test_digit_view_has_digits_and_a_confusion_matrix_only_at_the_end():
@@ -43,7 +54,7 @@ def test_digit_view_has_digits_and_a_confusion_matrix_only_at_the_end():
     running = model_view(model, dataset, cfg, {"step": 1, "status": "running"})
     assert _same_length_columns(running["digits"]) == DIGITS
     assert running["digits"]["pixels"][0].shape == (784,)
-    assert "confusion" not in running and "grid" not in running
+    assert "confusion" not in running and "grid" not in running and "units" not in running
     done = model_view(model, dataset, cfg, {"step": 2, "status": "done"})
     confusion = pd.DataFrame(done["confusion"])
     assert len(confusion) == 100 and confusion["count"].sum() == 50  # every test image counted once
@@ -56,3 +67,35 @@ def test_the_training_processes_do_not_load_pandas_or_streamlit():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("activation", ["relu", "softmax", "sigmoid", "tanh"])
+def test_unit_grids_are_each_units_output_computed_by_hand(activation):
+    """Layer by layer by hand: the first MAX_UNITS units of a wider layer, softmax over the whole layer."""
+    dataset = make_toy("circles", n_samples=200, noise=0.1, seed=1)
+    torch.manual_seed(0)
+    model = build_model(RunConfig(hidden=(MAX_UNITS + 8, 3), hidden_activation=activation), 2, 2)
+    units = unit_grids(model, dataset)
+    grid = decision_grid(model, dataset, n=UNIT_GRID)
+    np.testing.assert_array_equal(units["x"], grid["x"])  # the decision regions' plane
+    np.testing.assert_array_equal(units["y"], grid["y"])
+    assert units["widths"] == [MAX_UNITS + 8, 3]
+    f = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}.get(
+        activation, lambda z: torch.softmax(z, dim=1)
+    )
+    with torch.no_grad():
+        h = torch.from_numpy(np.stack([units["x"], units["y"]], axis=1))
+        for layer, values in zip(model.linears[:2], units["values"], strict=True):
+            h = f(h @ layer.weight.T + layer.bias)
+            assert values.dtype == np.float16  # half the bytes; 0 stays exactly 0
+            np.testing.assert_allclose(values, h[:, :MAX_UNITS].T.numpy(), rtol=1e-3, atol=1e-4)
+            assert ((values == 0) == (h[:, :MAX_UNITS].T.numpy() == 0)).all()
+    assert units["values"][0].shape == (MAX_UNITS, UNIT_GRID**2)
+    assert units["values"][1].shape == (3, UNIT_GRID**2)
+
+
+def test_a_net_without_hidden_layers_has_no_unit_grids():
+    dataset = make_toy("moons", n_samples=100, noise=0.1, seed=0)
+    model = build_model(RunConfig(hidden=()), 2, 2)
+    units = unit_grids(model, dataset)
+    assert units["layers"] == [] and units["widths"] == [] and units["values"] == []

@@ -20,7 +20,7 @@ from nnexplore.ui.chart_cache import CHART_REFRESH_S, ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
 from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
-from nnexplore.ui.sections import LiveRuns, curves, gradient_flow, models, pushes
+from nnexplore.ui.sections import LiveRuns, curves, gradient_flow, models, pushes, units
 from nnexplore.ui.state import job_manager
 
 STATUS_REFRESH_S = 0.5
@@ -29,7 +29,7 @@ alt.data_transformers.disable_max_rows()  # frames.downsample already caps every
 #: Drawn for every page part, in this order.
 SECTIONS: tuple[Callable[[LiveRuns], None], ...] = (curves.draw, gradient_flow.draw, models.draw)
 #: Drawn where a page part asks for them (nnexplore.experiments.VIEWS names them).
-OPTIONAL_SECTIONS: dict[str, Callable[[LiveRuns], None]] = {"pushes": pushes.draw}
+OPTIONAL_SECTIONS: dict[str, Callable[[LiveRuns], None]] = {"pushes": pushes.draw, "units": units.draw}
 
 
 def labels_for(jobs: Sequence[Job]) -> list[str]:

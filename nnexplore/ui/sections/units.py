@@ -1,0 +1,96 @@
+"""Hidden units: every unit of one run's hidden layer, its output over the input plane (2-D data).
+
+TensorFlow Playground's best-loved view: one small square per unit, so that
+softmax units competing for regions, dead ReLU units (flat at 0) and
+saturated sigmoid units (flat at 0 or 1) are seen at once. The squares come
+from the training process (``view["units"]``, nnexplore.snapshots.unit_grids).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from nnexplore import activations
+from nnexplore.ui.charts import units
+from nnexplore.ui.sections import LiveRuns
+
+HELP = (
+    "A hidden layer is a row of units; each unit computes one number from the input. Each square "
+    "shows that number for every point of the plane, after the layer's activation function."
+)
+
+
+def _has_units(view: dict | None) -> bool:
+    return bool(view and view.get("units", {}).get("values"))
+
+
+def draw(live: LiveRuns) -> None:
+    """The chosen run's chosen hidden layer, unit by unit; a line in words where there is none to show."""
+    by_id = {job.id: (job, label) for job, label in zip(live.jobs, live.labels) if _has_units(job.view)}
+    if not by_id:
+        _why_missing(live)
+        return
+    st.subheader("Hidden units", help=HELP)
+    left, right = st.columns(2)
+    with left:
+        # Options are run ids, not positions: a run added to the Playground keeps the choice in place.
+        chosen = st.selectbox(
+            "Run",
+            list(by_id),
+            index=len(by_id) - 1,  # the newest run, as the other pictures
+            format_func=lambda run_id: by_id[run_id][1],
+            key=f"{live.key}_units_run",
+            help="Whose hidden units to show: one network at a time.",
+        )
+    job = by_id[chosen][0]
+    view = job.view["units"]
+    with right:
+        layer = st.radio(
+            "Layer",
+            list(range(len(view["layers"]))),
+            format_func=lambda k: view["layers"][k],
+            horizontal=True,
+            key=f"{live.key}_units_layer_{job.id}",
+            help="Hidden layer 1 sees the input directly; each later layer sees the one before it.",
+        )
+    activation = job.cfg.hidden_activation
+    live.out.show(
+        f"hidden units {job.id} {layer}",
+        lambda: units.units_chart(units.unit_frame(view, layer), activation),
+    )
+    st.caption(_caption(view, layer, activation))
+
+
+def _caption(view: dict, layer: int, activation: str) -> str:
+    """What the squares mean, in plain words, and how many of the layer's units are drawn."""
+    width, drawn = view["widths"][layer], len(view["values"][layer])
+    count = f"All {width} units" if drawn == width else f"The first {drawn} of {width} units"
+    name = activations.get(activation).screen_name
+    meaning = {
+        "relu": " A square that is dark all over is a dead unit: it outputs 0 everywhere, so it gets no "
+        "gradient and stops learning.",
+        "sigmoid": " A square that is flat dark or flat bright is a saturated unit, stuck near 0 or 1 "
+        "where its slope is almost 0.",
+        "tanh": " A square that is flat dark or flat bright is a saturated unit, stuck near −1 or 1 "
+        "where its slope is almost 0.",
+        "softmax": " The units of a softmax layer share a total of 1 at every point, so they compete: "
+        "where one is bright the others are dark.",
+    }.get(activation, "")
+    return (
+        f"{count} of {view['layers'][layer]} ({name}). Each square is one unit: its output over the same "
+        f"plane as the decision regions (x to the right, y up); dark is its lowest output, bright its "
+        f"highest, on one colour scale for the whole layer.{meaning}"
+    )
+
+
+def _why_missing(live: LiveRuns) -> None:
+    """Say why no hidden units are drawn, once there is a run to draw them for."""
+    if not any(job.view for job in live.jobs):
+        return  # no picture of any run yet: the section appears with the first one
+    if all(job.cfg.dataset == "mnist" for job in live.jobs):
+        reason = "drawn for the 2-D toy problems only: an MNIST unit's input is 784 pixels, not a plane."
+    elif all(not job.cfg.hidden for job in live.jobs):
+        reason = "none here: these networks have no hidden layer, so there are no hidden units to draw."
+    else:
+        reason = "drawn for networks with hidden layers on the 2-D toy problems."
+    st.caption(f"**Hidden units**: {reason}")
