@@ -87,7 +87,10 @@ def test_train_fills_the_charts_and_reaches_done(page, server):
         "Outside [0, 1]",
         "Gradient flow",
         "Saturation and dead units",
+        "How much reaches the first layer",
         "Decision regions",
+        "Who gets pushed",
+        "Hidden units",
         "Compare runs",
     ):
         wait_for_heading(page, heading)
@@ -190,6 +193,37 @@ def test_guided_experiment_runs_end_to_end(page, server):
     wait_for_heading(page, "The loss landscape of logistic regression")
     assert page.locator("[data-testid=stException]").count() == 0
     assert "experiment=why-log" in page.url
+
+
+def test_the_softmax_hidden_card_pictures_every_run(page, server):
+    """Three runs: three decision-region pictures side by side, each under its run's name as page
+    text, the gradient panels per run, and the hidden units of a chosen run."""
+    from nnexplore.experiments import experiment_for
+
+    exp = experiment_for(["softmax-hidden"])
+    page.goto(server.url + "experiments?experiment=softmax-hidden")
+    page.get_by_role("heading", name=exp.title, exact=True).wait_for(timeout=30_000)
+    click(page, "Run this experiment")
+    deadline = time.time() + 120
+    while time.time() < deadline and sum("done" in t for t in status_texts(page)) < len(exp.runs):
+        time.sleep(0.5)
+    assert sum("done" in t for t in status_texts(page)) == len(exp.runs), status_texts(page)
+    wait_for_heading(page, "Decision regions")
+    wait_for_heading(page, "Hidden units")
+    # The row right under the "Decision regions" heading: one column per run, its name on top.
+    row = page.evaluate(
+        """() => {
+            const h = [...document.querySelectorAll('h3')].find(e => e.innerText.trim() === 'Decision regions');
+            const row = h.closest('[data-testid=stElementContainer]').nextElementSibling;
+            return [...row.querySelectorAll('[data-testid=stColumn]')].map(c => ({
+                text: c.innerText, charts: c.querySelectorAll('[data-testid=stVegaLiteChart]').length}));
+        }"""
+    )
+    assert [c["charts"] for c in row] == [1] * len(exp.runs), row
+    assert [c["text"].splitlines()[0] for c in row] == list(exp.labels), row
+    charts = page.locator("[data-testid=stVegaLiteChart]").count()
+    assert charts >= 3 * len(exp.runs), charts  # per-run gradient panels, heatmaps, bars, regions
+    assert page.locator("[data-testid=stException]").count() == 0
 
 
 def test_mashing_train_and_stop_keeps_the_page_working(page, server):
