@@ -579,9 +579,121 @@ DYING_RELU = Experiment(
 )
 
 
+# ---------------------------------------------------------------------------
+# 6. When does the log matter? A gentle start against a confidently wrong one
+# ---------------------------------------------------------------------------
+
+# No hidden layer: softmax regression, the 784 pixels straight into the 10 output units, so the
+# output weights are all the weights (the model of the published comparison this card follows).
+# The two starts are the same random draw (same seed) at two scales: std 0.01 makes every first
+# answer close to 1/10 for each digit; std 1.0, 100 times larger, spreads the scores before the
+# softmax over about ±10 (a digit's pixels have length about 9), so most first answers put almost
+# all the probability on one digit, usually a wrong one. Plain SGD, so a gradient's size is its
+# step's size. 8,000 images for 5 epochs: 1,250 steps, about a second per run on one core; the
+# tests train on 8,000 real digits too.
+_DIGITS_LR = RunConfig(
+    dataset="mnist",
+    train_size=8000,
+    hidden=(),
+    output_activation="softmax",
+    optimizer="sgd",
+    lr=0.3,
+    batch_size=32,
+    epochs=5,
+    init="normal",
+    seed=0,
+)
+GENTLE_STD = 0.01
+CONFIDENT_STD = 1.0
+
+CONFIDENT_WRONG = Experiment(
+    slug="confident-wrong",
+    title="When does the log matter? A gentle start against a confidently wrong one",
+    question=(
+        "Squared error on the softmax probabilities also pulls the right digit's probability up, "
+        "and people do train classifiers with it. So does the log in cross-entropy always make a "
+        "difference, or only in some situations?"
+    ),
+    runs=(
+        ("cross-entropy, gentle start", _DIGITS_LR.replace(loss="cross_entropy", init_std=GENTLE_STD)),
+        ("squared error, gentle start", _DIGITS_LR.replace(loss="mse", init_std=GENTLE_STD)),
+        ("cross-entropy, confident start", _DIGITS_LR.replace(loss="cross_entropy", init_std=CONFIDENT_STD)),
+        ("squared error, confident start", _DIGITS_LR.replace(loss="mse", init_std=CONFIDENT_STD)),
+    ),
+    look_for=(
+        "**Accuracy**: all four runs are the same network (no hidden layer: the pixels go straight "
+        "into the ten outputs) and see the same images in the same order. The gentle start has small "
+        "weights, so every first answer is close to 1/10 for each digit; the confident start has the "
+        "same weights made 100 times larger, so most first answers are confidently wrong. Compare "
+        "the two gentle lines first: they end close together. Then the two confident lines: "
+        "cross-entropy climbs back to not far below the gentle runs, while squared error creeps up "
+        "slowly and ends far behind.",
+        "**Who gets pushed**: each dot is one test digit (one the network never trains on), placed "
+        "left to right by the probability the network gives the right digit (the shaded far left: "
+        "confidently wrong) and bottom to top by how hard the loss pushes that digit's score z (its "
+        "number before the softmax) up. Early in training, compare the two confident runs on the "
+        "far left: cross-entropy's dots sit near the top, most of squared error's lie near the "
+        "bottom. Squared error barely learns from the digits it is most wrong about.",
+        "**Gradient flow**: the size of the output layer's gradient, the only layer here. While "
+        "many answers are confidently wrong, compare the two confident runs.",
+    ),
+    why=(
+        (
+            "Call z the ten scores before the softmax, o the ten probabilities it gives, t the "
+            "target (1 for the right digit y, 0 for the nine others) and p = o_y the probability "
+            "of the right digit. With cross-entropy the push on the right digit's score is the "
+            "error itself, p − 1, so it is strongest when p is close to 0:",
+            r"L_{\mathrm{CE}} = -\log p, \qquad \frac{\partial L_{\mathrm{CE}}}{\partial z_y} = p - 1",
+        ),
+        (
+            "With squared error the push on the same score works out to p times the loss itself. "
+            "The factor p comes from the softmax: when z_y moves, each probability o_k moves by "
+            "o_k(δ_ky − p) (δ_ky is 1 for k = y, else 0), and every one of these slopes contains p.",
+            r"L_{\mathrm{SE}} = \sum_k (o_k - t_k)^2, \qquad \frac{\partial L_{\mathrm{SE}}}{\partial z_y} = -2\,p \sum_k (o_k - t_k)^2",
+        ),
+        (
+            "The sum is at least (1 − p)², from the right digit alone, and at most twice that, so the "
+            "size of the push lies between two curves that both fall to 0 as p falls to 0:",
+            r"2\,p\,(1-p)^2 \;\le\; \left|\frac{\partial L_{\mathrm{SE}}}{\partial z_y}\right| \;\le\; 4\,p\,(1-p)^2",
+        ),
+        (
+            "From the gentle start every p is near 1/10, far from 0, so both losses push every digit "
+            "and they end close together: squared error on classification is not hopeless (Hui and "
+            "Belkin, 2021, compared the two losses on many tasks and found squared error "
+            "competitive). Large weights make the scores far apart, and the softmax then puts almost "
+            "all the probability on the largest score, for most digits a wrong one: p is close to 0. "
+            "There cross-entropy pushes with almost the whole error and squared error with almost "
+            "nothing.",
+            "",
+        ),
+        (
+            "The log is what removes the factor p. The softmax computes p from exponentials of the "
+            "scores, and the log undoes the exponential, leaving a loss that falls steadily as z_y "
+            "rises, however small p is:",
+            r"p = \frac{e^{z_y}}{\sum_k e^{z_k}}, \qquad -\log p = \log \sum_k e^{z_k} \;-\; z_y",
+        ),
+    ),
+    try_next=(
+        (
+            "Squared error from the confident start with Adam (it rescales small gradients into usable steps)",
+            _DIGITS_LR.replace(loss="mse", init_std=CONFIDENT_STD, optimizer="adam", lr=0.01),
+        ),
+        (
+            "Squared error from the confident start, trained four times longer",
+            _DIGITS_LR.replace(loss="mse", init_std=CONFIDENT_STD, epochs=20),
+        ),
+        (
+            "Squared error with a hidden layer of 128 ReLU units, from PyTorch's default start",
+            _DIGITS_LR.replace(loss="mse", hidden=(128,), hidden_activation="relu", init="default"),
+        ),
+    ),
+    views=("pushes",),
+)
+
+
 EXPERIMENTS: dict[str, Experiment] = {
-    e.slug: e for e in (SOFTMAX_HIDDEN, WHY_LOG, MNIST_GRADIENT, VANISHING_DEPTH, DYING_RELU)
-}
+    e.slug: e for e in (SOFTMAX_HIDDEN, WHY_LOG, MNIST_GRADIENT, CONFIDENT_WRONG, VANISHING_DEPTH, DYING_RELU)
+}  # in this order on the page's selector
 
 
 def experiment_for(slug: object) -> Experiment | None:

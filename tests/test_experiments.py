@@ -27,6 +27,7 @@ from nnexplore.data import Dataset, load_dataset, read_idx
 from nnexplore.experiments import (
     CHART_REACH,
     CHARTS,
+    CONFIDENT_WRONG,
     DYING_RELU,
     EXPERIMENTS,
     EXTRAS,
@@ -39,6 +40,7 @@ from nnexplore.experiments import (
     experiment_for,
 )
 from nnexplore.losses import loss_fn
+from nnexplore.model import build_model
 from nnexplore.snapshots import model_view, unit_grids
 from nnexplore.training import train
 
@@ -363,6 +365,118 @@ def test_mnist_cross_entropy_pushes_the_confidently_wrong_digits_hardest(
     assert ce.mean() > 3 * mse.mean()
     # Squared error through a sigmoid never pushes harder than 2·(2/3)²·(1/3) = 8/27 ≈ 0.30.
     assert mse.max() <= 8 / 27 + 1e-6
+
+
+@pytest.fixture(scope="module")
+def confident_runs(mnist_split: Dataset) -> dict[str, tuple[list[dict], dict, torch.nn.Module]]:
+    """The four runs of the confident-wrong card, at their own settings on the 8,000 shared digits:
+    each run's records, the view its page receives with the first record, and its final model."""
+    runs = {}
+    for label, cfg in CONFIDENT_WRONG.runs:
+        views: list[dict] = []
+        models: list[torch.nn.Module] = []
+
+        def keep(model, record, cfg=cfg, views=views, models=models):
+            if not views:
+                views.append(model_view(model, mnist_split, cfg, record))
+            models[:] = [model]
+
+        recs = list(train(cfg.replace(device="cpu"), dataset=mnist_split, on_record=keep))
+        assert recs[-1]["status"] == "done"
+        runs[label] = (recs, views[0], models[0])
+    return runs
+
+
+def _first_answers(cfg: RunConfig, dataset: Dataset) -> np.ndarray:
+    """The probability each test digit gets for its right digit from the run's starting weights."""
+    torch.manual_seed(cfg.seed)  # as train() does, just before it builds the model
+    model = build_model(cfg, 784, 10)
+    with torch.no_grad():
+        probs = model.predict_proba(dataset.x_test.reshape(-1, 784).float() / 255)
+    return probs[torch.arange(len(probs)), dataset.y_test].numpy()
+
+
+def test_confident_wrong_runs_differ_only_in_loss_and_starting_scale(mnist_split: Dataset) -> None:
+    """The Accuracy bullet's set-up: same network and data order; the confident start is the gentle
+    one's weights times 100, and most of its first answers are confidently wrong."""
+    configs = dict(CONFIDENT_WRONG.runs)
+    ce_gentle, mse_gentle, ce_conf, mse_conf = CONFIDENT_WRONG.configs
+    assert list(configs) == [
+        "cross-entropy, gentle start",
+        "squared error, gentle start",
+        "cross-entropy, confident start",
+        "squared error, confident start",
+    ]
+    assert ce_gentle.hidden == () and ce_gentle.output_activation == "softmax"
+    for cfg in CONFIDENT_WRONG.configs:
+        assert cfg.replace(loss="mse", init_std=ce_gentle.init_std) == mse_gentle
+    assert (ce_gentle.loss, mse_gentle.loss, ce_conf.loss, mse_conf.loss) == ("cross_entropy", "mse") * 2
+    assert ce_conf.init_std == mse_conf.init_std == 100 * ce_gentle.init_std == 100 * mse_gentle.init_std
+    weights = []
+    for cfg in (ce_gentle, ce_conf):
+        torch.manual_seed(cfg.seed)
+        weights.append(build_model(cfg, 784, 10).linears[-1].weight.detach())
+    torch.testing.assert_close(weights[1], 100 * weights[0])
+    # "every first answer is close to 1/10": measured 0.07 to 0.14 for the right digit
+    gentle = _first_answers(ce_gentle, mnist_split)
+    assert gentle.min() > 0.05 and gentle.max() < 0.2
+    # "most first answers are confidently wrong": measured 88% below 0.2 (80% below 0.01)
+    assert np.mean(_first_answers(ce_conf, mnist_split) < CONFIDENTLY_WRONG) > 0.5
+
+
+def test_the_log_matters_from_a_confident_start_not_from_a_gentle_one(confident_runs: dict) -> None:
+    acc = {label: recs[-1]["test_acc"] for label, (recs, _, _) in confident_runs.items()}
+    ce_gentle, mse_gentle, ce_conf, mse_conf = (acc[label] for label in CONFIDENT_WRONG.labels)
+    # Measured at seed 0 on the shared split: gentle 0.9245 against 0.9250, confident 0.8945
+    # against 0.5925 (the published softmax regression on 8×8 digits: 96.9/96.6 and 95.1/58.1).
+    assert abs(ce_gentle - mse_gentle) <= 0.03
+    assert ce_conf >= mse_conf + 0.15
+    # "cross-entropy climbs back to not far below the gentle runs"; "squared error creeps up slowly"
+    assert ce_conf > min(ce_gentle, mse_gentle) - 0.06
+    mse_recs = confident_runs["squared error, confident start"][0]
+    assert mse_recs[-1]["test_acc"] > mse_recs[0]["test_acc"] + 0.2  # measured 0.14 to 0.59
+
+
+def test_from_the_confident_start_cross_entropy_pushes_the_confidently_wrong_digits_hardest(
+    confident_runs: dict,
+) -> None:
+    """The Who gets pushed and Gradient flow bullets, early in the two confident runs."""
+    ce_recs, ce_view, _ = confident_runs["cross-entropy, confident start"]
+    mse_recs, mse_view, _ = confident_runs["squared error, confident start"]
+    ce, mse = wrong_pushes(ce_view), wrong_pushes(mse_view)
+    # Measured in the first view, of 256 test digits: 145 pushed 0.98 against 220 pushed 0.022.
+    assert len(ce) > 0 and len(mse) > 0
+    assert ce.mean() > 10 * mse.mean()
+    assert np.median(ce) > 0.8  # "near the top": 1 − p with p < 0.2
+    assert np.median(mse) < 0.1  # "most of squared error's lie near the bottom"
+    # Gradient flow, over the first tenth of the records: measured 1.59 against 0.36.
+    early = len(ce_recs) // 10
+    assert np.mean([r["grad_norm"][-1] for r in ce_recs[:early]]) > 2 * np.mean(
+        [r["grad_norm"][-1] for r in mse_recs[:early]]
+    )
+
+
+def test_softmax_squared_error_pushes_the_right_score_by_minus_2p_times_the_loss(
+    mnist_split: Dataset, confident_runs: dict
+) -> None:
+    """The card's formulas, on random scores and on a trained network's real ones."""
+    torch.manual_seed(0)
+    scores = [torch.randn(4096, 10, dtype=torch.float64) * torch.rand(4096, 1, dtype=torch.float64) * 30]
+    _, _, model = confident_runs["squared error, confident start"]
+    with torch.no_grad():
+        scores.append(model(mnist_split.x_test[:512].float() / 255).double())
+    for z, y in zip(scores, (torch.randint(0, 10, (4096,)), mnist_split.y_test[:512])):
+        target = F.one_hot(y, 10).double()
+        rows = torch.arange(len(y))
+        o = torch.softmax(z, 1)
+        p, loss = o[rows, y], ((o - target) ** 2).sum(1)
+        mse = _engine_output_gradient("mse", "softmax", z, target)[rows, y] * len(z)
+        ce = _engine_output_gradient("cross_entropy", "softmax", z, y)[rows, y] * len(z)
+        torch.testing.assert_close(mse, -2 * p * loss, rtol=0, atol=1e-12)
+        torch.testing.assert_close(ce, p - 1, rtol=0, atol=1e-12)
+        assert bool(
+            (2 * p * (1 - p) ** 2 <= -mse + 1e-15).all() and (-mse <= 4 * p * (1 - p) ** 2 + 1e-15).all()
+        )
 
 
 def test_deep_sigmoid_first_layer_gradient_falls_by_orders_of_magnitude() -> None:
