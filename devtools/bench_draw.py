@@ -1,0 +1,119 @@
+"""How long one redraw of the live charts takes: python -m devtools.bench_draw [--runs 4] [--reps 7].
+
+Trains a few Playground-default runs on moons (each with another hidden
+activation) with the real training loop, takes each one's final snapshot, and
+then times the live part's chart drawing (``nnexplore.ui.live._draw``) inside a
+real Streamlit script run (AppTest), two ways:
+
+* full: the chart cache emptied before every repetition, as on a page's first
+  draw or once every run has ended (every chart is built);
+* live tick: the runs marked as training and a new snapshot on every tick, as a
+  live fragment sees them (what the chart cache lets one tick rebuild).
+
+Prints the median and the spread of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import statistics
+import sys
+import threading
+import time
+
+from streamlit.testing.v1 import AppTest
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "softmax")
+
+
+def finished_jobs(n: int) -> list:
+    """n finished runs (records and final snapshot), as the job manager would hold them."""
+    from nnexplore.config import RunConfig
+    from nnexplore.data import load_dataset
+    from nnexplore.runs.job import Job
+    from nnexplore.snapshots import model_view
+    from nnexplore.training import train
+
+    jobs = []
+    for i in range(n):
+        cfg = RunConfig(hidden_activation=ACTIVATIONS[i % len(ACTIVATIONS)], seed=i)
+        job = Job(cfg, "bench", "", threading.Lock())
+        data = load_dataset(cfg)
+        views: list[dict] = []
+
+        def last_view(model, record, data=data, cfg=cfg, views=views):
+            if record["status"] != "running":  # the final snapshot, as a finished page shows it
+                views.append(model_view(model, data, cfg, record))
+
+        job.records = list(train(cfg, dataset=data, on_record=last_view))
+        job.view, job.status = views[-1], job.records[-1]["status"]
+        jobs.append(job)
+    return jobs
+
+
+def _draw_app() -> None:
+    import time
+
+    import streamlit as st
+
+    from nnexplore.ui import live
+
+    jobs = st.session_state["bench_jobs"]
+    if st.session_state["bench_live"]:
+        for job in jobs:  # training, with a new snapshot since the last tick
+            job.status, job.view = "running", {**job.view, "step": job.view["step"] + 1}
+        st.session_state.get("chart_cache", {}).get("bench", {})["next"] = 0.0  # a tick is due
+    else:
+        st.session_state.pop("chart_cache", None)  # every chart built
+    args = (jobs, "bench", tuple(st.session_state["bench_views"]))
+    started = time.perf_counter()
+    live._draw(*args[: st.session_state["bench_arity"]])
+    st.session_state["bench_times"].append(time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.bench_draw", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--runs", type=int, default=4, help="runs on the page (default 4)")
+    parser.add_argument("--reps", type=int, default=7, help="timed redraws (default 7)")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from nnexplore.ui import live
+
+    torch.set_num_threads(1)
+    jobs = finished_jobs(args.runs)
+    arity = len(inspect.signature(live._draw).parameters)
+    views = getattr(live, "OPTIONAL_SECTIONS", {}).keys()
+    sections = ", ".join(views) or "no optional"
+    for live_tick in (False, True):
+        at = AppTest.from_function(_draw_app, default_timeout=120)
+        at.session_state["bench_jobs"] = jobs
+        at.session_state["bench_views"] = list(views)
+        at.session_state["bench_arity"] = arity
+        at.session_state["bench_live"] = live_tick
+        at.session_state["bench_times"] = []
+        at.run()  # warm: imports, first Altair use; for live ticks, the page's first draw
+        at.session_state["bench_times"] = []
+        for _ in range(args.reps):
+            at.run()
+            if at.exception:
+                print(at.exception[0].value, file=sys.stderr)
+                return 1
+        times = at.session_state["bench_times"]
+        print(
+            f"{'live tick' if live_tick else 'full draw'}, {args.runs} toy runs ({sections} sections):"
+            f" median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f},"
+            f" max {max(times) * 1000:.0f} ms over {len(times)} redraws"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    code = main()
+    print(f"({time.perf_counter() - started:.0f} s in all)", file=sys.stderr)
+    sys.exit(code)
