@@ -51,7 +51,7 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     outputs = model.predict_proba(features(x_test[pick]).to(device)).cpu()
     view: dict[str, Any] = {
         "step": record["step"],
-        "epoch": record["epoch"],
+        "epoch": record.get("epoch"),
         "outputs": outputs.flatten().numpy(),
     }
     gradient = output_gradient(model, dataset, cfg, device, n=PUSHES)  # one backward pass, two views
