@@ -20,6 +20,7 @@ from nnexplore.runs.job import Job
 from nnexplore.training import train
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import FIRST_PICTURE, hidden_layer_note, run_note
+from nnexplore.ui.sentences import reach_sentence
 
 TIMEOUT = 60
 TINY = RunConfig(dataset="moons", n_samples=200, hidden=(8, 8), epochs=1, batch_size=32, seed=0, device="cpu")
@@ -130,6 +131,12 @@ def test_one_panel_per_run_under_its_name_and_the_shallow_run_named_as_left_out(
         assert captions.count(f"**{plain_text(job.label)}**") == 3, job.label
     left_out = [c for c in captions if c.startswith("Not drawn")]
     assert len(left_out) == 2 and all("no hidden layer" in c for c in left_out)
+    # the sentence under the reach chart: the two runs with a hidden layer, from their newest records
+    sentence = reach_sentence([(job.label, job.records) for job in jobs])
+    relu, sigmoid = (plain_text(job.label) for job in jobs[:2])
+    assert sentence.startswith(f"In *{relu}*, the first layer's gradient is now about")
+    assert f"; in *{sigmoid}*, about 1/" in sentence and "linear" not in sentence
+    assert sentence in [m.value for m in at.markdown]
     assert not at.info
     # accuracy, loss, outside, saturation, reach, and three panels per run
     assert _charts(at) == 5 + 3 * len(jobs)

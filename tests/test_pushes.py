@@ -18,6 +18,7 @@ from nnexplore.model import build_model
 from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
 from nnexplore.ui.charts import pushes as chart
 from nnexplore.ui.charts.style import RUN_PALETTE
+from nnexplore.ui.sentences import pushes_sentence
 
 # 1,500 points leave 300 test points: more than PUSHES, so the view's cut is exercised.
 BLOBS = RunConfig(dataset="blobs", n_samples=1500, hidden=(), init="normal", init_std=2.0)
@@ -213,6 +214,10 @@ def test_section_draws_the_chart_and_how_to_read_it() -> None:
     test_points = len(make_toy("blobs", n_samples=600, noise=BLOBS.noise, seed=0).x_test)
     assert drawn["run"].value_counts().to_dict() == {run: test_points for run in runs}
     assert drawn["p_right"].between(0, 1).all()
+    # the sentence under it: the same dots in words, both runs named
+    sentence = pushes_sentence(drawn, runs)
+    assert sentence.startswith("Confidently wrong test examples") and sentence.count("squared error*") == 2
+    assert sentence in [m.value for m in at.markdown]
 
 
 def test_section_explains_raw_outputs_and_waits_for_a_view() -> None:

@@ -18,6 +18,7 @@ import altair as alt
 import streamlit as st
 
 from nnexplore.experiments import CHART_REACH
+from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note
@@ -121,6 +122,9 @@ def _reach(live: LiveRuns) -> None:
             "One line per run. Dashed line at 1: the first hidden layer gets as strong a gradient as "
             "the output layer. Down the axis, from 1 to 0.1 to 0.01, each step is ten times weaker."
         )
+        sentence = sentences.reach_sentence(live.runs)
+        if sentence:
+            st.markdown(sentence)
     if note and show:
         st.caption(note)
     elif note:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
+from nnexplore.ui import sentences
 from nnexplore.ui.charts import pushes
 from nnexplore.ui.sections import LiveRuns
 
@@ -30,6 +31,9 @@ def draw(live: LiveRuns) -> None:
     left, right = st.columns(2)
     with left:
         live.out.show("pushes", lambda: pushes.pushes_chart(table, live.labels))
+        sentence = sentences.pushes_sentence(table, live.labels)
+        if sentence:
+            st.markdown(sentence)
     with right:
         st.caption(
             "Each dot is one test example. Left to right: the probability the network gives the "
