@@ -49,7 +49,11 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
         0, len(x_test) - 1, min(len(x_test), MAX_OUTPUT_VALUES // dataset.num_classes)
     ).long()
     outputs = model.predict_proba(features(x_test[pick]).to(device)).cpu()
-    view: dict[str, Any] = {"step": record["step"], "outputs": outputs.flatten().numpy()}
+    view: dict[str, Any] = {
+        "step": record["step"],
+        "epoch": record.get("epoch"),
+        "outputs": outputs.flatten().numpy(),
+    }
     gradient = output_gradient(model, dataset, cfg, device, n=PUSHES)  # one backward pass, two views
     view.update(first_examples(gradient, BATCH), pushes=pushes(gradient, cfg.output_activation))
     if x_test.shape[1] == 2:

@@ -73,7 +73,11 @@ def train(
 
     `dataset` is any object with x_train, y_train, x_test, y_test, num_classes
     (loaded from the config when None). `stop` ends the run within one batch.
-    `on_record(model, record)` runs just before each record is yielded (live views).
+    `on_record(model, record)` runs just before each record is yielded (live views), except the
+    ``diverged`` one: by then the model's numbers are infinite or NaN, and a picture of it would
+    be blank or nonsense (every point one class, every push 1e22). Not calling it leaves the last
+    picture taken, from before the divergence, as the run's picture; the record says when it went
+    wrong.
     """
     start = time.perf_counter()
     device = resolve_device(cfg.device)
@@ -146,7 +150,7 @@ def train(
         grad_stats.clear()
         out_grads.clear()
         seen_in_interval = 0
-        if on_record is not None:
+        if on_record is not None and status != "diverged":
             on_record(model, record)
         return record
 

@@ -161,6 +161,15 @@ def test_last_layer_bars_uses_newest_record_with_gradients():
     assert F.last_layer_bars([]).empty
 
 
+def test_last_layer_bars_of_a_diverged_run_are_its_last_finite_ones():
+    records = fake_records(5)
+    records[3]["grad_mean_abs"] = [0.5, 0.6, 0.7]
+    records[4]["grad_mean_abs"] = [math.nan, math.inf, math.nan]  # the diverged record
+    records[4]["grad_max_abs"] = [math.nan, math.nan, math.nan]
+    mean = F.last_layer_bars(records).query("stat == 'mean |grad|'")
+    assert list(mean["value"]) == pytest.approx([0.5, 0.6, 0.7])
+
+
 def test_first_layer_reach_is_first_over_last_and_needs_a_hidden_layer():
     assert F.first_layer_reach([1e-3, 1e-2, 1e-1]) == pytest.approx(1e-2)
     assert math.isnan(F.first_layer_reach([0.5]))  # no hidden layer: first layer is the output

@@ -16,10 +16,11 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import RunConfig
-from nnexplore.runs.job import DONE, Job
+from nnexplore.runs.job import Job
 from nnexplore.training import train
 from nnexplore.ui.safe_text import plain_text
-from nnexplore.ui.sections import hidden_layer_note
+from nnexplore.ui.sections import FIRST_PICTURE, hidden_layer_note, run_note
+from nnexplore.ui.sentences import reach_sentence
 
 TIMEOUT = 60
 TINY = RunConfig(dataset="moons", n_samples=200, hidden=(8, 8), epochs=1, batch_size=32, seed=0, device="cpu")
@@ -38,24 +39,24 @@ def _records(cfg: RunConfig) -> tuple[dict, ...]:
 def _job(label: str, cfg: RunConfig) -> Job:
     job = Job(cfg, "test-session", label, threading.Lock())
     job.records = list(_records(cfg))
-    job.status = DONE
+    job.status = job.records[-1]["status"]
     return job
 
 
-def _page(jobs) -> None:  # no annotation: AppTest runs this source alone
+def _page(jobs, place=None) -> None:  # no annotation: AppTest runs this source alone
     from nnexplore.ui.chart_cache import ChartCache
     from nnexplore.ui.sections import LiveRuns, curves, gradient_flow
 
     labels = [job.label for job in jobs]
     runs = [(job.label, job.records_since(0)) for job in jobs]
-    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t")
+    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t", lambda job_id: place)
     curves.draw(live)
     gradient_flow.draw(live)
     live.out.close()
 
 
-def _app(jobs: list[Job]) -> AppTest:
-    at = AppTest.from_function(_page, args=(jobs,), default_timeout=TIMEOUT).run()
+def _app(jobs: list[Job], place: int | None = None) -> AppTest:
+    at = AppTest.from_function(_page, args=(jobs, place), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -77,6 +78,29 @@ def test_the_note_decides_chart_or_words() -> None:
     assert not show and words.startswith("These networks have no hidden layer")
     show, words = hidden_layer_note(["deep", "linear [x]"], ["linear [x]"], why)
     assert show and "linear \\[x\\]" in words and "deep" not in words  # named, as plain text
+
+
+def test_a_run_note_says_each_state_in_the_same_words() -> None:
+    job = Job(TINY, "test-session", "a", threading.Lock())
+    assert run_note(job, False, 3) == "Waiting for a free training slot (place 3 in the queue)."
+    assert run_note(job, False) == "Waiting for a free training slot."
+    job.status, job.progress = "loading", (0.5, "Downloading MNIST: 50%")
+    assert run_note(job, False) == "Downloading MNIST: 50%"
+    job.status = "running"
+    assert (run_note(job, False), run_note(job, True)) == (FIRST_PICTURE, "")
+    assert run_note(job, False, pending="Comes when this run ends.") == "Comes when this run ends."
+    job.status = "done"
+    assert run_note(job, False, what="matrix") == "No matrix: this run ended before one was drawn."
+    job.status = "error"
+    assert run_note(job, False) == "No picture: this run could not run."
+    job.status, job.records = "diverged", [{"epoch": 2.345, "status": "diverged"}]
+    assert (
+        run_note(job, True, picture_epoch=2.25)
+        == "Diverged at epoch 2.3: the picture is from before (epoch 2.2)."
+    )
+    assert run_note(job, True) == "Diverged at epoch 2.3: the picture is from before."
+    job.records = [{"epoch": 0.01, "status": "diverged"}]
+    assert run_note(job, False) == "No picture: this run diverged in its first steps, before one was drawn."
 
 
 def test_networks_without_a_hidden_layer_get_words_not_empty_charts() -> None:
@@ -107,6 +131,12 @@ def test_one_panel_per_run_under_its_name_and_the_shallow_run_named_as_left_out(
         assert captions.count(f"**{plain_text(job.label)}**") == 3, job.label
     left_out = [c for c in captions if c.startswith("Not drawn")]
     assert len(left_out) == 2 and all("no hidden layer" in c for c in left_out)
+    # the sentence under the reach chart: the two runs with a hidden layer, from their newest records
+    sentence = reach_sentence([(job.label, job.records) for job in jobs])
+    relu, sigmoid = (plain_text(job.label) for job in jobs[:2])
+    assert sentence.startswith(f"In *{relu}*, the first layer's gradient is now about")
+    assert f"; in *{sigmoid}*, about 1/" in sentence and "linear" not in sentence
+    assert sentence in [m.value for m in at.markdown]
     assert not at.info
     # accuracy, loss, outside, saturation, reach, and three panels per run
     assert _charts(at) == 5 + 3 * len(jobs)
@@ -120,3 +150,24 @@ def test_more_runs_than_fit_side_by_side_picture_the_newest_four() -> None:
     assert not any(c == "**run 0**" for c in captions)
     assert sum(c == "**run 4**" for c in captions) == 3
     assert any(f"Panels for 4 of the {count} runs" in c for c in captions)
+
+
+def test_a_queued_run_says_its_place_in_each_gradient_panel() -> None:
+    waiting = Job(TINY.replace(seed=1), "test-session", "waiting", threading.Lock())  # queued, no records
+    at = _app([_job("trained", TINY), waiting], place=2)
+    captions = [c.value for c in at.caption]
+    assert captions.count("Waiting for a free training slot (place 2 in the queue).") == 3
+    # accuracy, loss, outside, saturation, reach, and three panels for the trained run only
+    assert _charts(at) == 5 + 3
+
+
+def test_a_diverged_run_keeps_its_gradient_panels_with_the_note() -> None:
+    fast = _job(
+        "too fast", TINY.replace(lr=10.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5)
+    )
+    assert fast.status == "diverged" and len(fast.records) > 2
+    at = _app([_job("trained", TINY), fast])
+    epoch = fast.records[-1]["epoch"]
+    captions = [c.value for c in at.caption]
+    assert captions.count(f"Diverged at epoch {epoch:.1f}: the picture is from before.") == 3
+    assert _charts(at) == 5 + 3 * 2  # its lines, heatmap and bars stay

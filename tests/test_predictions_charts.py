@@ -154,16 +154,18 @@ def _mnist_job(seed: int, status: str) -> Job:
     return job
 
 
-def _models_app(jobs, labels) -> None:
+def _models_app(jobs, labels, places) -> None:
     from nnexplore.ui.chart_cache import ChartCache
     from nnexplore.ui.sections import LiveRuns, models
 
-    live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "t"), "t")
+    runs = [(label, []) for label in labels]
+    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t", lambda job_id: places.get(job_id))
     models.draw(live)
 
 
-def _run(jobs: list[Job], labels: list[str]) -> AppTest:
-    at = AppTest.from_function(_models_app, kwargs={"jobs": jobs, "labels": labels}, default_timeout=TIMEOUT)
+def _run(jobs: list[Job], labels: list[str], places: dict | None = None) -> AppTest:
+    kwargs = {"jobs": jobs, "labels": labels, "places": places or {}}
+    at = AppTest.from_function(_models_app, kwargs=kwargs, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -193,7 +195,7 @@ def test_section_one_column_per_run_with_its_name_and_shared_axes():
     for column, label in zip(columns, labels, strict=True):
         assert f"**{label}**" in [m.value for m in column.markdown]
     assert [len(_specs(c)) for c in columns] == [1, 1, 0]
-    assert models.WAITING in _texts(columns[2])
+    assert "Waiting for a free training slot." in _texts(columns[2])
     x_domains = [units(_specs(c)[0])[0]["encoding"]["x"]["scale"]["domain"] for c in columns[:2]]
     assert x_domains[0] == x_domains[1]
 
@@ -233,10 +235,48 @@ def test_section_mixed_datasets_picture_each_run_with_its_own_view():
     assert [s.value for s in at.subheader] == ["Decision regions", "Test digits", "Confusion matrix"]
     page = " ".join(m.value for m in at.markdown)
     assert all(f"**{label}**" in page for label in ("moons run", "broken run", "digits run"))
-    assert models.NO_PICTURE in [c.value for c in at.caption]
+    assert "No picture: this run could not run." in [c.value for c in at.caption]
     assert len(at.get("vega_lite_chart")) == 3  # one map, one set of digits, one matrix
     # the lone MNIST run has its digits and its matrix side by side, half the page each
     digits_column, matrix_column = at.columns[-2:]
     (tiles,) = [frame for frame in _frames(digits_column) if "caption" in frame.columns]
     assert len(tiles) == models.DIGIT_LAYOUT[2][0]
     assert len(matrix_column.get("vega_lite_chart")) == 1
+
+
+def _diverged(job: Job, at_epoch: float) -> Job:
+    """``job`` as a run that diverged at ``at_epoch``, after its (last good) picture was taken."""
+    job.status = "diverged"
+    job.records = [{"step": 8, "epoch": at_epoch, "status": "diverged", "reason": "The loss became NaN."}]
+    return job
+
+
+def test_a_queued_run_says_its_place_in_every_picture_column():
+    toy_queued, mnist_queued = _toy_job(1, "queued", with_view=False), _mnist_job(1, "done")
+    mnist_queued.status, mnist_queued.view = "queued", None
+    jobs = [_toy_job(0, "done"), toy_queued, _mnist_job(0, "done"), mnist_queued]
+    at = _run(jobs, ["a", "b", "c", "d"], {toy_queued.id: 2, mnist_queued.id: 3})
+    assert [s.value for s in at.subheader] == ["Decision regions", "Test digits", "Confusion matrix"]
+    captions = [c.value for c in at.caption]
+    assert captions.count("Waiting for a free training slot (place 2 in the queue).") == 1  # its map
+    assert captions.count("Waiting for a free training slot (place 3 in the queue).") == 2  # digits, matrix
+    assert len(at.get("vega_lite_chart")) == 3  # one map, one set of digits, one matrix: nothing blank
+
+
+def test_a_diverged_run_keeps_its_picture_and_says_it_is_from_before():
+    diverged = _diverged(_toy_job(1, "running"), at_epoch=1.6)
+    diverged.view["epoch"] = 1.4
+    at = _run([_toy_job(0, "done"), diverged], ["fine", "too fast"])
+    columns = at.columns
+    assert [len(_specs(c)) for c in columns[:2]] == [1, 1]  # the last good map stays
+    assert _texts(columns[1])[-1] == "Diverged at epoch 1.6: the picture is from before (epoch 1.4)."
+    assert not any("Diverged" in t for t in _texts(columns[0]))
+
+
+def test_a_run_that_diverged_before_its_first_picture_says_so():
+    mnist = _diverged(_mnist_job(0, "done"), at_epoch=0.01)
+    mnist.view = None
+    at = _run([_mnist_job(1, "done"), mnist], ["fine", "too fast"])
+    captions = [c.value for c in at.caption]
+    assert "No picture: this run diverged in its first steps, before one was drawn." in captions
+    assert "No matrix: this run diverged in its first steps, before one was drawn." in captions

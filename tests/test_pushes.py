@@ -18,6 +18,7 @@ from nnexplore.model import build_model
 from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
 from nnexplore.ui.charts import pushes as chart
 from nnexplore.ui.charts.style import RUN_PALETTE
+from nnexplore.ui.sentences import pushes_sentence
 
 # 1,500 points leave 300 test points: more than PUSHES, so the view's cut is exercised.
 BLOBS = RunConfig(dataset="blobs", n_samples=1500, hidden=(), init="normal", init_std=2.0)
@@ -157,7 +158,7 @@ def test_every_card_view_has_a_section_and_the_pushes_cards_show_it() -> None:
 # --------------------------------------------------------------------------- the section
 
 
-def _section_script(outputs: tuple[str, ...], with_view: bool) -> None:
+def _section_script(outputs: tuple[str, ...], with_view: bool, diverged: bool = False) -> None:
     import threading
 
     import streamlit as st
@@ -184,6 +185,8 @@ def _section_script(outputs: tuple[str, ...], with_view: bool) -> None:
             job.view = model_view(build_model(cfg, 2, 4), dataset, cfg, {"step": 1, "status": "done"})
         jobs.append(job)
         labels.append(job.label)
+    if diverged:  # the last run diverged at epoch 2.5, after its (last good) picture
+        jobs[-1].status, jobs[-1].records = "diverged", [{"step": 9, "epoch": 2.5, "status": "diverged"}]
     live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "test"), "test")
     pushes.draw(live)
     live.out.close()
@@ -213,6 +216,19 @@ def test_section_draws_the_chart_and_how_to_read_it() -> None:
     test_points = len(make_toy("blobs", n_samples=600, noise=BLOBS.noise, seed=0).x_test)
     assert drawn["run"].value_counts().to_dict() == {run: test_points for run in runs}
     assert drawn["p_right"].between(0, 1).all()
+    # the sentence under it: the same dots in words, both runs named
+    sentence = pushes_sentence(drawn, runs)
+    assert sentence.startswith("Confidently wrong test examples") and sentence.count("squared error*") == 2
+    assert sentence in [m.value for m in at.markdown]
+
+
+def test_section_says_a_diverged_runs_dots_are_from_before() -> None:
+    at = AppTest.from_function(_section_script, args=(("softmax", "sigmoid"), True, True), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(_charts(at)) == 1
+    notes = [c.value for c in at.caption if c.value.startswith("**")]
+    assert notes == ["**sigmoid \\+ squared error**: Diverged at epoch 2.5: the picture is from before."]
 
 
 def test_section_explains_raw_outputs_and_waits_for_a_view() -> None:

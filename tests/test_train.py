@@ -5,6 +5,7 @@ import json
 import math
 import threading
 
+import numpy as np
 import pytest
 import torch
 
@@ -120,6 +121,24 @@ def test_divergence_with_huge_learning_rate(moons):
     last = list(train(cfg, dataset=moons))[-1]
     assert last["status"] == "diverged"
     assert "learning rate" in last["reason"]
+
+
+def test_a_diverged_run_keeps_its_last_picture_from_before(moons):
+    """No view of the diverged model: the last one, from a finite model, stays the run's picture."""
+    from nnexplore.snapshots import model_view
+
+    cfg = small(lr=10.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5, records_per_epoch=4)
+    views = []
+    records = list(
+        train(cfg, dataset=moons, on_record=lambda m, r: views.append(model_view(m, moons, cfg, r)))
+    )
+    last = records[-1]
+    assert last["status"] == "diverged" and len(records) > 2
+    assert [v["step"] for v in views] == [r["step"] for r in records[:-1]]  # none of the diverged model
+    picture = views[-1]
+    assert picture["epoch"] == records[-2]["epoch"] < last["epoch"]
+    for column in (picture["outputs"], picture["grid"]["confidence"], picture["pushes"]["push"]):
+        assert np.isfinite(np.asarray(column, dtype=float)).all()
 
 
 def test_on_record_sees_the_model(moons):

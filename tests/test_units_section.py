@@ -30,6 +30,10 @@ def _section_app(scenario: str) -> None:
         ],
         "no hidden": [("logistic", RunConfig(n_samples=200, hidden=()))],
         "mnist": [("digits", RunConfig(dataset="mnist"))],
+        "edge": [
+            ("too fast", RunConfig(n_samples=200, hidden=(6,))),
+            ("waiting", RunConfig(n_samples=200, hidden=(4,))),
+        ],
     }[scenario]
     lock, jobs = threading.Lock(), []
     for label, cfg in configs:
@@ -47,10 +51,13 @@ def _section_app(scenario: str) -> None:
         job.status, job.records = "done", [record]
         job.view = model_view(build_model(cfg, dataset.n_features, dataset.num_classes), dataset, cfg, record)
         jobs.append(job)
+    if scenario == "edge":  # the first diverged at epoch 1.6 after its picture at 1.4; the second waits
+        jobs[0].status, jobs[0].records = "diverged", [{"step": 8, "epoch": 1.6, "status": "diverged"}]
+        jobs[0].view["epoch"] = 1.4
+        jobs[1].status, jobs[1].records, jobs[1].view = "queued", [], None
     labels = [label for label, _ in configs]
-    live = LiveRuns(
-        jobs, labels, [(label, job.records) for label, job in zip(labels, jobs)], ChartCache(jobs, "pp"), "pp"
-    )
+    runs = [(label, job.records) for label, job in zip(labels, jobs)]
+    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "pp"), "pp", lambda job_id: 2)
     units.draw(live)
     live.out.close()
 
@@ -98,3 +105,16 @@ def test_without_hidden_layers_or_on_mnist_a_line_says_why() -> None:
     at = AppTest.from_function(_section_app, args=("mnist",), default_timeout=TIMEOUT).run()
     assert not at.exception and not at.subheader and not _charts(at)
     assert "2-D toy problems only" in at.caption[0].value
+
+
+def test_a_queued_run_can_be_chosen_and_says_its_place_and_a_diverged_one_keeps_its_units() -> None:
+    at = AppTest.from_function(_section_app, args=("edge",), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    run = at.selectbox(key="pp_units_run")
+    assert run.options == ["too fast", "waiting"] and run.index == 0  # the newest run with units drawn
+    assert len(at.get("vega_lite_chart")) == 1  # the diverged run's last good units stay
+    assert "Diverged at epoch 1.6: the picture is from before (epoch 1.4)." in [c.value for c in at.caption]
+    at = run.set_value("job-waiting").run()
+    assert not at.exception
+    assert not at.get("vega_lite_chart") and not at.radio
+    assert [c.value for c in at.caption] == ["Waiting for a free training slot (place 2 in the queue)."]

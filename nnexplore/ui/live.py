@@ -16,11 +16,21 @@ import streamlit as st
 
 from nnexplore.experiments import VIEWS
 from nnexplore.runs import Job
+from nnexplore.runs.job import DIVERGED, DONE, LOADING, QUEUED, RUNNING, STOPPED
 from nnexplore.ui.chart_cache import CHART_REFRESH_S, ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
 from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
-from nnexplore.ui.sections import LiveRuns, curves, gradient_flow, models, pushes, units
+from nnexplore.ui.sections import (
+    LOADING_DATA,
+    LiveRuns,
+    curves,
+    gradient_flow,
+    models,
+    pushes,
+    queue_words,
+    units,
+)
 from nnexplore.ui.state import job_manager
 
 STATUS_REFRESH_S = 0.5
@@ -87,24 +97,23 @@ def _statuses(jobs: list[Job]) -> None:
 def _status_line(job: Job, label: str) -> None:
     manager = job_manager()
     last = job.last_record
-    if job.status == "queued":
-        place = manager.queue_position(job.id)
+    if job.status == QUEUED:
         wait = manager.estimate_wait_s(job.id)
-        eta = f", about {wait:.0f} s" if wait else ""
-        st.info(f"**{label}**: waiting for a free training slot (place {place} in the queue{eta}).")
-    elif job.status == "loading":
-        fraction, message = job.progress or (0.0, "Loading the data…")
-        st.progress(min(1.0, max(0.0, fraction)), text=f"**{label}**: {message}")
-    elif job.status == "running":
+        eta = f", about {wait:.0f} s to go" if wait else ""
+        st.info(f"**{label}**: {queue_words(manager.queue_position(job.id))}{eta}.")
+    elif job.status == LOADING:
+        fraction, message = job.progress or (0.0, LOADING_DATA)
+        st.progress(min(1.0, max(0.0, fraction)), text=f"**{label}**: {message or LOADING_DATA}")
+    elif job.status == RUNNING:
         fraction = last["step"] / last["total_steps"] if last else 0.0
         epoch = f"epoch {last['epoch']:.1f} of {job.cfg.epochs}" if last else "starting"
         acc = f", test accuracy {last['test_acc']:.1%}" if last else ""
         st.progress(min(1.0, fraction), text=f"**{label}**: training, {epoch}{acc}")
-    elif job.status == "done":
+    elif job.status == DONE:
         st.success(f"**{label}**: done, test accuracy {last['test_acc']:.1%} in {last['elapsed_s']:.1f} s.")
-    elif job.status == "stopped":
+    elif job.status == STOPPED:
         st.warning(f"**{label}**: stopped. {last['reason'] if last else ''}")
-    elif job.status == "diverged":
+    elif job.status == DIVERGED:
         st.error(f"**{label}**: diverged. {last['reason'] if last else ''}")
     else:
         st.error(f"**{label}**: could not run. {job.error}")
@@ -115,7 +124,7 @@ def _draw(jobs: list[Job], key: str, views: Sequence[str]) -> None:
     runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
     if not any(records for _, records in runs):
         return
-    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key), key)
+    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key), key, job_manager().queue_position)
     live.choose_pictured()
     for section in SECTIONS:
         section(live)

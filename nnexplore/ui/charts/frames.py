@@ -307,13 +307,16 @@ def layer_bars(runs: Runs) -> pd.DataFrame:
 def last_layer_bars(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Per-layer gradient size now: columns layer, layer_index, stat, value.
 
-    Taken from the newest record that has gradient data; ``stat`` is
-    "mean |grad|" or "max |grad|". Empty when no record has gradients yet.
+    Taken from the newest record that has gradient data with a finite number in
+    it; ``stat`` is "mean |grad|" or "max |grad|". Empty when no record has
+    gradients yet. A diverged run's last record can hold only inf and NaN
+    gradients, which would draw no bar at all: its bars are then the last ones
+    from before, as its other pictures are.
     """
     for rec in reversed(list(records)):
         means = rec.get("grad_mean_abs") or []
         maxes = rec.get("grad_max_abs") or []
-        if not means and not maxes:
+        if not any(math.isfinite(finite(v)) for v in (*means, *maxes)):
             continue
         rows = []
         for stat, values in (("mean |grad|", means), ("max |grad|", maxes)):

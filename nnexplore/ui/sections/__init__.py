@@ -10,13 +10,15 @@ experiment the ones its card names (``Experiment.views``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from nnexplore.runs import Job
+from nnexplore.runs.job import DIVERGED, ERROR, LOADING, QUEUED, RUNNING
 from nnexplore.ui.chart_cache import ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.safe_text import plain_text
@@ -24,6 +26,80 @@ from nnexplore.ui.safe_text import plain_text
 #: Pictures of one model each (decision regions, digits, heatmaps) are drawn side by side for
 #: at most this many runs: four fit a 1400 px wide page at a readable size.
 MAX_PICTURED = 4
+
+#: What a running run's panel says before its first picture arrives.
+FIRST_PICTURE = "Waiting for the first picture…"
+#: What a loading run's panel says when the loader has not said anything yet.
+LOADING_DATA = "Loading the data…"
+
+
+def _no_place(job_id: str) -> int | None:
+    return None
+
+
+def queue_words(place: int | None) -> str:
+    """ "waiting for a free training slot (place 2 in the queue)": the status line and every panel of
+    a queued run say it in the same words, so a learner reads one state, not several."""
+    where = f" (place {place} in the queue)" if place else ""
+    return f"waiting for a free training slot{where}"
+
+
+def epoch_words(epoch: object) -> str:
+    """When, with its preposition: "at epoch 1.6" (one decimal, as the status line), "in its first
+    steps" below 0.05 (where "at epoch 0.0" would read as "before it started"), "" when unknown."""
+    try:
+        value = float(epoch)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(value):
+        return ""
+    return "in its first steps" if value < 0.05 else f"at epoch {value:.1f}"
+
+
+def run_note(
+    job: Job,
+    drawn: bool,
+    place: int | None = None,
+    *,
+    pending: str = FIRST_PICTURE,
+    what: str = "picture",
+    picture_epoch: object = None,
+) -> str:
+    """The words in a run's own panel where its picture is not, or not only, what it seems; "" when
+    the picture speaks for itself.
+
+    One rule for every per-run panel (decision regions, digits, confusion matrix, gradient
+    panels, hidden units), so a run in a given state reads the same in each, instead of a blank
+    column a beginner takes for "broken":
+
+    - queued: its place in the queue (``place``, from the job manager); loading: what the loader says;
+    - running with nothing ``drawn`` yet: ``pending`` ("Waiting for the first picture…");
+    - diverged: when, and that what is drawn is from before (the training loop takes no picture
+      of a diverged model, see nnexplore.training.train); ``picture_epoch`` says from when, if known;
+    - ended with nothing drawn: why there is no ``what`` ("No matrix: ...").
+
+    ``drawn``: the panel has its picture to draw. The statuses are nnexplore.runs.job's.
+    """
+    if job.status == QUEUED:
+        words = queue_words(place)
+        return f"{words[0].upper()}{words[1:]}."
+    if job.status == LOADING:
+        return (job.progress[1] if job.progress else "") or LOADING_DATA
+    if job.status == DIVERGED:
+        when = epoch_words((job.last_record or {}).get("epoch"))
+        when = f" {when}" if when else ""
+        if not drawn:
+            return f"No {what}: this run diverged{when}, before one was drawn."
+        since = epoch_words(picture_epoch)
+        since = f" ({since.removeprefix('at ')})" if since.startswith("at ") else ""
+        return f"Diverged{when}: the {what} is from before{since}."
+    if drawn:
+        return ""
+    if job.status == RUNNING:
+        return pending
+    if job.status == ERROR:
+        return f"No {what}: this run could not run."
+    return f"No {what}: this run ended before one was drawn."
 
 
 @dataclass
@@ -35,6 +111,7 @@ class LiveRuns:
     runs: list[tuple[str, list[dict]]]  # (label, records) per job, oldest first
     out: ChartCache
     key: str = ""  # the page part's key (widget keys of its sections start with it)
+    place: Callable[[str], int | None] = _no_place  # a queued run's place (JobManager.queue_position)
 
     @property
     def pictured(self) -> list[int]:
@@ -64,6 +141,36 @@ class LiveRuns:
             help=f"Decision regions, digits and heatmaps belong to one network each: up to "
             f"{MAX_PICTURED} are drawn side by side. The newest are shown unless you pick others.",
         )
+
+    def note(
+        self,
+        i: int,
+        drawn: bool,
+        *,
+        pending: str = FIRST_PICTURE,
+        what: str = "picture",
+        from_view: bool = False,
+    ) -> str:
+        """``run_note`` for run ``i``, with its place in the queue; ``from_view``: the picture is
+        the run's view, whose epoch says from when it is."""
+        job = self.jobs[i]
+        place = self.place(job.id) if job.status == QUEUED else None
+        picture_epoch = (job.view or {}).get("epoch") if from_view else None
+        return run_note(job, drawn, place, pending=pending, what=what, picture_epoch=picture_epoch)
+
+    def show_note(
+        self,
+        i: int,
+        drawn: bool,
+        *,
+        pending: str = FIRST_PICTURE,
+        what: str = "picture",
+        from_view: bool = False,
+    ) -> None:
+        """Write run ``i``'s ``note`` in its column, if it has one."""
+        text = self.note(i, drawn, pending=pending, what=what, from_view=from_view)
+        if text:
+            st.caption(text)
 
     @functools.cached_property
     def table(self) -> pd.DataFrame:

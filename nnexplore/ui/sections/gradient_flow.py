@@ -12,12 +12,13 @@ layer", draws every run that has a hidden layer, one colour per run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import altair as alt
 import streamlit as st
 
 from nnexplore.experiments import CHART_REACH
+from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note
@@ -34,8 +35,14 @@ def draw(live: LiveRuns) -> None:
     pictured = live.pictured
     grads = live.grads[live.grads["run"].isin([live.labels[i] for i in pictured])]
     key = _panel_key(live, pictured)
+    with_grads = set(grads["run"].astype(str))
     _panel_row(
-        live, pictured, "gradient lines", key, lambda label: gradients.gradient_lines(grads, run=label)
+        live,
+        pictured,
+        "gradient lines",
+        key,
+        lambda label: gradients.gradient_lines(grads, run=label),
+        with_grads,
     )
     _not_pictured_note(live, pictured)
 
@@ -53,10 +60,22 @@ def draw(live: LiveRuns) -> None:
         "at the newest record. Same colours and same axis in every panel.",
     )
     _panel_row(
-        live, pictured, "gradient heatmap", key, lambda label: gradients.gradient_heatmap(grads, run=label)
+        live,
+        pictured,
+        "gradient heatmap",
+        key,
+        lambda label: gradients.gradient_heatmap(grads, run=label),
+        with_grads,
     )
     bars = frames.layer_bars([live.runs[i] for i in pictured])
-    _panel_row(live, pictured, "gradient bars", key, lambda label: gradients.gradient_bars(bars, run=label))
+    _panel_row(
+        live,
+        pictured,
+        "gradient bars",
+        key,
+        lambda label: gradients.gradient_bars(bars, run=label),
+        set(bars["run"].astype(str)),
+    )
 
 
 def _panel_key(live: LiveRuns, pictured: Sequence[int]) -> str:
@@ -66,14 +85,23 @@ def _panel_key(live: LiveRuns, pictured: Sequence[int]) -> str:
 
 
 def _panel_row(
-    live: LiveRuns, pictured: Sequence[int], slot: str, key: str, build: Callable[[str], alt.TopLevelMixin]
+    live: LiveRuns,
+    pictured: Sequence[int],
+    slot: str,
+    key: str,
+    build: Callable[[str], alt.TopLevelMixin],
+    drawn: Collection[str],
 ) -> None:
-    """One panel per pictured run, side by side, each under its run's name."""
+    """One panel per pictured run, side by side, each under its run's name; a run not in
+    ``drawn`` (no gradient yet: queued, loading, just started) gets its state in words instead
+    of an empty panel, and a diverged one its panel with the note under it (LiveRuns.note)."""
     for column, i in zip(st.columns(len(pictured)), pictured):
         label = live.labels[i]
         with column:
             st.caption(f"**{plain_text(label)}**")
-            live.out.show(f"{slot} {live.jobs[i].id} of {key}", lambda label=label: build(label))
+            if label in drawn:
+                live.out.show(f"{slot} {live.jobs[i].id} of {key}", lambda label=label: build(label))
+            live.show_note(i, label in drawn)
 
 
 def _not_pictured_note(live: LiveRuns, pictured: Sequence[int]) -> None:
@@ -94,6 +122,9 @@ def _reach(live: LiveRuns) -> None:
             "One line per run. Dashed line at 1: the first hidden layer gets as strong a gradient as "
             "the output layer. Down the axis, from 1 to 0.1 to 0.01, each step is ten times weaker."
         )
+        sentence = sentences.reach_sentence(live.runs)
+        if sentence:
+            st.markdown(sentence)
     if note and show:
         st.caption(note)
     elif note:

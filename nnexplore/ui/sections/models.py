@@ -32,10 +32,8 @@ CONFUSION_FONT = {2: 11, 3: 9, 4: 8}
 #: about 50 px each with a legible guess under them; 36 six to a row would be 35 px.
 DIGIT_LAYOUT = {2: (36, 6), 3: (16, 4), 4: (16, 4)}
 
-WAITING = "Waiting for the first picture…"
-NO_PICTURE = "No picture: this run ended before its first one."
+#: What a training run's confusion-matrix column says: the matrix is drawn from its last record.
 MATRIX_LATER = "Comes when this run ends."
-NO_MATRIX = "No matrix: this run ended before it was drawn."
 
 
 def draw(live: LiveRuns) -> None:
@@ -71,10 +69,6 @@ def _label(live: LiveRuns, i: int) -> None:
     st.markdown(f"**{plain_text(live.labels[i])}**")
 
 
-def _no_view(job: Job) -> None:
-    st.caption(WAITING if job.is_active else NO_PICTURE)
-
-
 def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
     st.subheader(
         "Decision regions",
@@ -89,13 +83,12 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
     for column, i in zip(st.columns(n_columns), runs):
         with column:
             _label(live, i)
-            if i not in grids:
-                _no_view(live.jobs[i])
-                continue
-            live.out.show(
-                f"decision {i}",
-                lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains, title),
-            )
+            if i in grids:
+                live.out.show(
+                    f"decision {i}",
+                    lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains, title),
+                )
+            live.show_note(i, i in grids, from_view=True)
     st.caption(
         "Filled dots: training points; rings: test points. A dot on a region of another colour is a mistake."
     )
@@ -148,23 +141,22 @@ def _confusion_heading() -> None:
 
 def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int, *, alone: bool) -> None:
     _label(live, i)
-    if "digits" not in view:
-        _no_view(live.jobs[i])
-        return
-    title = predictions.DIGITS_TITLE if alone else ""
-    live.out.show(
-        f"digits {i}",
-        lambda: predictions.digits_chart(
-            pd.DataFrame(view["digits"]).head(n_digits), columns=per_row, title=title
-        ),
-    )
+    if "digits" in view:
+        title = predictions.DIGITS_TITLE if alone else ""
+        live.out.show(
+            f"digits {i}",
+            lambda: predictions.digits_chart(
+                pd.DataFrame(view["digits"]).head(n_digits), columns=per_row, title=title
+            ),
+        )
+    live.show_note(i, "digits" in view, from_view=True)
 
 
 def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns: int, *, alone: bool) -> None:
     if not alone:
         _label(live, i)
     if "confusion" not in view:
-        st.caption(MATRIX_LATER if live.jobs[i].is_active else NO_MATRIX)
+        live.show_note(i, False, pending=MATRIX_LATER, what="matrix")
         return
     title = predictions.CONFUSION_TITLE if alone else ""
     live.out.show(

@@ -12,7 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
+from nnexplore.runs.job import DIVERGED
+from nnexplore.ui import sentences
 from nnexplore.ui.charts import pushes
+from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import LiveRuns
 
 
@@ -30,6 +33,12 @@ def draw(live: LiveRuns) -> None:
     left, right = st.columns(2)
     with left:
         live.out.show("pushes", lambda: pushes.pushes_chart(table, live.labels))
+        sentence = sentences.pushes_sentence(table, live.labels)
+        if sentence:
+            st.markdown(sentence)
+        for i, job in enumerate(live.jobs):
+            if job.status == DIVERGED and job.view and "pushes" in job.view:
+                st.caption(f"**{plain_text(live.labels[i])}**: {live.note(i, True, from_view=True)}")
     with right:
         st.caption(
             "Each dot is one test example. Left to right: the probability the network gives the "

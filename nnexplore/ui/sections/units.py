@@ -24,12 +24,28 @@ def _has_units(view: dict | None) -> bool:
     return bool(view and view.get("units", {}).get("values"))
 
 
+def _could_have_units(job) -> bool:
+    """A 2-D problem and a hidden layer: its view will hold units once it has one."""
+    return job.cfg.dataset != "mnist" and bool(job.cfg.hidden)
+
+
 def draw(live: LiveRuns) -> None:
-    """The chosen run's chosen hidden layer, unit by unit; a line in words where there is none to show."""
-    by_id = {job.id: (job, label) for job, label in zip(live.jobs, live.labels) if _has_units(job.view)}
-    if not by_id:
+    """The chosen run's chosen hidden layer, unit by unit; a line in words where there is none to show.
+
+    The run choice lists every run that has hidden units to show or will have (a queued run
+    too), so a run is never missing from it without a word: chosen before it has a picture, it
+    says why in its place (LiveRuns.note), and a diverged run's last good units are kept with
+    the note under them. The section appears with the first run that has units to show.
+    """
+    if not any(_has_units(job.view) for job in live.jobs):
         _why_missing(live)
         return
+    by_id = {
+        job.id: (i, label)
+        for i, (job, label) in enumerate(zip(live.jobs, live.labels))
+        if _has_units(job.view) or _could_have_units(job)
+    }
+    newest_drawn = max(k for k, (i, _) in enumerate(by_id.values()) if _has_units(live.jobs[i].view))
     st.subheader("Hidden units", help=HELP)
     left, right = st.columns(2)
     with left:
@@ -37,12 +53,17 @@ def draw(live: LiveRuns) -> None:
         chosen = st.selectbox(
             "Run",
             list(by_id),
-            index=len(by_id) - 1,  # the newest run, as the other pictures
+            index=newest_drawn,  # the newest run that has its units drawn, as the other pictures
             format_func=lambda run_id: by_id[run_id][1],
             key=f"{live.key}_units_run",
             help="Whose hidden units to show: one network at a time.",
         )
-    job = by_id[chosen][0]
+    i = by_id[chosen][0]
+    job = live.jobs[i]
+    if not _has_units(job.view):
+        with right:
+            live.show_note(i, False)
+        return
     view = job.view["units"]
     with right:
         layer = st.radio(
@@ -53,6 +74,7 @@ def draw(live: LiveRuns) -> None:
             key=f"{live.key}_units_layer_{job.id}",
             help="Hidden layer 1 sees the input directly; each later layer sees the one before it.",
         )
+        live.show_note(i, True, from_view=True)
     activation = job.cfg.hidden_activation
     live.out.show(
         f"hidden units {job.id} {layer}",
