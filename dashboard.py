@@ -6,7 +6,9 @@ from nnexplore.ui.pages import experiments, playground, theory
 from nnexplore.ui.redraw import end_full_run, page_needs_redraw, start_full_run
 from nnexplore.ui.state import keep_alive
 
-st.set_page_config(page_title="nnexplore: watch neural networks learn", page_icon=":material/neurology:", layout="wide")
+st.set_page_config(
+    page_title="nnexplore: watch neural networks learn", page_icon=":material/neurology:", layout="wide"
+)
 
 
 @st.fragment(run_every=5)
