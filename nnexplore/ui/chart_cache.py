@@ -2,8 +2,8 @@
 
 Building an Altair chart and turning it into a spec costs 10 to 60 ms of Python
 per chart, and every millisecond a page spends holding the GIL is taken from
-training. A page with four runs pictured side by side has about thirty charts
-(about 1.3 s to rebuild them all on this project's machine), so a live tick
+training. A page with four runs pictured side by side has two dozen charts
+(0.9 to 1.3 s to rebuild them all on this project's machine), so a live tick
 never rebuilds them all:
 
 * specs are rebuilt only when new records or snapshots arrived, and at most
