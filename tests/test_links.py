@@ -57,3 +57,14 @@ def test_any_link_parses_without_raising(params):
     assert set(rules.locked) | set(rules.hidden) <= set(NAMES)
     assert not set(rules.locked) & set(rules.hidden)
     assert all(isinstance(p, str) and p for p in problems)
+
+
+def test_a_share_link_is_the_pages_address_with_the_settings_and_rules():
+    from nnexplore.ui.share import share_link
+
+    cfg, rules = RunConfig(dataset="xor"), LinkRules.of(locked=["dataset"])
+    link = share_link("http://127.0.0.1:8501", cfg, rules)
+    assert link.startswith("http://127.0.0.1:8501/?dataset=xor&") and link.endswith("&lock=dataset")
+    assert share_link("https://x.streamlit.app/playground", cfg, rules).startswith(
+        "https://x.streamlit.app/playground?dataset=xor"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -15,6 +15,8 @@ _LABELS = {f.name: f.metadata["label"] for f in FIELDS}
 
 def share_link(base: str, cfg: RunConfig, rules: LinkRules) -> str:
     """The address a class opens: the page's address, the settings and the rules."""
+    if base and not urlsplit(base).path:
+        base += "/"  # "http://host:8501?…" works, "http://host:8501/?…" is how it is written
     return f"{base}?{urlencode(link_params(cfg, rules))}"
 
 
