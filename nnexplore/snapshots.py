@@ -104,6 +104,17 @@ def first_examples(gradient: dict, n: int) -> dict:
     }
 
 
+#: Parts of a run's first snapshot that every later snapshot carries too, as "first_<name>":
+#: "who gets pushed" teaches by how the pushes change from the start, and a short run (the
+#: why-log card's take about 2 s) is over before a learner has looked at its first picture.
+KEEP_FIRST = ("pushes",)
+
+
+def with_first(view: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
+    """``view`` plus the KEEP_FIRST parts of the run's first snapshot ``first``, as first_<name>."""
+    return {**view, **{f"first_{name}": first[name] for name in KEEP_FIRST if name in first}}
+
+
 def pushes(gradient: dict, output_activation: str) -> Columns:
     """Per test example: the output the network gives the right class, and how hard it is pushed.
 

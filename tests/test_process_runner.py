@@ -36,6 +36,9 @@ def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
         assert job.status == "done", job.error
         assert len(job.records) == expected_records(cfg, 160)
         assert job.view is not None and "grid" in job.view
+        # the first picture's pushes ride along with the last: a short run's start stays visible
+        assert set(job.view["first_pushes"]) == {"p_right", "push"}
+        assert job.view["first_pushes"]["p_right"].mean() < job.view["pushes"]["p_right"].mean()
         while not long.records and time.monotonic() < deadline:
             manager.heartbeat(long.id)
             time.sleep(0.05)

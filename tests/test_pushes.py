@@ -158,7 +158,9 @@ def test_every_card_view_has_a_section_and_the_pushes_cards_show_it() -> None:
 # --------------------------------------------------------------------------- the section
 
 
-def _section_script(outputs: tuple[str, ...], with_view: bool, diverged: bool = False) -> None:
+def _section_script(
+    outputs: tuple[str, ...], with_view: bool, diverged: bool = False, with_start: bool = False
+) -> None:
     import threading
 
     import streamlit as st
@@ -168,7 +170,7 @@ def _section_script(outputs: tuple[str, ...], with_view: bool, diverged: bool = 
     from nnexplore.data import make_toy
     from nnexplore.model import build_model
     from nnexplore.runs.job import Job
-    from nnexplore.snapshots import model_view
+    from nnexplore.snapshots import model_view, with_first
     from nnexplore.ui.chart_cache import ChartCache
     from nnexplore.ui.sections import LiveRuns, pushes
 
@@ -183,6 +185,8 @@ def _section_script(outputs: tuple[str, ...], with_view: bool, diverged: bool = 
         job.status = "done"
         if with_view:
             job.view = model_view(build_model(cfg, 2, 4), dataset, cfg, {"step": 1, "status": "done"})
+        if with_start:  # as the training process sends it: the first picture's pushes kept
+            job.view = with_first(job.view, {"pushes": {"p_right": [0.05, 0.1], "push": [0.9, 2.5]}})
         jobs.append(job)
         labels.append(job.label)
     if diverged:  # the last run diverged at epoch 2.5, after its (last good) picture
@@ -240,3 +244,26 @@ def test_section_explains_raw_outputs_and_waits_for_a_view() -> None:
     assert empty.subheader[0].value == "Who gets pushed"
     assert not _charts(empty)
     assert any("appear once" in c.value for c in empty.caption)
+
+
+def test_with_first_keeps_the_first_pictures_pushes_beside_the_latest() -> None:
+    from nnexplore.snapshots import with_first
+
+    first = {"step": 1, "pushes": {"push": [1.0]}, "grid": "big"}
+    later = {"step": 9, "pushes": {"push": [0.1]}, "grid": "new"}
+    assert with_first(later, first) == {**later, "first_pushes": {"push": [1.0]}}  # the grid is not kept
+    assert with_first(first, first)["first_pushes"] is first["pushes"]
+
+
+def test_section_shows_the_start_and_now_on_one_push_axis() -> None:
+    at = AppTest.from_function(
+        _section_script, args=(("softmax", "sigmoid"), True, False, True), default_timeout=60
+    ).run()
+    assert not at.exception
+    start, now = _charts(at)
+    assert start["title"] == "At the first picture" and now["title"] == "Now"
+    axes = [_units(spec)["circle"]["encoding"]["y"]["scale"]["domain"] for spec in (start, now)]
+    assert axes[0] == axes[1] and axes[0][1] >= 2.5  # one axis, tall enough for the start's pushes
+    said = [m.value for m in at.markdown]
+    assert any(m.startswith("**At the first picture**: confidently wrong") for m in said), said
+    assert any(m.startswith("**Now**:") for m in said), said

@@ -18,7 +18,7 @@ import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
 from nnexplore.runs.job import short_message
-from nnexplore.snapshots import model_view  # noqa: F401  (preloaded for the children)
+from nnexplore.snapshots import model_view, with_first  # noqa: F401  (model_view: preloaded for the children)
 from nnexplore.training import train
 
 logger = logging.getLogger(__name__)
@@ -54,13 +54,18 @@ def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | N
         )
         conn.send(("running", None))
         last_view = float("-inf")
+        first_view: dict | None = None
 
         def on_record(model: Any, record: dict) -> None:
-            nonlocal last_view
+            nonlocal last_view, first_view
             now = time.monotonic()
             if view_fn is not None and (record["status"] != "running" or now - last_view >= VIEW_EVERY_S):
                 last_view = now
-                conn.send(("view", view_fn(model, dataset, cfg, record)))
+                view = view_fn(model, dataset, cfg, record)
+                if view is not None:
+                    first_view = first_view or view
+                    view = with_first(view, first_view)
+                conn.send(("view", view))
 
         for record in train(cfg, dataset=dataset, stop=stop, on_record=on_record):
             conn.send(("record", record))

@@ -57,13 +57,20 @@ def binned_means(data: pd.DataFrame, bins: int = BINS) -> pd.DataFrame:
     return means[["run", "p", "push", "examples"]]
 
 
-def pushes_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+def pushes_chart(
+    df: pd.DataFrame,
+    runs: Sequence[str] | None = None,
+    *,
+    title: str = "How hard each test example is pushed, by how right the network is",
+    push_max: float | None = None,
+) -> alt.LayerChart:
     """Dots: one per test example and run, at (probability of the right class, push). Line: the
     run's mean push per slice of the probability axis. Shaded: the confidently wrong corner.
 
     Input: columns ``run``, ``p_right``, ``push``. Non-finite rows are dropped (cross-entropy
     on raw outputs can have none). Raw outputs (no output activation) are not probabilities:
-    values below 0 or above 1 are drawn at the edge of the 0..1 axis.
+    values below 0 or above 1 are drawn at the edge of the 0..1 axis. ``push_max``: the top of
+    the push axis, so that two charts side by side (the start and now) share it.
     """
     domain = run_domain(df, runs)
     data = clean(df, ["p_right", "push"]).assign(p=lambda d: d["p_right"].clip(0.0, 1.0))
@@ -89,7 +96,8 @@ def pushes_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Lay
         alt.Tooltip("p_right:Q", title="probability of the right class", format=".3f"),
         alt.Tooltip("push:Q", title="push", format=".3g"),
     ]
-    y = alt.Y("push:Q", title=Y_TITLE, scale=alt.Scale(zero=True))
+    scale = alt.Scale(zero=True) if push_max is None else alt.Scale(domain=[0.0, push_max], clamp=True)
+    y = alt.Y("push:Q", title=Y_TITLE, scale=scale)
     dots = (
         alt.Chart(data)
         .mark_circle(size=22, opacity=0.35)
@@ -110,6 +118,4 @@ def pushes_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Lay
             ],
         )
     )
-    return alt.layer(band, dots, line, annotation).properties(
-        title="How hard each test example is pushed, by how right the network is", height=HEIGHT
-    )
+    return alt.layer(band, dots, line, annotation).properties(title=title, height=HEIGHT)

@@ -8,6 +8,7 @@ the runs' latest model snapshots (nnexplore.snapshots.pushes).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -30,36 +31,76 @@ def draw(live: LiveRuns) -> None:
     if table.empty:
         st.caption("The dots appear once the runs have started training.")
         return
+    start = frame(live, "first_pushes")
     left, right = st.columns(2)
-    with left:
-        live.out.show("pushes", lambda: pushes.pushes_chart(table, live.labels))
-        sentence = sentences.pushes_sentence(table, live.labels)
-        if sentence:
-            st.markdown(sentence)
-        for i, job in enumerate(live.jobs):
-            if job.status == DIVERGED and job.view and "pushes" in job.view:
-                st.caption(f"**{plain_text(live.labels[i])}**: {live.note(i, True, from_view=True)}")
-    with right:
-        st.caption(
-            "Each dot is one test example. Left to right: the probability the network gives the "
-            "right class, so dots on the far left (shaded) are answers the network is confidently "
-            "wrong about. Bottom to top: how hard the loss pushes the score of the right class up "
-            "(the gradient of the loss with respect to that score, before the output activation). "
-            "The line is each run's average. A loss that helps a network fix its mistakes pushes "
-            "hardest on the left. The dots show the network as it is now: watch them move while it trains."
-        )
-        if not all(activations.get(job.cfg.output_activation).probabilities for job in live.jobs):
-            st.caption(
-                "A run with no output activation gives raw numbers, not probabilities: its dots "
-                "below 0 or above 1 are drawn at the edge."
+    if start.empty:  # a snapshot from before first pictures were kept: now only
+        with left:
+            live.out.show("pushes", lambda: pushes.pushes_chart(table, live.labels))
+            _sentence("", table, live.labels)
+        with right:
+            _how_to_read(live, both=False)
+    else:
+        top = _push_max(table, start)
+        with left:
+            live.out.show(
+                "pushes at the start",
+                lambda: pushes.pushes_chart(start, live.labels, title="At the first picture", push_max=top),
             )
+            _sentence("At the first picture", start, live.labels)
+        with right:
+            live.out.show(
+                "pushes now", lambda: pushes.pushes_chart(table, live.labels, title="Now", push_max=top)
+            )
+            _sentence("Now", table, live.labels)
+        _how_to_read(live, both=True)
+    for i, job in enumerate(live.jobs):
+        if job.status == DIVERGED and job.view and "pushes" in job.view:
+            st.caption(f"**{plain_text(live.labels[i])}**: {live.note(i, True, from_view=True)}")
 
 
-def frame(live: LiveRuns) -> pd.DataFrame:
-    """One row per test example and run with a snapshot (columns run, p_right, push)."""
+def _sentence(when: str, table: pd.DataFrame, labels: list[str]) -> None:
+    """The learner's numbers under a chart, e.g. "**Now**: confidently wrong test examples ..."."""
+    sentence = sentences.pushes_sentence(table, labels)
+    if sentence:
+        st.markdown(f"**{when}**: {sentence[0].lower()}{sentence[1:]}" if when else sentence)
+
+
+def _how_to_read(live: LiveRuns, both: bool) -> None:
+    st.caption(
+        "Each dot is one test example. Left to right: the probability the network gives the "
+        "right class, so dots on the far left (shaded) are answers the network is confidently "
+        "wrong about. Bottom to top: how hard the loss pushes the score of the right class up "
+        "(the gradient of the loss with respect to that score, before the output activation). "
+        "The line is each run's average. A loss that helps a network fix its mistakes pushes "
+        "hardest on the left. "
+        + (
+            "Left: the network at its first picture, when many answers are still wrong; right: as it "
+            "is now. Both use the same push axis."
+            if both
+            else "The dots show the network as it is now: watch them move while it trains."
+        )
+    )
+    if not all(activations.get(job.cfg.output_activation).probabilities for job in live.jobs):
+        st.caption(
+            "A run with no output activation gives raw numbers, not probabilities: its dots "
+            "below 0 or above 1 are drawn at the edge."
+        )
+
+
+def frame(live: LiveRuns, part: str = "pushes") -> pd.DataFrame:
+    """One row per test example and run with a snapshot (columns run, p_right, push), from the
+    latest snapshot's ``pushes`` or, with ``part="first_pushes"``, from the run's first one."""
     parts = [
-        pd.DataFrame(job.view["pushes"]).assign(run=label)
+        pd.DataFrame(job.view[part]).assign(run=label)
         for job, label in zip(live.jobs, live.labels)
-        if job.view and "pushes" in job.view
+        if job.view and part in job.view
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _push_max(*tables: pd.DataFrame) -> float:
+    """The top of the push axis for both charts: the largest finite push, at least 1 (softmax +
+    cross-entropy pushes at most 1, so its start and its end read on the same scale)."""
+    pushes_seen = [t["push"][np.isfinite(t["push"])] for t in tables if not t.empty]
+    largest = max((float(p.max()) for p in pushes_seen if len(p)), default=1.0)
+    return max(1.0, largest)
