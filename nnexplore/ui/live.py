@@ -1,13 +1,17 @@
 """The live part of a page: run status, the charts and the comparison table.
 
-While any run of the group is active, a fragment redraws from the run buffers
-twice a second; once every run has ended, the page draws them once and stops
-polling. Used by the Playground and by every guided experiment.
+While a run of the group trains, fragments redraw the status lines and the
+charts from the run buffers, at a pace shared with every other live page of
+the server (nnexplore.ui.live_pages); while its runs only wait in the queue, the
+page polls slowly for its place and draws no live charts; once every run has
+ended, the page draws them once and stops polling. Used by the Playground and
+by every guided experiment.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Sequence
 
 import altair as alt
@@ -17,9 +21,10 @@ import streamlit as st
 from nnexplore.experiments import VIEWS
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, DONE, LOADING, QUEUED, RUNNING, STOPPED
-from nnexplore.ui.chart_cache import CHART_REFRESH_S, ChartCache
+from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S, ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
+from nnexplore.ui.live_pages import chart_interval, status_interval
 from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
 from nnexplore.ui.sections import (
     LOADING_DATA,
@@ -31,9 +36,11 @@ from nnexplore.ui.sections import (
     queue_words,
     units,
 )
-from nnexplore.ui.state import job_manager
+from nnexplore.ui.state import job_manager, live_pages
 
 STATUS_REFRESH_S = 0.5
+#: A page whose runs all wait in the queue: its place changes only when a run ends.
+QUEUED_REFRESH_S = 3.0
 alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
 
 #: Drawn for every page part, in this order.
@@ -57,14 +64,24 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
     if not jobs:
         return
     views = tuple(views)
-    if any(job.is_active for job in jobs):
-        ids = [job.id for job in jobs]
-        note_drawn_live(ids)
-        _live_status(ids)
-        _live_charts(ids, key, views)
-    else:
+    active = [job for job in jobs if job.is_active]
+    if not active:
         _statuses(list(jobs))
         _draw(list(jobs), key, views)
+        return
+    ids = [job.id for job in jobs]
+    note_drawn_live(ids)
+    if all(job.status == QUEUED for job in active):
+        # Nothing trains yet: poll slowly for the place in the queue; the charts of the runs
+        # that ended are drawn once.
+        st.fragment(run_every=QUEUED_REFRESH_S)(_queued_status)(ids)
+        _draw(list(jobs), key, views)
+        return
+    page = f"{st.session_state.setdefault('page_key', secrets.token_hex(4))}/{key}"
+    live = live_pages().note(page)
+    st.fragment(run_every=status_interval(live, STATUS_REFRESH_S))(_live_status)(ids)
+    every = chart_interval(live, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE)
+    st.fragment(run_every=every)(_live_charts)(ids, key, views, page)
 
 
 def _jobs(job_ids: list[str]) -> list[Job]:
@@ -72,9 +89,19 @@ def _jobs(job_ids: list[str]) -> list[Job]:
     return [job for job in (manager.get(i) for i in job_ids) if job is not None]
 
 
-@st.fragment(run_every=STATUS_REFRESH_S)
+def _queued_status(job_ids: list[str]) -> None:
+    """Status lines of a page whose runs all wait: once one starts (or all end), redraw the page."""
+    jobs = _jobs(job_ids)
+    for job in jobs:
+        job_manager().heartbeat(job.id)
+    _statuses(jobs)
+    if not all(job.status == QUEUED for job in jobs if job.is_active):
+        note_redraw_asked()
+        st.rerun()  # a run left the queue: draw it live
+
+
 def _live_status(job_ids: list[str]) -> None:
-    """Status lines and progress bars: cheap, so they refresh often."""
+    """Status lines and progress bars: cheap, so they refresh often (a fragment, see render_runs)."""
     jobs = _jobs(job_ids)
     for job in jobs:
         job_manager().heartbeat(job.id)
@@ -84,8 +111,8 @@ def _live_status(job_ids: list[str]) -> None:
         st.rerun()  # everything ended: redraw the whole page once, then stop polling
 
 
-@st.fragment(run_every=CHART_REFRESH_S)
-def _live_charts(job_ids: list[str], key: str, views: tuple[str, ...]) -> None:
+def _live_charts(job_ids: list[str], key: str, views: tuple[str, ...], page: str) -> None:
+    live_pages().note(page)  # still live: counted in every page's pace
     _draw(_jobs(job_ids), key, views)
 
 

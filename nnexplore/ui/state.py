@@ -18,6 +18,7 @@ import streamlit as st
 from nnexplore.config import RunConfig
 from nnexplore.runs import Job, JobManager, ProcessRunner, TooManyRuns
 from nnexplore.snapshots import model_view
+from nnexplore.ui.live_pages import LivePages
 from nnexplore.ui.owner import OwnerPages, owner_id
 
 PLAYGROUND = "playground"
@@ -27,6 +28,12 @@ PLAYGROUND = "playground"
 def owner_pages() -> OwnerPages:
     """The process-wide record of open pages per owner."""
     return OwnerPages()
+
+
+@st.cache_resource
+def live_pages() -> LivePages:
+    """The process-wide count of pages drawing runs live (they share the redraw budget)."""
+    return LivePages()
 
 
 @st.cache_resource
