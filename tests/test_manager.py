@@ -149,7 +149,8 @@ def test_never_more_than_slots_running(make, fake: FakeTrain) -> None:
     assert fake.max_concurrent == 2
     assert max(s["queued"] for s in seen) >= 4
     assert all(j.status == "done" for j in jobs)
-    assert wait_until(lambda: mgr.stats() == {"running": 0, "queued": 0, "slots": 2, "threads": 0})
+    idle = {"running": 0, "queued": 0, "slots": 2, "threads": 0, "jobs": 0, "stored": 0, "stored_mb": 0}
+    assert wait_until(lambda: mgr.stats() == idle)
 
 
 def test_fifo_order_and_queue_positions(make, fake: FakeTrain) -> None:

@@ -83,8 +83,9 @@ def test_process_mode_starts_the_forkserver_with_the_first_run_and_stops_it_when
     try:
         assert forkserver_pid() is None
         pids = []
-        for _ in range(2):  # the second run finds the forkserver gone and starts a new one
-            job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu"), "s1")
+        for seed in range(2):  # the second run finds the forkserver gone and starts a new one
+            # Another seed: the same run again would come back from the store, with no process at all.
+            job = manager.submit(RunConfig(epochs=1, n_samples=200, device="cpu", seed=seed), "s1")
             deadline = time.monotonic() + 60
             seen = None
             while job.is_active and time.monotonic() < deadline:

@@ -1,7 +1,9 @@
 """Background training shared by every session: the queue and slots, heartbeats, child processes.
 
 ``JobManager(runner=ProcessRunner(view_fn=...))`` is what the dashboard runs;
-a Job is one run as a page sees it. This package never imports streamlit.
+a Job is one run as a page sees it, and learners asking for the same run share
+one computation and a store of finished ones (nnexplore.runs.shared,
+nnexplore.runs.store). This package never imports streamlit.
 """
 
 from nnexplore.runs.job import (
@@ -19,6 +21,7 @@ from nnexplore.runs.job import (
 from nnexplore.runs.manager import JobManager
 from nnexplore.runs.process import ProcessRunner
 from nnexplore.runs.runner import Runner, RunReport
+from nnexplore.runs.store import RunStore, run_key
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -33,6 +36,8 @@ __all__ = [
     "JobManager",
     "ProcessRunner",
     "RunReport",
+    "RunStore",
     "Runner",
     "TooManyRuns",
+    "run_key",
 ]

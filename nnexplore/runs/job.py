@@ -35,11 +35,13 @@ class TooManyRuns(Exception):
 
 
 class Job:
-    """One training run: its settings, its state and its growing record buffer.
+    """One learner's copy of a training run: its settings, its state and its growing record buffer.
 
     Fields are written by the run's thread and read by page threads, always
     under the manager's lock (``records_since`` takes it for you). ``records``
     is append-only, so a page can keep a count and ask only for what is new.
+    Several Jobs may follow one computation (nnexplore.runs.shared), each with
+    its own id, owner and Stop; the records themselves are shared, never changed.
     """
 
     def __init__(self, cfg: Any, session_id: str, label: str, lock: threading.Lock, group: str = "") -> None:

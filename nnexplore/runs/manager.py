@@ -16,6 +16,13 @@ sending heartbeats) are found whenever anything happens: a record arrives, a
 run finishes, a run is submitted, or the page asks for stats or a queue
 position (nnexplore.runs.stale).
 
+Learners who ask for the same run share one computation (nnexplore.runs.shared):
+the queue and the slots hold computations, each learner holds a Job that
+follows one. Stop and stale heartbeats act on a learner's Job: it stops
+following, and the computation is cancelled only when no Job follows it any
+more. A run that ended done or diverged goes into a bounded store
+(nnexplore.runs.store), and whoever asks for it again gets it whole at once.
+
 Everything shared is guarded by one lock. Waiting is done by threads blocking
 in ``join`` or in the runner; nothing here busy-waits. The only outside code
 called under the lock is the runner's ``slot_taken`` and ``slot_freed``, which
@@ -24,7 +31,6 @@ must be quick; ``owner_connected`` (Streamlit's) never is.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import secrets
@@ -34,9 +40,11 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from nnexplore.runs.job import DONE, ERROR, LOADING, QUEUED, RUNNING, STOPPED, Job, TooManyRuns
+from nnexplore.runs.job import DONE, ERROR, LOADING, RUNNING, Job, TooManyRuns
 from nnexplore.runs.runner import Runner
+from nnexplore.runs.shared import Computation, Computations
 from nnexplore.runs.stale import StaleRuns
+from nnexplore.runs.store import RunStore, run_key
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +102,8 @@ class JobManager:
     ``runner`` trains the runs (see nnexplore.runs.runner). A run whose page
     sent no heartbeat for ``heartbeat_timeout`` s is stopped, unless
     ``owner_connected(owner)`` says its owner still has a page open (see
-    nnexplore.runs.stale).
+    nnexplore.runs.stale). ``key_fn(cfg)`` names a distinct run (None: never
+    shared); ``store`` keeps finished ones (see nnexplore.runs.store).
     """
 
     def __init__(
@@ -105,6 +114,8 @@ class JobManager:
         heartbeat_timeout: float = 30.0,
         max_per_session: int = 4,
         owner_connected: Callable[[str], bool] | None = None,
+        key_fn: Callable[[Any], str | None] = run_key,
+        store: RunStore | None = None,
     ) -> None:
         if slots is None:
             slots = default_slots()
@@ -119,7 +130,9 @@ class JobManager:
         self._stale = StaleRuns(
             self._lock, self._jobs, self._cancel_locked, heartbeat_timeout, owner_connected
         )
-        self._queue: deque[Job] = deque()
+        self._key_fn = key_fn
+        self.store = store if store is not None else RunStore()
+        self._runs = Computations(self._lock, self.store)
         self._threads: dict[str, threading.Thread] = {}
         self._durations: deque[float] = deque(maxlen=DURATION_HISTORY)
         self._closed = False
@@ -132,22 +145,29 @@ class JobManager:
 
         ``session_id`` is whoever owns the run (the per-owner limit counts it);
         ``group`` is free text the caller files it under (the page it belongs to).
+        The same run already training is joined; one already stored comes back
+        finished at once, whatever the limit, since it costs no training.
         """
+        key = self._key_fn(cfg)  # outside the lock: the first "auto" asks torch which device it has
         self._stale.sweep(force=True)  # before the next run is picked: a stale queued run gets no slot
         with self._lock:
             if self._closed:
                 raise RuntimeError("The job manager has been shut down.")
+            job = Job(cfg, session_id, label, self._lock, group)
+            while job.id in self._jobs:  # 32 bits: collisions are rare, not impossible
+                job.id = secrets.token_hex(4)
+            if self._runs.serve_stored(key, job):
+                self._jobs[job.id] = job
+                self._trim_finished_locked()
+                return job
             active = sum(1 for j in self._jobs.values() if j.session_id == session_id and j.is_active)
             if active >= self.max_per_session:
                 raise TooManyRuns(
                     f"You already have {self.max_per_session} runs training or waiting. "
                     "Stop one or wait for it to finish."
                 )
-            job = Job(cfg, session_id, label, self._lock, group)
-            while job.id in self._jobs:  # 32 bits: collisions are rare, not impossible
-                job.id = secrets.token_hex(4)
             self._jobs[job.id] = job
-            self._queue.append(job)
+            self._runs.join(cfg, key, job)
             self._dispatch_locked()
             return job
 
@@ -166,6 +186,8 @@ class JobManager:
     def cancel(self, job_id: str) -> bool:
         """Stop a run. Queued: gone at once. Running: stops within one batch.
 
+        Only this Job stops: while another learner's Job follows the same
+        computation, it trains on for them, and this one keeps what it had.
         Returns False when there is no such active run.
         """
         with self._lock:
@@ -200,10 +222,7 @@ class JobManager:
         """1 means next to start; None when the run is not waiting."""
         self._stale.sweep()
         with self._lock:
-            for pos, job in enumerate(self._queue, start=1):
-                if job.id == job_id:
-                    return pos
-            return None
+            return self._runs.position(job_id)
 
     def estimate_wait_s(self, job_id: str) -> float | None:
         """Rough seconds until a queued run starts.
@@ -215,17 +234,11 @@ class JobManager:
         with self._lock:
             if not self._durations:
                 return None
-            ids = [j.id for j in self._queue]
-            if job_id not in ids:
+            position = self._runs.position(job_id)
+            if position is None:
                 return None
             avg = sum(self._durations) / len(self._durations)
-            now = time.monotonic()
-            busy_for = [
-                now - job.started_mono
-                for job in self._jobs.values()
-                if job.status in (LOADING, RUNNING) and job.started_mono is not None
-            ]
-            return estimate_start_s(avg, busy_for, self.slots, ids.index(job_id) + 1)
+            return estimate_start_s(avg, self._runs.busy_for(time.monotonic()), self.slots, position)
 
     def forget(self, job_id: str) -> bool:
         """Drop a run from memory. An active run is stopped first."""
@@ -237,17 +250,20 @@ class JobManager:
                 self._cancel_locked(job)
             return True
 
-    def stats(self) -> dict[str, int]:
-        """Counts for an admin line: running (incl. loading), queued, slots, threads."""
+    def stats(self) -> dict[str, float]:
+        """Counts for an admin line.
+
+        running (incl. loading) and queued count computations, as do slots
+        and threads; jobs counts the learners' active copies of them;
+        stored and stored_mb describe the store of finished runs.
+        """
         self._stale.sweep()
         with self._lock:
-            running = sum(1 for j in self._jobs.values() if j.status in (LOADING, RUNNING))
-            running += sum(1 for jid in self._threads if jid not in self._jobs)  # forgotten, winding down
             return {
-                "running": running,
-                "queued": len(self._queue),
+                **self._runs.counts(),
                 "slots": self.slots,
                 "threads": sum(1 for t in self._threads.values() if t.is_alive()),
+                "jobs": sum(1 for j in self._jobs.values() if j.is_active),
             }
 
     def shutdown(self, timeout: float = 5.0) -> bool:
@@ -257,11 +273,11 @@ class JobManager:
         """
         with self._lock:
             self._closed = True
-            for job in list(self._queue):
-                self._cancel_locked(job)
-            for job in self._jobs.values():
-                if job.is_active:
-                    job.stop_event.set()
+            for comp in list(self._runs.queue):
+                self._runs.cancel(comp)
+            for comp in self._runs.active.values():
+                comp.stop_event.set()
+            self._trim_finished_locked()
             threads = list(self._threads.values())
         self.runner.shutdown()
         deadline = time.monotonic() + timeout
@@ -272,13 +288,9 @@ class JobManager:
     # --------------------------------------------------------------- internals
 
     def _cancel_locked(self, job: Job) -> None:
-        job.stop_event.set()
-        if job.status == QUEUED:
-            with contextlib.suppress(ValueError):
-                self._queue.remove(job)
-            job.status = STOPPED
-            job.finished = time.time()
-            self._trim_finished_locked()
+        """A learner's Stop, or a stale page: see ``Computations.stop_following``."""
+        self._runs.stop_following(job)
+        self._trim_finished_locked()
 
     def _dispatch_locked(self) -> None:
         """Start queued runs while slots are free (FIFO).
@@ -288,45 +300,43 @@ class JobManager:
         """
         if self._closed:
             return
-        while self._queue and len(self._threads) < self.slots:
-            job = self._queue.popleft()
-            job.status = LOADING
-            job.started = time.time()
-            job.started_mono = time.monotonic()
+        while self._runs.queue and len(self._threads) < self.slots:
+            comp = self._runs.queue.popleft()
+            comp.update(status=LOADING, started=time.time(), started_mono=time.monotonic())
             self.runner.slot_taken()
             thread = threading.Thread(
                 target=self._run,
-                args=(job,),
-                name=f"nnexplore-run-{job.id}",
+                args=(comp,),
+                name=f"nnexplore-run-{comp.id}",
                 daemon=True,
             )
-            self._threads[job.id] = thread
+            self._threads[comp.id] = thread
             try:
                 thread.start()
             except RuntimeError:  # the machine has no thread to spare: say so, free the slot
-                logger.exception("Run %s: could not start its thread", job.id)
-                del self._threads[job.id]
+                logger.exception("Run %s: could not start its thread", comp.id)
+                del self._threads[comp.id]
                 self.runner.slot_freed()
-                job.status, job.error, job.finished = ERROR, _BUSY, time.time()
+                self._runs.end(comp, ERROR, _BUSY)
+                self._trim_finished_locked()
 
-    def _run(self, job: Job) -> None:
+    def _run(self, comp: Computation) -> None:
         """Body of a run's thread: the runner trains it, then the slot goes to the next run."""
         status, error = ERROR, _CRASHED
         try:
-            status, error = self.runner.run(job, _Report(self, job))
+            status, error = self.runner.run(comp, _Report(self, comp))
         except Exception:  # the run ends, the server must not
-            logger.exception("Run %s crashed", job.id)
+            logger.exception("Run %s crashed", comp.id)
         finally:
-            self._finish(job, status, error)
+            self._finish(comp, status, error)
 
-    def _finish(self, job: Job, status: str, error: str) -> None:
+    def _finish(self, comp: Computation, status: str, error: str) -> None:
+        size = self._runs.measure(comp, status)  # unlocked: it takes a while, and nothing is added now
         with self._lock:
-            job.status = status
-            job.error = error
-            job.finished = time.time()
-            if status == DONE and job.started_mono is not None:
-                self._durations.append(time.monotonic() - job.started_mono)
-            self._threads.pop(job.id, None)
+            if status == DONE and comp.started_mono is not None:
+                self._durations.append(time.monotonic() - comp.started_mono)
+            self._threads.pop(comp.id, None)
+            self._runs.end(comp, status, error, size)
             self._trim_finished_locked()
         self._stale.sweep(force=True)  # before the next run is picked: a stale queued run gets no slot
         with self._lock:
@@ -339,31 +349,31 @@ class JobManager:
 
 
 class _Report:
-    """The ``RunReport`` a runner gets for one run: each call updates the Job under the manager's lock."""
+    """The ``RunReport`` a runner gets for one computation: each call updates it and its followers under the lock."""
 
-    def __init__(self, manager: JobManager, job: Job) -> None:
+    def __init__(self, manager: JobManager, comp: Computation) -> None:
         self._manager = manager
-        self._job = job
+        self._comp = comp
 
     def progress(self, fraction: float, message: str) -> None:
         with self._manager._lock:
-            self._job.progress = (fraction, message)
+            self._comp.update(progress=(fraction, message))
         self._manager._stale.sweep()
 
     def running(self) -> bool:
         with self._manager._lock:
-            if self._job.stop_event.is_set():
+            if self._comp.stop_event.is_set():
                 return False
-            self._job.status = RUNNING
+            self._comp.update(status=RUNNING)
             return True
 
     def view(self, view: dict | None) -> None:
         with self._manager._lock:
-            self._job.view = view
+            self._comp.update(view=view)
 
     def record(self, record: dict) -> None:
         with self._manager._lock:
-            self._job.records.append(record)
+            self._comp.add_record(record)
         self._manager._stale.sweep()
 
     def tick(self) -> None:

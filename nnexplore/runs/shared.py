@@ -1,0 +1,193 @@
+"""One computation, many copies: the training state that learners asking for the same run share.
+
+A learner's ``Job`` is their own copy of a run: their id, their page, their
+Stop. What trains is a ``Computation``: the runner trains it, and everything
+it reports (status, records, views, progress, the end) is written into it and
+into every Job that follows it, under the manager's lock. A page therefore
+reads its own Job exactly as before, whoever else watches the same run.
+
+A Job that starts following a computation gets a copy of what it has so far,
+so it joins live from the first record. A Job that stops following (its
+learner pressed Stop while others still watch) keeps the records it had and
+hears nothing more. Records are shared dicts, never changed once appended, so
+a follower's list costs one reference per record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from nnexplore.runs.job import DIVERGED, DONE, LOADING, QUEUED, RUNNING, STOPPED, Job
+from nnexplore.runs.store import RunStore, estimate_bytes
+
+#: Runs that ended so are complete and the same for anyone who asks: stored. A
+#: stopped run is cut short where one learner stopped it; an error may not recur.
+STORED_STATUSES = frozenset({DONE, DIVERGED})
+#: What a follower copies from its computation when it joins, and hears of afterwards.
+SHARED_FIELDS = ("status", "view", "progress", "error", "started", "started_mono", "finished")
+
+
+class Computation(Job):
+    """The training state of one distinct run, and the Jobs that follow it.
+
+    A Job itself to the runner (it reads ``cfg``, ``id`` and ``stop_event``),
+    but never listed among anyone's runs: it has no owner. ``key`` is its
+    fingerprint (nnexplore.runs.store.run_key), None for a run that is never
+    shared. Every method is called under the manager's lock.
+    """
+
+    def __init__(self, cfg: Any, key: str | None, lock: threading.Lock) -> None:
+        super().__init__(cfg, "", "", lock)
+        self.key = key
+        self.followers: list[Job] = []
+
+    def follow(self, job: Job) -> None:
+        """``job`` shows this run from now on, starting with a copy of what it has so far."""
+        for name in SHARED_FIELDS:
+            setattr(job, name, getattr(self, name))
+        job.records = list(self.records)
+        self.followers.append(job)
+
+    def unfollow(self, job: Job) -> None:
+        """``job`` hears nothing more of this run."""
+        if job in self.followers:
+            self.followers.remove(job)
+
+    def update(self, **fields: Any) -> None:
+        """Set some of ``SHARED_FIELDS`` here and in every follower."""
+        for target in (self, *self.followers):
+            for name, value in fields.items():
+                setattr(target, name, value)
+
+    def add_record(self, record: dict) -> None:
+        """Append a record here and to every follower's buffer."""
+        self.records.append(record)
+        for job in self.followers:
+            job.records.append(record)
+
+    def end(self, status: str, error: str) -> list[Job]:
+        """The run is over: every follower ends with it and stops following. Returns those followers."""
+        self.update(status=status, error=error, finished=time.time())
+        followers, self.followers = self.followers, []
+        return followers
+
+
+class Computations:
+    """The computations queued or training, which Job follows which, and which a new Job may still join.
+
+    The manager's bookkeeping for sharing, kept apart from its slots and
+    threads; every method is called under the manager's lock. A computation
+    may be joined while it is active and not stopping: one that is stopping
+    would end a newcomer's run short.
+    """
+
+    def __init__(self, lock: threading.Lock, store: RunStore) -> None:
+        self._lock = lock
+        self.store = store
+        self.queue: deque[Computation] = deque()
+        self.active: dict[str, Computation] = {}  # by id: queued, loading or training
+        self._live: dict[str, Computation] = {}  # by key: the active ones a new Job may still follow
+        self._source: dict[str, Computation] = {}  # a following Job's id -> what it follows
+
+    def join(self, cfg: Any, key: str | None, job: Job) -> None:
+        """``job`` follows the run ``key`` names if it is training or queued, else a new one, queued last."""
+        comp = self._live.get(key) if key is not None else None
+        if comp is None:
+            comp = Computation(cfg, key, self._lock)
+            while comp.id in self.active:  # 32 bits: collisions are rare, not impossible
+                comp.id = secrets.token_hex(4)
+            self.active[comp.id] = comp
+            if key is not None:
+                self._live[key] = comp
+            self.queue.append(comp)
+        comp.follow(job)
+        self._source[job.id] = comp
+
+    def serve_stored(self, key: str | None, job: Job) -> bool:
+        """Make ``job`` the finished run stored under ``key``, at once: False when none is stored."""
+        stored = self.store.get(key)
+        if stored is None:
+            return False
+        job.status, job.records, job.view = stored.status, list(stored.records), stored.view
+        job.started = job.finished = time.time()
+        return True
+
+    def position(self, job_id: str) -> int | None:
+        """The place in the queue of what this Job follows (1: next); None when that is not waiting."""
+        comp = self._source.get(job_id)
+        for pos, queued in enumerate(self.queue, start=1):
+            if queued is comp:
+                return pos
+        return None
+
+    def busy_for(self, now: float) -> list[float]:
+        """How long each computation that holds a slot has held it, in seconds."""
+        return [
+            now - c.started_mono
+            for c in self.active.values()
+            if c.status in (LOADING, RUNNING) and c.started_mono is not None
+        ]
+
+    def stop_following(self, job: Job) -> None:
+        """A learner's Stop: ``job`` stops following; the run stops with its last follower.
+
+        The last follower stays on until the run has stopped, so it gets the
+        run's last record and how it ended, as an unshared run always did.
+        """
+        job.stop_event.set()
+        comp = self._source.get(job.id)
+        if comp is None:
+            return
+        if len(comp.followers) > 1:
+            comp.unfollow(job)
+            del self._source[job.id]
+            job.status, job.finished = STOPPED, time.time()
+        else:
+            self.cancel(comp)
+
+    def cancel(self, comp: Computation) -> None:
+        """Stop a computation: a queued one ends at once, one that trains when its runner sees Stop."""
+        comp.stop_event.set()
+        self._not_joinable(comp)  # stopping: whoever asks for this run now gets a fresh one
+        if comp.status == QUEUED:
+            with contextlib.suppress(ValueError):
+                self.queue.remove(comp)
+            self.end(comp, STOPPED, "")
+
+    @staticmethod
+    def measure(comp: Computation, status: str) -> int | None:
+        """The size to store a computation that ended so under, or None when it is not to be stored.
+
+        Call it without the lock, once its runner has returned: pickling
+        takes milliseconds, and no record is added any more.
+        """
+        if comp.key is None or status not in STORED_STATUSES:
+            return None
+        return estimate_bytes(comp.records, comp.view)
+
+    def end(self, comp: Computation, status: str, error: str, size: int | None = None) -> None:
+        """The computation is over: its followers end with it, nobody can join it, and ``size``: it is stored."""
+        if size is not None and comp.key is not None:
+            self.store.put(comp.key, status, comp.records, comp.view, size)
+        for job in comp.end(status, error):
+            self._source.pop(job.id, None)
+        self.active.pop(comp.id, None)
+        self._not_joinable(comp)
+
+    def counts(self) -> dict[str, float]:
+        """Computations training (or loading) and queued, and the finished runs stored."""
+        return {
+            "running": sum(1 for c in self.active.values() if c.status in (LOADING, RUNNING)),
+            "queued": len(self.queue),
+            "stored": len(self.store),
+            "stored_mb": round(self.store.size_mb, 2),
+        }
+
+    def _not_joinable(self, comp: Computation) -> None:
+        if comp.key is not None and self._live.get(comp.key) is comp:
+            del self._live[comp.key]

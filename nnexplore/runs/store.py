@@ -1,0 +1,151 @@
+"""Finished runs kept for whoever asks for the same one again, and the fingerprint that names a run.
+
+A run is fully determined by its resolved settings (seed and device
+included: training is deterministic, so the same settings give the same
+records). Two learners asking for the same one therefore need a single
+computation, and one who asks after it ended can be given the whole run at
+once from ``RunStore``, with no training at all.
+
+The store lives in memory only and its keys are hashes, so nothing a learner
+supplies ever becomes a file name. It is bounded twice, by a number of runs
+and by an estimated size in MB, and drops the least recently used run first:
+on a small server a class can ask for many runs, and what nobody has asked
+about for the longest is what nobody is about to ask for.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import pickle
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+#: Finished runs kept (setting: ``NNEXPLORE_STORE_RUNS``). A class of 30 going
+#: through the guided experiments asks for a few hundred distinct runs.
+STORE_RUNS = 500
+#: Their records and final views, in MB, estimated (setting: ``NNEXPLORE_STORE_MB``).
+#: A toy run measured 0.2-0.3 MB (250-520 records and a view), so 128 MB holds
+#: about as many runs as STORE_RUNS: less than half of what one forkserver holds.
+STORE_MB = 128.0
+
+
+def _env_number(name: str, default: float) -> float:
+    """``name`` from the environment if it is a number >= 0, else ``default`` (with a warning)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value >= 0:
+        return value
+    logger.warning("Ignoring %s=%r: it must be a number >= 0.", name, raw)
+    return default
+
+
+@functools.cache
+def auto_device() -> str:
+    """What device ``auto`` trains on here (as nnexplore.training.resolve_device picks it), asked once."""
+    try:
+        import torch
+    except ImportError:  # no torch, no GPU
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def run_key(cfg: Any) -> str | None:
+    """The fingerprint of the run ``cfg`` asks for: a hash of its resolved settings, or None.
+
+    ``auto`` is resolved to the device it trains on, so a run on the GPU is
+    never mistaken for one on the CPU. Settings without a ``to_dict`` (the
+    tests' knobs, say) give None: such a run is never shared.
+    """
+    to_dict = getattr(cfg, "to_dict", None)
+    if to_dict is None:
+        return None
+    settings = dict(to_dict())
+    if settings.get("device") == "auto":
+        settings["device"] = auto_device()
+    text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def estimate_bytes(records: list[dict], view: dict | None) -> int | None:
+    """Roughly how much memory a run's records and view take: their pickled length (None: not picklable)."""
+    try:
+        return len(pickle.dumps((records, view), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a view of something unpicklable: such a run is simply not kept
+        logger.debug("A finished run could not be measured; it is not stored.", exc_info=True)
+        return None
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A finished run as the store keeps it: never changed once stored."""
+
+    status: str
+    records: tuple[dict, ...]
+    view: dict | None
+    size_bytes: int
+
+
+class RunStore:
+    """Finished runs by fingerprint, least recently used out first, within a run count and a size.
+
+    Not thread-safe: the job manager calls it under its own lock. Measuring
+    a run (``estimate_bytes``) is slow for that lock, so callers do it before.
+    """
+
+    def __init__(self, max_runs: int | None = None, max_mb: float | None = None) -> None:
+        if max_runs is None:
+            max_runs = int(_env_number("NNEXPLORE_STORE_RUNS", STORE_RUNS))
+        if max_mb is None:
+            max_mb = _env_number("NNEXPLORE_STORE_MB", STORE_MB)
+        self.max_runs = int(max_runs)
+        self.max_bytes = int(max_mb * 1024 * 1024)
+        self._runs: OrderedDict[str, StoredRun] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: str | None) -> StoredRun | None:
+        """The run stored under ``key``, now the most recently used; None if there is none."""
+        if key is None or key not in self._runs:
+            return None
+        self._runs.move_to_end(key)
+        return self._runs[key]
+
+    def put(self, key: str, status: str, records: list[dict], view: dict | None, size_bytes: int) -> bool:
+        """Keep a finished run, dropping the least recently used beyond the limits. False: too big to keep."""
+        if size_bytes > self.max_bytes or self.max_runs < 1:
+            return False
+        self.discard(key)
+        self._runs[key] = StoredRun(status, tuple(records), view, size_bytes)
+        self._bytes += size_bytes
+        while len(self._runs) > self.max_runs or self._bytes > self.max_bytes:
+            _, oldest = self._runs.popitem(last=False)
+            self._bytes -= oldest.size_bytes
+        return True
+
+    def discard(self, key: str) -> None:
+        """Drop one run, if stored."""
+        old = self._runs.pop(key, None)
+        if old is not None:
+            self._bytes -= old.size_bytes
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._runs
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    @property
+    def size_mb(self) -> float:
+        """The estimated size of everything stored, in MB."""
+        return self._bytes / (1024 * 1024)
