@@ -38,12 +38,19 @@ class MLP(nn.Module):
 
     def forward_hidden(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Logits plus each hidden layer's pre-activation (for the saturation/dead probes)."""
+        logits, pre, _ = self.forward_layers(x)
+        return logits, pre
+
+    def forward_layers(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Logits plus each hidden layer's pre-activation and output (after its activation)."""
         pre: list[torch.Tensor] = []
+        post: list[torch.Tensor] = []
         for linear, act in zip(self.linears, self.acts):
             z = linear(x)
-            pre.append(z)
             x = act(z)
-        return self.linears[-1](x), pre
+            pre.append(z)
+            post.append(x)
+        return self.linears[-1](x), pre, post
 
     def activate(self, logits: torch.Tensor) -> torch.Tensor:
         """The outputs as the network produces them, after the output activation."""
