@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from nnexplore import probes
+from nnexplore import activations, probes
 from nnexplore.config import RunConfig
 from nnexplore.losses import loss_fn
 from nnexplore.model import MLP, build_model
@@ -140,7 +140,7 @@ def train(
             model, cfg, compute_loss, x_eval, y_eval, x_test, y_test, full_test
         )
         checks = torch._foreach_norm(weights, math.inf) if check else []
-        values = torch.stack([*parts, *held_out, *checks]).tolist()
+        values = _read([*parts, *held_out, *checks])
         if check:
             if not all(math.isfinite(v) for v in [values[0], *values[-n_layers:]]):
                 return None
@@ -226,6 +226,20 @@ def train(
                 yield record
 
 
+def _read(parts: list[torch.Tensor]) -> list[float]:
+    """0-dim tensors as floats.
+
+    On the CPU each is read on its own (a read costs next to nothing there, and stacking
+    tensors of mixed dtypes costs more than all the reads together); on a GPU every read
+    waits for the device, so they are gathered first and read in one go.
+    """
+    if not parts:
+        return []
+    if parts[0].device.type == "cpu":
+        return [float(t.item()) for t in parts]
+    return torch.stack([t.double() for t in parts]).tolist()
+
+
 def _outside_log_domain(loss: str, outputs: torch.Tensor) -> torch.Tensor:
     if loss == "cross_entropy":
         return (outputs <= 0).sum()
@@ -304,11 +318,18 @@ def _evaluate(
         chunks = [model(features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
         logits, labels = torch.cat(chunks), y_test
     outputs = model.activate(logits)
+    if activations.get(cfg.output_activation).probabilities:
+        # Sigmoid and softmax outputs lie in [0, 1] in floating point too (1 / (1 + e^−z) ≤ 1, and
+        # e^z_i / Σ_j e^z_j ≤ 1 since a sum of positive numbers is never below one of them):
+        # nothing to count.
+        out_range = [torch.zeros((), dtype=torch.long, device=logits.device)] * 3
+    else:
+        out_range = probes.out_of_range_counts(outputs)
     return (
         [
             compute_loss(logits, labels, cfg.output_activation),
             probes.accuracy_count(logits, labels),
-            *probes.out_of_range_counts(outputs),
+            *out_range,
             *[probes.saturated_count(cfg.hidden_activation, z) for z in pre],
             *[probes.dead_count(a) for a in post],
         ],
