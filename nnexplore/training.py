@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from nnexplore import activations, probes
-from nnexplore.config import RunConfig
+from nnexplore.config import MIN_STEPS_PER_RECORD, RunConfig
 from nnexplore.losses import loss_fn
 from nnexplore.model import MLP, build_model
 
@@ -37,9 +37,14 @@ def resolve_device(name: str) -> torch.device:
 
 
 def schedule(cfg: RunConfig, n_train: int) -> tuple[int, int, int]:
-    """(steps per epoch, steps between records, steps between gradient samples)."""
+    """(steps per epoch, steps between records, steps between gradient samples).
+
+    ``records_per_epoch`` records per epoch, but never closer than MIN_STEPS_PER_RECORD
+    steps: a small training set in big batches (the Playground default: 25 steps per epoch)
+    gets fewer records than asked for, so that they do not cost more than the training.
+    """
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
-    record_every = max(1, steps_per_epoch // cfg.records_per_epoch)
+    record_every = max(MIN_STEPS_PER_RECORD, steps_per_epoch // cfg.records_per_epoch)
     grad_every = max(1, record_every // GRAD_SAMPLES_PER_RECORD)
     return steps_per_epoch, record_every, grad_every
 
