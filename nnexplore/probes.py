@@ -71,6 +71,24 @@ def dead_fraction(act: nn.Module, pre: torch.Tensor) -> float:
     return int(dead_count(act(pre))) / pre.shape[1]
 
 
+def unit_counts(activation: str, pre: list[torch.Tensor], post: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Every hidden layer at once, per unit (layers side by side, input side first).
+
+    Two 1-dim tensors: how many of the unit's entries are saturated (as `saturated_count`)
+    and whether it outputs 0 for every row (as `dead_count`). One pass over all the units
+    costs a few tensor operations instead of a few per layer; the per-layer numbers are sums
+    of slices.
+    """
+    row = activations.get(activation)
+    if row.elementwise:
+        slopes = row.slope(torch.cat(pre, dim=1))
+    else:  # softmax: the slope of a unit depends on its whole layer
+        slopes = torch.cat([row.slope(z) for z in pre], dim=1)
+    saturated = (slopes.abs() < SATURATION_THRESHOLD * row.max_slope).sum(dim=0)
+    dead = (torch.cat(post, dim=1) == 0).all(dim=0)
+    return [saturated, dead]
+
+
 def grad_sums(weights: list[torch.Tensor], out_grad: torch.Tensor | None = None) -> torch.Tensor:
     """(3 · layers [+ 1]) device tensor from three fused norms over the weight gradients.
 

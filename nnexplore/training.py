@@ -113,6 +113,8 @@ def train(
     n_layers = len(weights)
     weight_sizes = [w.numel() for w in weights]
     widths = [linear.out_features for linear in model.linears[:-1]]  # hidden layers
+    unit_starts = [sum(widths[:i]) for i in range(len(widths) + 1)]  # each layer's first unit
+    n_units = unit_starts[-1]
 
     # Since the last record, per step: loss, logits and labels (train accuracy and, should the
     # loss stop being finite, the count of outputs outside the log's domain are taken from
@@ -140,7 +142,7 @@ def train(
             else torch.zeros((), device=device),
         ]
         if grad_sums:
-            parts.extend(torch.stack(grad_sums).double().mean(dim=0).unbind())
+            parts.append(torch.stack(grad_sums).double().mean(dim=0))
         held_out, n_examples, n_outputs = _evaluate(
             model, cfg, compute_loss, x_eval, y_eval, x_test, y_test, full_test
         )
@@ -164,8 +166,9 @@ def train(
             )
             del values[2 : 2 + 3 * n_layers + 1]
         test_loss, test_correct, below, above, rows = values[2:7]
-        hidden = values[7:]
-        n_hidden = len(widths)
+        # per hidden unit: saturated entries over the sample, then 1 where the unit is dead
+        sat_units, dead_units = values[7 : 7 + n_units], values[7 + n_units :]
+        bounds = list(zip(unit_starts, unit_starts[1:]))
         record: Record = {
             "step": step,
             "epoch": step / steps_per_epoch,
@@ -181,8 +184,8 @@ def train(
             "out_above": int(above),
             "out_total": n_outputs,
             "out_rows": int(rows),
-            "saturated_frac": [n / (len(x_eval) * width) for n, width in zip(hidden[:n_hidden], widths)],
-            "dead_frac": [n / width for n, width in zip(hidden[n_hidden:], widths)],
+            "saturated_frac": [sum(sat_units[a:b]) / (len(x_eval) * (b - a)) for a, b in bounds],
+            "dead_frac": [sum(dead_units[a:b]) / (b - a) for a, b in bounds],
             "layer_names": list(model.layer_names),
             **last_grads,
             "status": status,
@@ -232,17 +235,23 @@ def train(
 
 
 def _read(parts: list[torch.Tensor]) -> list[float]:
-    """0-dim tensors as floats.
+    """0-dim and 1-dim tensors as one flat list of floats, in order.
 
-    On the CPU each is read on its own (a read costs next to nothing there, and stacking
+    On the CPU each is read on its own (a read costs next to nothing there, and joining
     tensors of mixed dtypes costs more than all the reads together); on a GPU every read
-    waits for the device, so they are gathered first and read in one go.
+    waits for the device, so they are joined first and read in one go.
     """
     if not parts:
         return []
     if parts[0].device.type == "cpu":
-        return [float(t.item()) for t in parts]
-    return torch.stack([t.double() for t in parts]).tolist()
+        values: list[float] = []
+        for t in parts:
+            if t.dim():
+                values.extend(t.double().tolist())
+            else:
+                values.append(float(t.item()))
+        return values
+    return torch.cat([t.reshape(-1).double() for t in parts]).tolist()
 
 
 def _outside_log_domain(loss: str, outputs: torch.Tensor) -> torch.Tensor:
@@ -310,9 +319,9 @@ def _evaluate(
     Intermediate records use a fixed, evenly spaced sample of the held-out split
     (EVAL_SAMPLE examples, `x_eval`) so that evaluation costs little; the last record uses
     all of it for the loss, the accuracy and the output counts. Returns 0-dim device
-    tensors (test loss, correct count, out_below, out_above, out_rows, then per hidden layer
-    the saturated entries, then per hidden layer the dead units), the examples used and
-    the outputs looked at.
+    tensors (test loss, correct count, out_below, out_above, out_rows) and two 1-dim ones
+    (probes.unit_counts: per hidden unit, its saturated entries and whether it is dead),
+    the examples used and the outputs looked at.
 
     The model is not switched to eval mode: an MLP has no layer that behaves differently
     in training (no dropout, no batch norm), and switching costs a walk over every module.
@@ -330,13 +339,13 @@ def _evaluate(
         out_range = [torch.zeros((), dtype=torch.long, device=logits.device)] * 3
     else:
         out_range = probes.out_of_range_counts(outputs)
+    per_unit = probes.unit_counts(cfg.hidden_activation, pre, post) if pre else []
     return (
         [
             compute_loss(logits, labels, cfg.output_activation),
             probes.accuracy_count(logits, labels),
             *out_range,
-            *[probes.saturated_count(cfg.hidden_activation, z) for z in pre],
-            *[probes.dead_count(a) for a in post],
+            *per_unit,
         ],
         len(labels),
         outputs.numel(),
