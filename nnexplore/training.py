@@ -21,7 +21,8 @@ from nnexplore.losses import loss_fn
 from nnexplore.model import MLP, build_model
 
 EVAL_SAMPLE = 500  # held-out examples used at intermediate records; the last record uses all
-GRAD_SAMPLES_PER_RECORD = 4  # gradient statistics are taken on this many steps per record
+GRAD_SAMPLES_PER_RECORD = 4  # gradient statistics are taken on this many steps per record...
+MIN_STEPS_PER_GRAD_SAMPLE = 4  # ...but on one step in 4 at most (a sample costs ~1/6 of a tiny step)
 _INIT_LOCK = threading.Lock()  # model init uses torch's global RNG: one thread at a time
 
 Record = dict[str, Any]
@@ -42,10 +43,12 @@ def schedule(cfg: RunConfig, n_train: int) -> tuple[int, int, int]:
     ``records_per_epoch`` records per epoch, but never closer than MIN_STEPS_PER_RECORD
     steps: a small training set in big batches (the Playground default: 25 steps per epoch)
     gets fewer records than asked for, so that they do not cost more than the training.
+    Gradient statistics are sampled GRAD_SAMPLES_PER_RECORD times per record, but on one
+    step in MIN_STEPS_PER_GRAD_SAMPLE at most.
     """
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
     record_every = max(MIN_STEPS_PER_RECORD, steps_per_epoch // cfg.records_per_epoch)
-    grad_every = max(1, record_every // GRAD_SAMPLES_PER_RECORD)
+    grad_every = max(MIN_STEPS_PER_GRAD_SAMPLE, record_every // GRAD_SAMPLES_PER_RECORD)
     return steps_per_epoch, record_every, grad_every
 
 
@@ -331,14 +334,13 @@ def _evaluate(
     if full and len(x_eval) < len(x_test):
         chunks = [model(features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
         logits, labels = torch.cat(chunks), y_test
-    outputs = model.activate(logits)
     if activations.get(cfg.output_activation).probabilities:
         # Sigmoid and softmax outputs lie in [0, 1] in floating point too (1 / (1 + e^−z) ≤ 1, and
         # e^z_i / Σ_j e^z_j ≤ 1 since a sum of positive numbers is never below one of them):
         # nothing to count.
         out_range = [torch.zeros((), dtype=torch.long, device=logits.device)] * 3
     else:
-        out_range = probes.out_of_range_counts(outputs)
+        out_range = probes.out_of_range_counts(model.activate(logits))
     per_unit = probes.unit_counts(cfg.hidden_activation, pre, post) if pre else []
     return (
         [
@@ -348,5 +350,5 @@ def _evaluate(
             *per_unit,
         ],
         len(labels),
-        outputs.numel(),
+        logits.numel(),  # the outputs looked at: one per logit
     )
