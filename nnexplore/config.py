@@ -28,7 +28,7 @@ MAX_UNITS = 1024
 # Records fall at least this many training steps apart (nnexplore.training.schedule): a record
 # (held-out forward pass, probes, reading the numbers) costs about as much as a training step
 # of a tiny network, and one every 2 steps ran train() at half a plain loop's speed.
-MIN_STEPS_PER_RECORD = 8
+MIN_STEPS_PER_RECORD = 10
 
 
 def setting(

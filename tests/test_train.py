@@ -89,10 +89,12 @@ def test_records_fall_at_fixed_steps_and_last_has_full_test(moons):
 @pytest.mark.parametrize(
     ("batch_size", "records_per_epoch", "epochs", "steps"),
     [
-        # 10 steps per epoch, 4 records asked for: at least MIN_STEPS_PER_RECORD (8) apart, the last at the end
-        (32, 4, 3, [8, 16, 24, 30]),
-        # 40 steps per epoch: every 40 // 4 = 10 steps, as asked
-        (8, 4, 2, list(range(10, 81, 10))),
+        # 10 steps per epoch, 4 records asked for: at least MIN_STEPS_PER_RECORD (10) apart
+        (32, 4, 3, [10, 20, 30]),
+        # 25 steps per epoch (the last batch of each epoch is short): 10 apart, and the last at the end
+        (13, 10, 2, [10, 20, 30, 40, 50]),
+        # 40 steps per epoch: every 40 // 2 = 20 steps, as asked
+        (8, 2, 2, [20, 40, 60, 80]),
         # 80 steps per epoch, 3 records: every 26 steps, and the last one at step 160
         (4, 3, 2, [26, 52, 78, 104, 130, 156, 160]),
         # fewer steps than the spacing: only the last record
@@ -107,7 +109,9 @@ def test_records_follow_the_schedule(moons, batch_size, records_per_epoch, epoch
     records = list(train(cfg, dataset=moons))
     assert [r["step"] for r in records] == steps
     assert len(records) == expected_records(cfg, n_train)
-    assert [r["samples"] for r in records] == [s * batch_size for s in steps]
+    # whole epochs, then whole batches (only an epoch's last batch is short)
+    seen = [s // steps_per_epoch * n_train + s % steps_per_epoch * batch_size for s in steps]
+    assert [r["samples"] for r in records] == seen and seen[-1] == epochs * n_train
 
 
 def test_same_seed_same_records(moons):
@@ -151,7 +155,7 @@ def test_a_diverged_run_keeps_its_last_picture_from_before(moons):
     """No view of the diverged model: the last one, from a finite model, stays the run's picture."""
     from nnexplore.snapshots import model_view
 
-    # lr 3 rather than 10: the loss overflows at step 26, after three records (they fall every 8 steps)
+    # lr 3 rather than 10: the loss overflows at step 26, after two records (they fall every 10 steps)
     cfg = small(lr=3.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5, records_per_epoch=4)
     views = []
     records = list(
