@@ -25,6 +25,10 @@ DEVICES = ("auto", "cpu", "cuda")
 
 MAX_LAYERS = 8
 MAX_UNITS = 1024
+# Records fall at least this many training steps apart (nnexplore.training.schedule): a record
+# (held-out forward pass, probes, reading the numbers) costs about as much as a training step
+# of a tiny network, and one every 2 steps ran train() at half a plain loop's speed.
+MIN_STEPS_PER_RECORD = 10
 
 
 def setting(
@@ -211,7 +215,9 @@ class RunConfig:
         10,
         "Records per epoch",
         "Training",
-        "How many times per epoch the charts get a new point.",
+        f"How many times per epoch the charts get a new point, but at most one every "
+        f"{MIN_STEPS_PER_RECORD} training steps: a small data set in big batches has few steps per "
+        "epoch and gets fewer points.",
         low=1,
         high=100,
     )

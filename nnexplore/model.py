@@ -9,6 +9,7 @@ exact gradient o − t).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from nnexplore import activations
@@ -38,12 +39,20 @@ class MLP(nn.Module):
 
     def forward_hidden(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Logits plus each hidden layer's pre-activation (for the saturation/dead probes)."""
+        logits, pre, _ = self.forward_layers(x)
+        return logits, pre
+
+    def forward_layers(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """Logits plus each hidden layer's pre-activation and output (after its activation)."""
         pre: list[torch.Tensor] = []
+        post: list[torch.Tensor] = []
         for linear, act in zip(self.linears, self.acts):
-            z = linear(x)
-            pre.append(z)
+            z = F.linear(x, linear.weight, linear.bias)  # not linear(x): no module call per layer
             x = act(z)
-        return self.linears[-1](x), pre
+            pre.append(z)
+            post.append(x)
+        last = self.linears[-1]
+        return F.linear(x, last.weight, last.bias), pre, post
 
     def activate(self, logits: torch.Tensor) -> torch.Tensor:
         """The outputs as the network produces them, after the output activation."""

@@ -15,13 +15,14 @@ from typing import Any
 
 import torch
 
-from nnexplore import probes
-from nnexplore.config import RunConfig
+from nnexplore import activations, probes
+from nnexplore.config import MIN_STEPS_PER_RECORD, RunConfig
 from nnexplore.losses import loss_fn
 from nnexplore.model import MLP, build_model
 
 EVAL_SAMPLE = 500  # held-out examples used at intermediate records; the last record uses all
-GRAD_SAMPLES_PER_RECORD = 4  # gradient statistics are taken on this many steps per record
+GRAD_SAMPLES_PER_RECORD = 4  # gradient statistics are taken on this many steps per record...
+MIN_STEPS_PER_GRAD_SAMPLE = 4  # ...but on one step in 4 at most (a sample costs ~1/6 of a tiny step)
 _INIT_LOCK = threading.Lock()  # model init uses torch's global RNG: one thread at a time
 
 Record = dict[str, Any]
@@ -37,10 +38,17 @@ def resolve_device(name: str) -> torch.device:
 
 
 def schedule(cfg: RunConfig, n_train: int) -> tuple[int, int, int]:
-    """(steps per epoch, steps between records, steps between gradient samples)."""
+    """(steps per epoch, steps between records, steps between gradient samples).
+
+    ``records_per_epoch`` records per epoch, but never closer than MIN_STEPS_PER_RECORD
+    steps: a small training set in big batches (the Playground default: 25 steps per epoch)
+    gets fewer records than asked for, so that they do not cost more than the training.
+    Gradient statistics are sampled GRAD_SAMPLES_PER_RECORD times per record, but on one
+    step in MIN_STEPS_PER_GRAD_SAMPLE at most.
+    """
     steps_per_epoch = math.ceil(n_train / cfg.batch_size)
-    record_every = max(1, steps_per_epoch // cfg.records_per_epoch)
-    grad_every = max(1, record_every // GRAD_SAMPLES_PER_RECORD)
+    record_every = max(MIN_STEPS_PER_RECORD, steps_per_epoch // cfg.records_per_epoch)
+    grad_every = max(MIN_STEPS_PER_GRAD_SAMPLE, record_every // GRAD_SAMPLES_PER_RECORD)
     return steps_per_epoch, record_every, grad_every
 
 
@@ -103,53 +111,93 @@ def train(
     shuffle = torch.Generator().manual_seed(cfg.seed)
     steps_per_epoch, record_every, grad_every = schedule(cfg, n_train)
     total_steps = steps_per_epoch * cfg.epochs
-    # Where the loss takes a log of outputs that may leave its domain, count them per step so a
-    # NaN can be explained ("37 outputs were ≤ 0") instead of hidden behind a clamp.
-    log_domain_risk = cfg.output_activation == "none" and cfg.loss != "mse"
     eval_idx = torch.linspace(0, len(x_test) - 1, min(EVAL_SAMPLE, len(x_test))).long().to(device)
+    x_eval, y_eval = features(x_test[eval_idx]), y_test[eval_idx]  # the same sample at every record
+    n_layers = len(weights)
+    weight_sizes = [w.numel() for w in weights]
+    widths = [linear.out_features for linear in model.linears[:-1]]  # hidden layers
+    unit_starts = [sum(widths[:i]) for i in range(len(widths) + 1)]  # each layer's first unit
+    n_units = unit_starts[-1]
 
+    # Since the last record, per step: loss, logits and labels (train accuracy and, should the
+    # loss stop being finite, the count of outputs outside the log's domain are taken from
+    # these at the record); per sampled step: the gradient sums of probes.grad_sums.
     losses: list[torch.Tensor] = []
-    corrects: list[torch.Tensor] = []
-    bad_outputs: list[torch.Tensor] = []
-    grad_stats: list[torch.Tensor] = []
-    out_grads: list[torch.Tensor] = []
+    step_logits: list[torch.Tensor] = []
+    step_labels: list[torch.Tensor] = []
+    grad_sums: list[torch.Tensor] = []
     last_grads: Record = {"grad_norm": [], "grad_mean_abs": [], "grad_max_abs": [], "out_grad_mean_abs": None}
-    seen_in_interval = 0
     samples = 0
     step = 0
 
-    def make_record(status: str, reason: str = "", full_test: bool = False) -> Record:
-        nonlocal seen_in_interval
-        loss_values = torch.stack(losses).double().cpu() if losses else torch.zeros(0)
-        correct = int(torch.stack(corrects).sum()) if corrects else 0
-        if grad_stats:
-            g = torch.stack(grad_stats).mean(dim=0).double().cpu()
+    def make_record(
+        status: str, reason: str = "", full_test: bool = False, check: bool = False
+    ) -> Record | None:
+        """The record of this step; with `check`, None instead when a loss or a weight is not finite.
+
+        Every number comes from one read of the device (a single .tolist()): the loss mean
+        first (float64, so every part is read as float64), the checks' largest |w| last.
+        """
+        parts = [
+            torch.stack(losses).double().mean() if losses else torch.tensor(math.nan, device=device),
+            probes.accuracy_count(torch.cat(step_logits), torch.cat(step_labels))
+            if step_logits
+            else torch.zeros((), device=device),
+        ]
+        if grad_sums:
+            parts.append(torch.stack(grad_sums).double().mean(dim=0))
+        held_out, n_examples, n_outputs = _evaluate(
+            model, cfg, compute_loss, x_eval, y_eval, x_test, y_test, full_test
+        )
+        checks = torch._foreach_norm(weights, math.inf) if check else []
+        values = _read([*parts, *held_out, *checks])
+        if check:
+            if not all(math.isfinite(v) for v in [values[0], *values[-n_layers:]]):
+                return None
+            del values[-n_layers:]
+        loss_mean, correct = values[0], values[1]
+        seen = sum(len(labels) for labels in step_labels)
+        if grad_sums:
+            g = values[2 : 2 + 3 * n_layers + 1]
             last_grads.update(
-                grad_norm=g[0].tolist(),
-                grad_mean_abs=g[1].tolist(),
-                grad_max_abs=g[2].tolist(),
-                out_grad_mean_abs=float(torch.stack(out_grads).mean()),
+                grad_norm=g[:n_layers],
+                grad_mean_abs=[total / size for total, size in zip(g[n_layers : 2 * n_layers], weight_sizes)],
+                grad_max_abs=g[2 * n_layers : 3 * n_layers],
+                # the loss is a batch mean, so one example's gradient is len(batch) times larger:
+                # mean |g| · len(batch) = Σ |g| / classes
+                out_grad_mean_abs=g[3 * n_layers] / n_classes,
             )
+            del values[2 : 2 + 3 * n_layers + 1]
+        test_loss, test_correct, below, above, rows = values[2:7]
+        # per hidden unit: saturated entries over the sample, then 1 where the unit is dead
+        sat_units, dead_units = values[7 : 7 + n_units], values[7 + n_units :]
+        bounds = list(zip(unit_starts, unit_starts[1:]))
         record: Record = {
             "step": step,
             "epoch": step / steps_per_epoch,
             "samples": samples,
             "elapsed_s": time.perf_counter() - start,
             "total_steps": total_steps,
-            "loss": float(loss_values.mean()) if len(loss_values) else math.nan,
-            "train_acc": correct / seen_in_interval if seen_in_interval else math.nan,
-            **_evaluate(model, cfg, compute_loss, x_test, y_test, eval_idx, full_test),
+            "loss": loss_mean,
+            "train_acc": correct / seen if seen else math.nan,
+            "test_loss": test_loss,
+            "test_acc": test_correct / n_examples,
+            "test_examples": n_examples,
+            "out_below": int(below),
+            "out_above": int(above),
+            "out_total": n_outputs,
+            "out_rows": int(rows),
+            "saturated_frac": [sum(sat_units[a:b]) / (len(x_eval) * (b - a)) for a, b in bounds],
+            "dead_frac": [sum(dead_units[a:b]) / (b - a) for a, b in bounds],
             "layer_names": list(model.layer_names),
             **last_grads,
             "status": status,
             "reason": reason,
         }
         losses.clear()
-        corrects.clear()
-        bad_outputs.clear()
-        grad_stats.clear()
-        out_grads.clear()
-        seen_in_interval = 0
+        step_logits.clear()
+        step_labels.clear()
+        grad_sums.clear()
         if on_record is not None and status != "diverged":
             on_record(model, record)
         return record
@@ -171,25 +219,42 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if sample_grads:
-                grad_stats.append(probes.weight_grad_stats(weights))
-                # the loss is a batch mean, so one example's gradient is len(batch) times larger
-                out_grads.append(logits.grad.abs().mean() * len(idx))
+                grad_sums.append(probes.grad_sums(weights, logits.grad))
             optimizer.step()
             step += 1
             losses.append(loss.detach())
-            corrects.append(probes.accuracy_count(logits.detach(), yb))
-            if log_domain_risk:
-                bad_outputs.append(_outside_log_domain(cfg.loss, logits.detach()))
-            seen_in_interval += len(idx)
+            step_logits.append(logits.detach())
+            step_labels.append(yb)
             samples += len(idx)
 
             if step % record_every == 0 or step == total_steps:
-                reason = _divergence(cfg, losses, bad_outputs, weights, step - len(losses))
-                if reason:
+                last = step == total_steps
+                record = make_record("done" if last else "running", "", last, check=True)
+                if record is None:
+                    reason = _divergence(cfg, losses, step_logits, weights, step - len(losses))
                     yield make_record("diverged", reason, True)
                     return
-                last = step == total_steps
-                yield make_record("done" if last else "running", "", last)
+                yield record
+
+
+def _read(parts: list[torch.Tensor]) -> list[float]:
+    """0-dim and 1-dim tensors as one flat list of floats, in order.
+
+    On the CPU each is read on its own (a read costs next to nothing there, and joining
+    tensors of mixed dtypes costs more than all the reads together); on a GPU every read
+    waits for the device, so they are joined first and read in one go.
+    """
+    if not parts:
+        return []
+    if parts[0].device.type == "cpu":
+        values: list[float] = []
+        for t in parts:
+            if t.dim():
+                values.extend(t.double().tolist())
+            else:
+                values.append(float(t.item()))
+        return values
+    return torch.cat([t.reshape(-1).double() for t in parts]).tolist()
 
 
 def _outside_log_domain(loss: str, outputs: torch.Tensor) -> torch.Tensor:
@@ -201,7 +266,7 @@ def _outside_log_domain(loss: str, outputs: torch.Tensor) -> torch.Tensor:
 def _divergence(
     cfg: RunConfig,
     losses: list[torch.Tensor],
-    bad_outputs: list[torch.Tensor],
+    step_logits: list[torch.Tensor],
     weights: list[torch.Tensor],
     first_step: int,
 ) -> str:
@@ -218,8 +283,10 @@ def _divergence(
     i = int((~finite).nonzero()[0])
     what = "NaN" if math.isnan(values[i]) else "infinite"
     where = f"The loss became {what} at step {first_step + i + 1}"
-    if bad_outputs:
-        n_bad = int(bad_outputs[i])
+    # Where the loss takes a log of outputs that may leave its domain, count them, so that a
+    # NaN is explained ("37 outputs were ≤ 0") instead of hidden behind a clamp.
+    if cfg.output_activation == "none" and cfg.loss != "mse":
+        n_bad = int(_outside_log_domain(cfg.loss, step_logits[i]))
         if n_bad:
             if cfg.loss == "cross_entropy":
                 return (
@@ -244,36 +311,44 @@ def _evaluate(
     model: MLP,
     cfg: RunConfig,
     compute_loss: Callable,
+    x_eval: torch.Tensor,
+    y_eval: torch.Tensor,
     x_test: torch.Tensor,
     y_test: torch.Tensor,
-    eval_idx: torch.Tensor,
     full: bool,
-) -> Record:
+) -> tuple[list[torch.Tensor], int, int]:
     """Held-out metrics, output range counts and hidden-layer probes, from one forward pass.
 
     Intermediate records use a fixed, evenly spaced sample of the held-out split
-    (EVAL_SAMPLE examples) so that evaluation costs little; the last record uses
-    all of it. `test_examples` says how many were used.
+    (EVAL_SAMPLE examples, `x_eval`) so that evaluation costs little; the last record uses
+    all of it for the loss, the accuracy and the output counts. Returns 0-dim device
+    tensors (test loss, correct count, out_below, out_above, out_rows) and two 1-dim ones
+    (probes.unit_counts: per hidden unit, its saturated entries and whether it is dead),
+    the examples used and the outputs looked at.
+
+    The model is not switched to eval mode: an MLP has no layer that behaves differently
+    in training (no dropout, no batch norm), and switching costs a walk over every module.
     """
-    was_training = model.training
-    model.eval()
-    sample = features(x_test[eval_idx])
-    logits, pre = model.forward_hidden(sample)
-    hidden = {
-        "saturated_frac": [probes.saturated_fraction(cfg.hidden_activation, z) for z in pre],
-        "dead_frac": [probes.dead_fraction(act, z) for act, z in zip(model.acts, pre)],
-    }
-    labels = y_test[eval_idx]
-    if full and len(eval_idx) < len(x_test):
+    logits, pre, post = model.forward_layers(x_eval)
+    labels = y_eval
+    if full and len(x_eval) < len(x_test):
         chunks = [model(features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
         logits, labels = torch.cat(chunks), y_test
-    outputs = model.activate(logits)
-    loss = compute_loss(logits, labels, cfg.output_activation)
-    model.train(was_training)
-    return {
-        "test_loss": float(loss),
-        "test_acc": float(probes.accuracy_count(logits, labels)) / len(labels),
-        "test_examples": len(labels),
-        **probes.out_of_range(outputs),
-        **hidden,
-    }
+    if activations.get(cfg.output_activation).probabilities:
+        # Sigmoid and softmax outputs lie in [0, 1] in floating point too (1 / (1 + e^−z) ≤ 1, and
+        # e^z_i / Σ_j e^z_j ≤ 1 since a sum of positive numbers is never below one of them):
+        # nothing to count.
+        out_range = [torch.zeros((), dtype=torch.long, device=logits.device)] * 3
+    else:
+        out_range = probes.out_of_range_counts(model.activate(logits))
+    per_unit = probes.unit_counts(cfg.hidden_activation, pre, post) if pre else []
+    return (
+        [
+            compute_loss(logits, labels, cfg.output_activation),
+            probes.accuracy_count(logits, labels),
+            *out_range,
+            *per_unit,
+        ],
+        len(labels),
+        logits.numel(),  # the outputs looked at: one per logit
+    )

@@ -264,10 +264,12 @@ def test_cross_entropy_reaches_90_percent_in_fewer_steps_than_squared_error() ->
 def test_cross_entropy_pushes_the_confidently_wrong_examples_hardest() -> None:
     """The "Who gets pushed" bullet: on the far left, cross-entropy's dots are high, squared error's low."""
     ce, mse = (views(cfg) for cfg in WHY_LOG.configs)
-    # The first view: the same starting weights, so the very same confidently wrong test points.
+    # The first view, at the first record (10 steps in, from the same starting weights): most
+    # test points are still confidently wrong for both (measured at seed 0: 166 and 199 of the
+    # 200; cross-entropy has already moved some out of the corner).
     first_ce, first_mse = wrong_pushes(ce[0]), wrong_pushes(mse[0])
-    assert len(first_ce) == len(first_mse) > 0
-    # Measured at seed 0: every one of the 200 test points, pushed about 0.96 against 0.099.
+    assert len(first_mse) >= len(first_ce) > 0.8 * len(ce[0]["pushes"]["push"])
+    # Measured at seed 0: pushed about 0.94 against 0.11.
     assert first_ce.mean() > 5 * first_mse.mean()
     assert np.median(first_ce) > 0.8  # 1 − p with p < 0.2: never below 0.8
     # Over the whole run, every confidently wrong dot each view showed: about 0.91 against 0.13.

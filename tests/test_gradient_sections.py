@@ -23,7 +23,8 @@ from nnexplore.ui.sections import FIRST_PICTURE, hidden_layer_note, run_note
 from nnexplore.ui.sentences import reach_sentence
 
 TIMEOUT = 60
-TINY = RunConfig(dataset="moons", n_samples=200, hidden=(8, 8), epochs=1, batch_size=32, seed=0, device="cpu")
+# 160 training points in batches of 8: 20 steps, two records (they fall at least 10 steps apart)
+TINY = RunConfig(dataset="moons", n_samples=200, hidden=(8, 8), epochs=1, batch_size=8, seed=0, device="cpu")
 
 
 @cache
@@ -163,7 +164,9 @@ def test_a_queued_run_says_its_place_in_each_gradient_panel() -> None:
 
 def test_a_diverged_run_keeps_its_gradient_panels_with_the_note() -> None:
     fast = _job(
-        "too fast", TINY.replace(lr=10.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5)
+        # lr 2 rather than 10: three records before the loss overflows, not none
+        "too fast",
+        TINY.replace(lr=2.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5),
     )
     assert fast.status == "diverged" and len(fast.records) > 2
     at = _app([_job("trained", TINY), fast])

@@ -102,3 +102,18 @@ def test_mlp_layers_and_names():
     logits, pre = model.forward_hidden(torch.zeros(6, 2))
     assert logits.shape == (6, 4) and [p.shape[1] for p in pre] == [5, 3]
     assert torch.allclose(model(torch.ones(2, 2)), model.forward_hidden(torch.ones(2, 2))[0])
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "softmax"])
+def test_unit_counts_add_up_to_the_per_layer_probes(activation):
+    """The trainer's one pass over every hidden unit gives the same numbers as the per-layer probes."""
+    torch.manual_seed(0)
+    act = activations.get(activation)
+    pre = [torch.randn(50, 4) * 6, torch.randn(50, 3) * 6 - 4]
+    pre[1][:, 0] = -1.0  # a dead ReLU unit
+    post = [act.f(z) for z in pre]
+    saturated, dead = probes.unit_counts(activation, pre, post)
+    assert saturated.shape == dead.shape == (7,)
+    for z, a, b in zip(pre, (0, 4), (4, 7)):
+        assert int(saturated[a:b].sum()) / z.numel() == probes.saturated_fraction(activation, z)
+        assert int(dead[a:b].sum()) / z.shape[1] == probes.dead_fraction(act.module(), z)

@@ -11,9 +11,9 @@ import torch
 
 from devtools.local_servers import SHARED_MNIST
 from nnexplore import RunConfig, train
-from nnexplore.config import HIDDEN_ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS
+from nnexplore.config import HIDDEN_ACTIVATIONS, LOSSES, MIN_STEPS_PER_RECORD, OUTPUT_ACTIVATIONS
 from nnexplore.data import Dataset, make_toy, read_idx
-from nnexplore.training import expected_records
+from nnexplore.training import expected_records, schedule
 
 RECORD_FIELDS = {
     "step",
@@ -86,6 +86,34 @@ def test_records_fall_at_fixed_steps_and_last_has_full_test(moons):
     assert records[-1]["test_acc"] > 0.8
 
 
+@pytest.mark.parametrize(
+    ("batch_size", "records_per_epoch", "epochs", "steps"),
+    [
+        # 10 steps per epoch, 4 records asked for: at least MIN_STEPS_PER_RECORD (10) apart
+        (32, 4, 3, [10, 20, 30]),
+        # 25 steps per epoch (the last batch of each epoch is short): 10 apart, and the last at the end
+        (13, 10, 2, [10, 20, 30, 40, 50]),
+        # 40 steps per epoch: every 40 // 2 = 20 steps, as asked
+        (8, 2, 2, [20, 40, 60, 80]),
+        # 80 steps per epoch, 3 records: every 26 steps, and the last one at step 160
+        (4, 3, 2, [26, 52, 78, 104, 130, 156, 160]),
+        # fewer steps than the spacing: only the last record
+        (320, 10, 3, [3]),
+    ],
+)
+def test_records_follow_the_schedule(moons, batch_size, records_per_epoch, epochs, steps):
+    cfg = small(batch_size=batch_size, records_per_epoch=records_per_epoch, epochs=epochs, hidden=(4,))
+    n_train = len(moons.x_train)
+    steps_per_epoch, record_every, _ = schedule(cfg, n_train)
+    assert record_every == max(MIN_STEPS_PER_RECORD, steps_per_epoch // records_per_epoch)
+    records = list(train(cfg, dataset=moons))
+    assert [r["step"] for r in records] == steps
+    assert len(records) == expected_records(cfg, n_train)
+    # whole epochs, then whole batches (only an epoch's last batch is short)
+    seen = [s // steps_per_epoch * n_train + s % steps_per_epoch * batch_size for s in steps]
+    assert [r["samples"] for r in records] == seen and seen[-1] == epochs * n_train
+
+
 def test_same_seed_same_records(moons):
     cfg = small(epochs=2, hidden_activation="tanh")
 
@@ -127,7 +155,8 @@ def test_a_diverged_run_keeps_its_last_picture_from_before(moons):
     """No view of the diverged model: the last one, from a finite model, stays the run's picture."""
     from nnexplore.snapshots import model_view
 
-    cfg = small(lr=10.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5, records_per_epoch=4)
+    # lr 3 rather than 10: the loss overflows at step 26, after two records (they fall every 10 steps)
+    cfg = small(lr=3.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5, records_per_epoch=4)
     views = []
     records = list(
         train(cfg, dataset=moons, on_record=lambda m, r: views.append(model_view(m, moons, cfg, r)))
