@@ -317,7 +317,8 @@ def test_slots_default_from_environment(monkeypatch) -> None:
 def test_real_train_on_tiny_moons() -> None:
     from nnexplore.config import RunConfig
 
-    cfg = RunConfig().replace(dataset="moons", n_samples=200, epochs=2, hidden=(8,))
+    # 800 points: 20 steps an epoch, so 2 epochs give several records (at least 10 steps apart).
+    cfg = RunConfig().replace(dataset="moons", n_samples=800, epochs=2, hidden=(8,))
 
     def view_fn(model, dataset, cfg, record):
         return {"step": record["step"]}
