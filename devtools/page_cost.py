@@ -25,7 +25,7 @@ from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 from nnexplore.config import RunConfig
 
 WINDOW_S = 20.0
-LONG = RunConfig(epochs=50, n_samples=4000, batch_size=8)  # 20,000 steps, minutes: outlasts the measurement
+LONG = RunConfig(epochs=50, n_samples=20000, batch_size=8)  # 100,000 steps: outlasts the measurement
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 

@@ -38,6 +38,12 @@ def wait_for_status(page, word: str, timeout: float = 60) -> list[str]:
     raise AssertionError(f"no status '{word}' within {timeout} s; saw {status_texts(page)}")
 
 
+def long_run(seed: int) -> RunConfig:
+    """A run that trains for about a minute (100,000 steps of a tiny network), so a test can act on
+    it mid-run; each test its own seed, so that no test joins or is served another test's run."""
+    return RunConfig(epochs=50, n_samples=20000, batch_size=8, seed=seed)
+
+
 #: What a run's status line says only while it trains. Plain "training" is not enough:
 #: a queued run's line reads "waiting for a free training slot".
 TRAINING = "training, epoch"
@@ -99,7 +105,7 @@ def test_train_fills_the_charts_and_reaches_done(page, server):
 
 
 def test_changing_a_control_mid_run_keeps_it_going_and_stop_stops(page, server):
-    open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
+    open_app(page, server, long_run(11))
     click(page, "Train")
     wait_for_status(page, TRAINING)
     first = status_texts(page)
@@ -227,7 +233,7 @@ def test_the_softmax_hidden_card_pictures_every_run(page, server):
 
 
 def test_mashing_train_and_stop_keeps_the_page_working(page, server):
-    open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
+    open_app(page, server, long_run(12))
     limit = page.get_by_text("You already have 4 runs")
     for _ in range(12):  # a click that lands while the page redraws may not count: keep mashing
         click(page, "Train")
@@ -250,7 +256,7 @@ def test_mashing_train_and_stop_keeps_the_page_working(page, server):
 
 
 def test_reloading_mid_run_keeps_the_run_and_other_browsers_do_not_see_it(page, server, browser):
-    open_app(page, server, RunConfig(epochs=50, n_samples=4000, batch_size=8))
+    open_app(page, server, long_run(13))
     click(page, "Train")
     wait_for_status(page, TRAINING)
     page.reload()  # a new Streamlit session in the same browser
