@@ -63,9 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             pages = []
-            for _ in range(args.pages):
+            for i in range(args.pages):
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-                page.goto(url + "?" + urlencode(LONG.to_query_params()))
+                # each page its own seed: identical runs would be shared, not queued
+                page.goto(url + "?" + urlencode(LONG.replace(seed=i).to_query_params()))
                 page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
                 pages.append(page)
             time.sleep(5)
