@@ -393,6 +393,7 @@ class MemorySampler:
 def streamlit_server(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, MemorySampler]]:
     """The dashboard server with a (not yet started) memory sampler; its children are stopped too."""
     with local_servers.streamlit_server(env, log_path) as (url, proc):
+        local_servers.pin_app_and_browsers(proc.pid)  # the app on one core, the browsers on the rest
         sampler = MemorySampler(proc.pid)
         try:
             yield url, sampler

@@ -183,3 +183,15 @@ def dead_mirror_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
+
+
+def pin_app_and_browsers(server_pid: int) -> bool:
+    """The server (and the training processes it starts later) on the first core, as on a one-core
+    Cloud box; this process and the browsers it starts on the others, so that a measurement is
+    the app's and not the browsers'. False (nothing pinned) with fewer than two cores."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return False
+    os.sched_setaffinity(server_pid, {cores[0]})
+    os.sched_setaffinity(0, set(cores[1:]))
+    return True

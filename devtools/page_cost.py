@@ -21,7 +21,7 @@ import sys
 import time
 from urllib.parse import urlencode
 
-from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, pin_app_and_browsers, streamlit_server
 from nnexplore.config import RunConfig
 
 WINDOW_S = 20.0
@@ -51,15 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.page_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=8, help="open pages (default 8)")
     args = parser.parse_args(argv)
-    cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2:
-        print("needs two cores: one for the server, the rest for the browsers", file=sys.stderr)
-        return 2
     from playwright.sync_api import sync_playwright
 
     with streamlit_server({"NNEXPLORE_SLOTS": "1", "NNEXPLORE_WORKER_IDLE_S": "600"}) as (url, proc):
-        os.sched_setaffinity(proc.pid, {cores[0]})
-        os.sched_setaffinity(0, set(cores[1:]))  # this process and the browsers it starts
+        if not pin_app_and_browsers(proc.pid):
+            print("needs two cores: one for the server, the rest for the browsers", file=sys.stderr)
+            return 2
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             pages = []

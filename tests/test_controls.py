@@ -5,20 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from test_app import widget
 
 from nnexplore.config import MAX_STEPS
 
 DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 # 20,000 toy points (16,000 for training) in batches of 1 for 50 epochs: 800,000 steps.
 TOO_BIG = {"dataset": "moons", "n_samples": 20000, "batch_size": 1, "epochs": 50}
-
-
-def widget(at: AppTest, name: str):
-    for kind in ("selectbox", "number_input", "text_input"):
-        for w in getattr(at.sidebar, kind):
-            if w.key == f"cfg_{name}":
-                return w
-    raise AssertionError(f"no control for {name}")
 
 
 def test_a_too_big_run_typed_into_the_sidebar_is_explained_not_raised():

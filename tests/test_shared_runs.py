@@ -24,8 +24,8 @@ from nnexplore.runs import store as store_module
 from nnexplore.runs.store import RunStore, run_key
 
 
-class CountingThreadRunner(ThreadRunner):
-    """A ThreadRunner that counts the computations it is asked to train."""
+class Counting:
+    """Mixed into a runner: counts the computations it is asked to train."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -34,6 +34,10 @@ class CountingThreadRunner(ThreadRunner):
     def run(self, job, report):
         self.runs += 1
         return super().run(job, report)
+
+
+class CountingThreadRunner(Counting, ThreadRunner):
+    pass
 
 
 def step_view(model, dataset, cfg, record):
@@ -336,14 +340,8 @@ def test_the_fingerprint_changes_exactly_when_a_setting_does(pair):
 # --------------------------------------------------------- the real back ends
 
 
-class CountingProcessRunner(ProcessRunner):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.runs = 0
-
-    def run(self, job, report):
-        self.runs += 1
-        return super().run(job, report)
+class CountingProcessRunner(Counting, ProcessRunner):
+    pass
 
 
 def test_two_learners_asking_for_one_run_get_one_training_process():

@@ -13,6 +13,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -158,17 +159,9 @@ class LiveRuns:
         picture_epoch = (job.view or {}).get("epoch") if from_view else None
         return run_note(job, drawn, place, pending=pending, what=what, picture_epoch=picture_epoch)
 
-    def show_note(
-        self,
-        i: int,
-        drawn: bool,
-        *,
-        pending: str = FIRST_PICTURE,
-        what: str = "picture",
-        from_view: bool = False,
-    ) -> None:
-        """Write run ``i``'s ``note`` in its column, if it has one."""
-        text = self.note(i, drawn, pending=pending, what=what, from_view=from_view)
+    def show_note(self, i: int, drawn: bool, **options: Any) -> None:
+        """Write run ``i``'s ``note`` (same options) in its column, if it has one."""
+        text = self.note(i, drawn, **options)
         if text:
             st.caption(text)
 
