@@ -25,7 +25,8 @@ def one_slot_server():
 
 
 def test_concurrent_sessions_queue_then_all_finish(browser, one_slot_server):
-    cfgs = [cfg.replace(epochs=8) for cfg in toy_configs(SESSIONS)]
+    # about 2,000 steps each: a run lasts long enough that the pages behind it see the queue
+    cfgs = [cfg.replace(epochs=20, n_samples=4000) for cfg in toy_configs(SESSIONS)]
     results = drive_sessions(browser, one_slot_server.url, cfgs, timeout_s=45)
     summary = [(r.index, r.state, r.queued, r.exceptions, r.records, r.expected, r.problem) for r in results]
     assert all(r.state == "done" for r in results), summary
