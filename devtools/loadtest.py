@@ -90,6 +90,22 @@ def toy_configs(n: int) -> list[RunConfig]:
     ]
 
 
+def worksheet_configs(sessions: int, links: int, mnist_links: int) -> list[RunConfig]:
+    """``sessions`` learners following a worksheet of ``links`` shared links, in turn: session i
+    opens link i % links. Identical links are one computation on the server (nnexplore.runs.shared)."""
+    distinct = class_configs(links, mnist_links)
+    return [distinct[i % links] for i in range(sessions)]
+
+
+def class_configs(sessions: int, mnist_sessions: int) -> list[RunConfig]:
+    """``sessions`` distinct runs, ``mnist_sessions`` of them on MNIST, spread through the class
+    rather than all at the end of the queue."""
+    cfgs = toy_configs(sessions - mnist_sessions)
+    for k in range(mnist_sessions):
+        cfgs.insert(min(len(cfgs), (k + 1) * sessions // (mnist_sessions + 1)), MNIST_CFG.replace(seed=k))
+    return cfgs
+
+
 def expected_record_count(cfg: RunConfig) -> int:
     """Records a run of ``cfg`` that is neither stopped nor diverged yields on this server.
 
@@ -348,7 +364,7 @@ class MemorySampler:
     stopped at the end.
     """
 
-    def __init__(self, pid: int, interval: float = 0.5) -> None:
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
         self.pid = pid
         self.interval = interval
         self.peak_server_kb = 0
@@ -356,6 +372,8 @@ class MemorySampler:
         self.last_server_kb = 0
         self.last_total_kb = 0
         self.training_processes = 0
+        self.trained: set[int] = set()  # every training process seen: one per run trained
+        self.server_cpu_s = 0.0  # CPU time of the server process itself (set by the load test)
         self.seen: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="loadtest-memory", daemon=True)
@@ -371,9 +389,9 @@ class MemorySampler:
         self.last_server_kb = reading.root_rss_kb
         self.last_total_kb = reading.total_pss_kb
         # The server's own children are the forkserver and its resource tracker; deeper ones train.
-        self.training_processes = sum(
-            1 for pid in children if (procmem.process_identity(pid) or (self.pid,))[0] != self.pid
-        )
+        training = [pid for pid in children if (procmem.process_identity(pid) or (self.pid,))[0] != self.pid]
+        self.training_processes = len(training)
+        self.trained.update(training)
         self.peak_server_kb = max(self.peak_server_kb, self.last_server_kb)
         self.peak_total_kb = max(self.peak_total_kb, self.last_total_kb)
 
@@ -430,8 +448,13 @@ def _seconds(values: list[float], fn: Any) -> str:
     return f"{fn(values):.1f} s" if values else "-"
 
 
-def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, timeout_s: float = 900) -> int:
-    """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1."""
+def run_load_test(
+    sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, timeout_s: float = 900, links: int = 0
+) -> int:
+    """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1.
+
+    ``links`` > 0: the class follows a worksheet of that many shared links (``mnist_sessions`` of
+    them on MNIST) instead of every learner opening a link of their own."""
     if not Path(local_servers.CHROMIUM).exists():
         print("The load test needs Debian's chromium: apt-get install chromium", file=sys.stderr)
         return 2
@@ -448,10 +471,11 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
             file=sys.stderr,
         )
         mnist_sessions = 0
-    # Spread the MNIST sessions through the class rather than all at the end of the queue.
-    cfgs = toy_configs(sessions - mnist_sessions)
-    for k in range(mnist_sessions):
-        cfgs.insert(min(len(cfgs), (k + 1) * sessions // (mnist_sessions + 1)), MNIST_CFG.replace(seed=k))
+    if links:
+        links = min(links, sessions)
+        cfgs = worksheet_configs(sessions, links, min(mnist_sessions, links))
+    else:
+        cfgs = class_configs(sessions, mnist_sessions)
 
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
@@ -470,6 +494,7 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
         url, sampler = stack.enter_context(streamlit_server(env, log_path))
         sampler.sample()
         idle_kb = sampler.last_server_kb
+        cpu_at_start = procmem.cpu_seconds(sampler.pid)
         sampler.start()
         stack.callback(sampler.stop)
         print(f"server up at {url} with {slots} slot(s), {_mb(idle_kb)}; opening {sessions} sessions")
@@ -495,6 +520,7 @@ def run_load_test(sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, t
         )
         sampler.stop()
         sampler.sample()
+        sampler.server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
         log_text = log_path.read_text(encoding="utf-8", errors="replace")
         with contextlib.suppress(OSError):  # kept for a look after the run (stacks of a stuck server)
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
@@ -543,6 +569,14 @@ def _report(
         ("Train → first status on the page, worst", _seconds(firsts, max)),
         ("Train → done, median", _seconds(times, statistics.median)),
         ("Train → done, worst", _seconds(times, max)),
+        (
+            "runs trained (training processes seen, sampled every 0.1 s) / distinct runs asked",
+            f"{len(sampler.trained)} / {len({r.cfg for r in results})}",
+        ),
+        (
+            "server process CPU (Streamlit: pages and redraws), share of one core",
+            f"{sampler.server_cpu_s:.0f} s, {sampler.server_cpu_s / max(wall_s, 1e-9):.0%}",
+        ),
         ("whole load test", f"{wall_s:.0f} s"),
     ]
     width = max(len(name) for name, _ in rows)
@@ -577,8 +611,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
     parser.add_argument("--mnist", type=int, default=5, help="how many of them train on MNIST (default 5)")
     parser.add_argument("--slots", type=int, default=1, help="training slots of the server (default 1)")
+    parser.add_argument(
+        "--links",
+        type=int,
+        default=0,
+        help="a worksheet: the sessions open this many shared links in turn, --mnist of them on MNIST "
+        "(default 0: every session its own run)",
+    )
     args = parser.parse_args(argv)
-    return run_load_test(sessions=args.sessions, mnist_sessions=args.mnist, slots=args.slots)
+    return run_load_test(
+        sessions=args.sessions, mnist_sessions=args.mnist, slots=args.slots, links=args.links
+    )
 
 
 if __name__ == "__main__":

@@ -72,6 +72,20 @@ def process_identity(pid: int) -> tuple[int, int] | None:
         return None
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` itself (not its children), from /proc/<pid>/stat; 0 if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            data = f.read()
+    except OSError:
+        return 0.0
+    fields = data[data.rfind(")") + 2 :].split()  # utime and stime are fields 14 and 15 of stat
+    try:
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (IndexError, ValueError):
+        return 0.0
+
+
 def descendants(root: int) -> dict[int, int]:
     """Every process below ``root`` (children, grandchildren, ...) as {pid: start time}."""
     parents: dict[int, list[tuple[int, int]]] = {}
