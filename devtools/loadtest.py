@@ -373,7 +373,6 @@ class MemorySampler:
         self.last_total_kb = 0
         self.training_processes = 0
         self.trained: set[int] = set()  # every training process seen: one per run trained
-        self.server_cpu_s = 0.0  # CPU time of the server process itself (set by the load test)
         self.seen: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="loadtest-memory", daemon=True)
@@ -520,12 +519,14 @@ def run_load_test(
         )
         sampler.stop()
         sampler.sample()
-        sampler.server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
+        server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
         log_text = log_path.read_text(encoding="utf-8", errors="replace")
         with contextlib.suppress(OSError):  # kept for a look after the run (stacks of a stuck server)
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             (ROOT / "test-artifacts" / "loadtest-server.log").write_text(log_text, encoding="utf-8")
-    return _report(results, slots, idle_kb, opened, sampler, log_text, time.monotonic() - started)
+    return _report(
+        results, slots, idle_kb, opened, sampler, server_cpu_s, log_text, time.monotonic() - started
+    )
 
 
 def _report(
@@ -534,6 +535,7 @@ def _report(
     idle_kb: int,
     opened: dict[str, int],
     sampler: MemorySampler,
+    server_cpu_s: float,
     server_log: str,
     wall_s: float,
 ) -> int:
@@ -575,7 +577,7 @@ def _report(
         ),
         (
             "server process CPU (Streamlit: pages and redraws), share of one core",
-            f"{sampler.server_cpu_s:.0f} s, {sampler.server_cpu_s / max(wall_s, 1e-9):.0%}",
+            f"{server_cpu_s:.0f} s, {server_cpu_s / max(wall_s, 1e-9):.0%}",
         ),
         ("whole load test", f"{wall_s:.0f} s"),
     ]

@@ -58,14 +58,20 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def process_identity(pid: int) -> tuple[int, int] | None:
-    """(parent pid, start time in clock ticks) from /proc/<pid>/stat, or None if it is gone."""
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/<pid>/stat from its third field on ([] if the process is gone): the name before it
+    may hold spaces and parentheses, so the split starts after its last ")"."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
             data = f.read()
     except OSError:
-        return None
-    fields = data[data.rfind(")") + 2 :].split()  # the name may hold spaces and parentheses
+        return []
+    return data[data.rfind(")") + 2 :].split()
+
+
+def process_identity(pid: int) -> tuple[int, int] | None:
+    """(parent pid, start time in clock ticks) from /proc/<pid>/stat, or None if it is gone."""
+    fields = _stat_fields(pid)
     try:
         return int(fields[1]), int(fields[19])
     except (IndexError, ValueError):
@@ -74,12 +80,7 @@ def process_identity(pid: int) -> tuple[int, int] | None:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` itself (not its children), from /proc/<pid>/stat; 0 if gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            data = f.read()
-    except OSError:
-        return 0.0
-    fields = data[data.rfind(")") + 2 :].split()  # utime and stime are fields 14 and 15 of stat
+    fields = _stat_fields(pid)  # utime and stime are fields 14 and 15 of stat
     try:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (IndexError, ValueError):
