@@ -7,6 +7,8 @@ real Streamlit script run (AppTest), two ways:
 
 * full: the chart cache emptied before every repetition, as on a page's first
   draw or once every run has ended (every chart is built);
+* full, shared: the same, but another page of the server already drew these
+  finished runs (nnexplore.ui.shared_charts: the specs are reused);
 * live tick: the runs marked as training and a new snapshot on every tick, as a
   live fragment sees them (what the chart cache lets one tick rebuild).
 
@@ -60,13 +62,19 @@ def _draw_app() -> None:
     from nnexplore.ui import live
 
     jobs = st.session_state["bench_jobs"]
-    if st.session_state["bench_live"]:
+    mode = st.session_state["bench_mode"]
+    if mode == "full":
+        from nnexplore.ui import state
+
+        if hasattr(state, "shared_charts"):
+            state.shared_charts.clear()  # no other page drew these runs
+    if mode == "live tick":
         for job in jobs:  # training, with a new snapshot since the last tick
             job.status, job.view = "running", {**job.view, "step": job.view["step"] + 1}
-        st.session_state.get("chart_cache", {}).get("bench", {})["next"] = 0.0  # a tick is due
+        st.session_state.get("chart_cache", {}).get("part", {})["next"] = 0.0  # a tick is due
     else:
         st.session_state.pop("chart_cache", None)  # every chart built
-    args = (jobs, "bench", tuple(st.session_state["bench_views"]))
+    args = (jobs, "part", tuple(st.session_state["bench_views"]))
     started = time.perf_counter()
     live._draw(*args[: st.session_state["bench_arity"]])
     st.session_state["bench_times"].append(time.perf_counter() - started)
@@ -89,12 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     arity = len(inspect.signature(live._draw).parameters)
     views = getattr(live, "OPTIONAL_SECTIONS", {}).keys()
     sections = ", ".join(views) or "no optional"
-    for live_tick in (False, True):
+    for mode in ("full", "full, shared", "live tick"):
         at = AppTest.from_function(_draw_app, default_timeout=120)
         at.session_state["bench_jobs"] = jobs
         at.session_state["bench_views"] = list(views)
         at.session_state["bench_arity"] = arity
-        at.session_state["bench_live"] = live_tick
+        at.session_state["bench_mode"] = mode
         at.session_state["bench_times"] = []
         at.run()  # warm: imports, first Altair use; for live ticks, the page's first draw
         at.session_state["bench_times"] = []
@@ -105,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         times = at.session_state["bench_times"]
         print(
-            f"{'live tick' if live_tick else 'full draw'}, {args.runs} toy runs ({sections} sections):"
+            f"{mode}, {args.runs} toy runs ({sections} sections):"
             f" median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f},"
             f" max {max(times) * 1000:.0f} ms over {len(times)} redraws"
         )

@@ -387,8 +387,7 @@ class MemorySampler:
         reading = procmem.tree_memory(self.pid)
         self.last_server_kb = reading.root_rss_kb
         self.last_total_kb = reading.total_pss_kb
-        # The server's own children are the forkserver and its resource tracker; deeper ones train.
-        training = [pid for pid in children if (procmem.process_identity(pid) or (self.pid,))[0] != self.pid]
+        training = procmem.training_processes(self.pid, children)
         self.training_processes = len(training)
         self.trained.update(training)
         self.peak_server_kb = max(self.peak_server_kb, self.last_server_kb)

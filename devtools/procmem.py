@@ -109,6 +109,14 @@ def descendants(root: int) -> dict[int, int]:
     return found
 
 
+def training_processes(server: int, below: dict[int, int] | None = None) -> list[int]:
+    """The dashboard's training processes: ``server``'s grandchildren. Its own children are the
+    forkserver and multiprocessing's resource tracker; each run is forked by the forkserver.
+    ``below``: ``descendants(server)`` if already read."""
+    children = descendants(server) if below is None else below
+    return [pid for pid in children if (process_identity(pid) or (server,))[0] != server]
+
+
 @dataclass(frozen=True)
 class TreeMemory:
     """One reading of a process and everything below it, in KiB."""

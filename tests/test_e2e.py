@@ -318,3 +318,53 @@ def test_theory_formulas_fit_their_column_and_icons_need_no_emoji_font(page, ser
     nav = page.get_by_test_id("stSidebarNav").inner_text()
     assert re.search(r"[\U0001F300-\U0001FAFF]", nav) is None, nav
     assert page.get_by_test_id("stSidebarNav").locator("[data-testid=stIconMaterial]").count() == 3
+
+
+def _epoch(text: str) -> float:
+    return float(re.search(r"epoch ([\d.]+)", text).group(1))
+
+
+def test_learners_on_one_link_share_one_run_and_each_owns_their_copy(page, server, browser):
+    """Three browsers open the same link: one computation, joined live; one learner's Stop stops
+    only their copy; a fourth, after the end, gets the whole run at once."""
+    from devtools.procmem import training_processes
+
+    cfg = RunConfig(epochs=12, n_samples=20000, batch_size=8, seed=41)  # about 24,000 steps
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(3)]
+    try:
+        first, second, stopper, late = [page] + [c.new_page() for c in contexts]
+        for learner in (first, second, stopper):
+            open_app(learner, server, cfg)
+        click(first, "Train")
+        started_at = _epoch(wait_for_status(first, TRAINING)[0])
+        for learner in (second, stopper):
+            click(learner, "Train")
+        for learner in (second, stopper):
+            # Joined live: training at once (one slot: a run of its own would wait in the queue),
+            # and already as far as the first learner's run.
+            assert _epoch(wait_for_status(learner, TRAINING, timeout=20)[0]) >= started_at
+        seen = []
+        for _ in range(5):
+            seen.append(len(training_processes(server.proc.pid)))
+            time.sleep(0.2)
+        assert set(seen) == {1}, f"training processes seen: {seen}"
+
+        click(stopper, "Stop")
+        wait_for_status(stopper, "stopped", timeout=10)
+        before = _epoch(wait_for_status(second, TRAINING)[0])
+        time.sleep(2)
+        assert _epoch(wait_for_status(first, TRAINING)[0]) > before, "one learner's Stop stopped the others"
+
+        done = wait_for_status(first, "done", timeout=120)
+        assert wait_for_status(second, "done", timeout=20) == done  # the same run: same accuracy, same time
+        assert any("stopped" in t for t in status_texts(stopper))
+
+        open_app(late, server, cfg)
+        click(late, "Train")
+        assert wait_for_status(late, "done", timeout=10) == done  # served whole, not trained again
+        assert training_processes(server.proc.pid) == []
+        late.get_by_role("heading", name="Accuracy").wait_for(timeout=10_000)
+        assert late.locator("[data-testid=stException]").count() == 0
+    finally:
+        for context in contexts:
+            context.close()

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -99,8 +100,10 @@ def _units(spec: dict) -> dict[str, dict]:
 
 
 def _rows(spec: dict, unit: dict) -> list[dict]:
+    """A layer's rows: inline, or a named table (the chart cache keeps those as Arrow bytes)."""
     data = unit.get("data") or spec.get("data")
-    return data["values"] if "values" in data else spec["datasets"][data["name"]]
+    rows = data["values"] if "values" in data else spec["datasets"][data["name"]]
+    return pa.ipc.open_stream(rows).read_pandas().to_dict("records") if isinstance(rows, bytes) else rows
 
 
 def test_pushes_chart_encodings_domains_and_cleaning() -> None:

@@ -272,9 +272,9 @@ def test_the_store_limits_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("NNEXPLORE_STORE_RUNS", "7")
     monkeypatch.setenv("NNEXPLORE_STORE_MB", "0.5")
     store = RunStore()
-    assert (store.max_runs, store.max_bytes) == (7, 512 * 1024)
+    assert (store.max_items, store.max_bytes) == (7, 512 * 1024)
     monkeypatch.setenv("NNEXPLORE_STORE_RUNS", "lots")
-    assert RunStore().max_runs == store_module.STORE_RUNS
+    assert RunStore().max_items == store_module.STORE_RUNS
 
 
 def test_the_manager_evicts_from_its_store_as_runs_finish(make):

@@ -21,9 +21,10 @@ import json
 import logging
 import os
 import pickle
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+
+from nnexplore.lru import LRU
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class StoredRun:
     size_bytes: int
 
 
-class RunStore:
+class RunStore(LRU[StoredRun]):
     """Finished runs by fingerprint, least recently used out first, within a run count and a size.
 
     Not thread-safe: the job manager calls it under its own lock. Measuring
@@ -109,43 +110,8 @@ class RunStore:
             max_runs = int(_env_number("NNEXPLORE_STORE_RUNS", STORE_RUNS))
         if max_mb is None:
             max_mb = _env_number("NNEXPLORE_STORE_MB", STORE_MB)
-        self.max_runs = int(max_runs)
-        self.max_bytes = int(max_mb * 1024 * 1024)
-        self._runs: OrderedDict[str, StoredRun] = OrderedDict()
-        self._bytes = 0
+        super().__init__(int(max_runs), int(max_mb * 1024 * 1024))
 
-    def get(self, key: str | None) -> StoredRun | None:
-        """The run stored under ``key``, now the most recently used; None if there is none."""
-        if key is None or key not in self._runs:
-            return None
-        self._runs.move_to_end(key)
-        return self._runs[key]
-
-    def put(self, key: str, status: str, records: list[dict], view: dict | None, size_bytes: int) -> bool:
+    def put(self, key: str, status: str, records: list[dict], view: dict | None, size_bytes: int) -> bool:  # type: ignore[override]
         """Keep a finished run, dropping the least recently used beyond the limits. False: too big to keep."""
-        if size_bytes > self.max_bytes or self.max_runs < 1:
-            return False
-        self.discard(key)
-        self._runs[key] = StoredRun(status, tuple(records), view, size_bytes)
-        self._bytes += size_bytes
-        while len(self._runs) > self.max_runs or self._bytes > self.max_bytes:
-            _, oldest = self._runs.popitem(last=False)
-            self._bytes -= oldest.size_bytes
-        return True
-
-    def discard(self, key: str) -> None:
-        """Drop one run, if stored."""
-        old = self._runs.pop(key, None)
-        if old is not None:
-            self._bytes -= old.size_bytes
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._runs
-
-    def __len__(self) -> int:
-        return len(self._runs)
-
-    @property
-    def size_mb(self) -> float:
-        """The estimated size of everything stored, in MB."""
-        return self._bytes / (1024 * 1024)
+        return super().put(key, StoredRun(status, tuple(records), view, size_bytes), size_bytes)

@@ -14,30 +14,68 @@ never rebuilds them all:
   on the next ticks, so each chart is at most a few seconds behind;
 * once every run has ended, everything is rebuilt once: the final page is exact.
 
-A chart never seen before is always built (nothing to send in its place).
+A chart never seen before is always built (nothing to send in its place),
+unless another page already drew the same finished runs: then its spec comes
+from nnexplore.ui.shared_charts.
+
+A spec keeps its data as Arrow bytes (``to_spec``), the form Streamlit sends
+to the browser: Altair's own JSON rows would be converted to Arrow again on
+every send (measured with devtools/bench_draw: a quarter of a full draw).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import altair as alt
 import streamlit as st
+from streamlit import dataframe_util
+from streamlit.elements import vega_charts
 
 from nnexplore.runs import Job
+from nnexplore.ui.shared_charts import job_names, normalise, part_key
+from nnexplore.ui.state import shared_charts
 
 CHART_REFRESH_S = 1.0
 #: Build time one live tick may spend: 15% of a refresh period, so drawing takes at most about
 #: 15% of a core while runs train (plus one chart, when a single chart is slower than that).
 TICK_BUDGET_S = 0.15
 DRAW_SHARE = TICK_BUDGET_S / CHART_REFRESH_S
+#: Altair's data transformer is one global setting: Streamlit's st.altair_chart switches it
+#: under this lock, so a spec built here must hold the same lock.
+_ALTAIR_LOCK: Any = getattr(vega_charts, "_altair_globals_lock", None) or threading.Lock()
+
+
+def _to_arrow(data: Any, datasets: dict[str, bytes]) -> dict[str, str]:
+    """Altair data transformer: the table as Arrow bytes in ``datasets``, named by its hash."""
+    table = dataframe_util.convert_anything_to_arrow_bytes(data)
+    name = hashlib.sha1(table).hexdigest()
+    datasets[name] = table
+    return {"name": name}
+
+
+alt.data_transformers.register("nnexplore_arrow", _to_arrow)
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec, its tables as Arrow bytes under ``datasets`` (st.vega_lite_chart
+    sends those as they are)."""
+    datasets: dict[str, bytes] = {}
+    with _ALTAIR_LOCK, alt.data_transformers.enable("nnexplore_arrow", datasets=datasets):
+        spec = chart.to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 class ChartCache:
     """One page part's chart specs: ``show(slot, build)`` draws a slot, rebuilt when its turn comes."""
 
-    def __init__(self, jobs: Sequence[Job], key: str) -> None:
+    def __init__(self, jobs: Sequence[Job], key: str, labels: Sequence[str] | None = None) -> None:
+        """``labels``: the runs' names on the page; without them nothing is shared with other pages."""
         self.state = st.session_state.setdefault("chart_cache", {}).setdefault(
             key, {"sig": None, "next": 0.0, "specs": {}, "fresh": set(), "built": {}, "cost": {}}
         )
@@ -50,6 +88,13 @@ class ChartCache:
         self.allowed = self._turns(everything=finished)
         self.shown: set[str] = set()
         self.started = now
+        # A finished page part drawn anew: its charts may already exist, drawn for another page.
+        self.names = job_names(jobs)
+        self.shared_key = (
+            part_key(jobs, labels, key, st.session_state) if self.rebuild and finished and labels else None
+        )
+        self.shared = shared_charts().get(self.shared_key) if self.shared_key else {}
+        self.new_shared = False
 
     def _turns(self, everything: bool) -> set[str] | None:
         """The slots this tick may rebuild (None: all), the longest-waiting first, within the budget."""
@@ -74,10 +119,13 @@ class ChartCache:
         )
         if slot not in specs or due:
             started = time.perf_counter()
-            spec = build().to_dict(validate=False)
-            # Fit the width to the column but keep the plot's own height: Streamlit's default
-            # ("fit") squeezes the plot to make room for the title and legend.
-            spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+            spec = self.shared.get(normalise(slot, self.names))
+            if spec is None:
+                spec = to_spec(build())
+                # Fit the width to the column but keep the plot's own height: Streamlit's default
+                # ("fit") squeezes the plot to make room for the title and legend.
+                spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+                self.new_shared = self.shared_key is not None
             specs[slot] = spec
             self.state["cost"][slot] = time.perf_counter() - started
             self.state["built"][slot] = time.monotonic()
@@ -86,7 +134,12 @@ class ChartCache:
         st.vega_lite_chart(specs[slot], width="stretch")
 
     def close(self) -> None:
-        """End of the tick: pace the next rebuild, forget the charts this tick did not show."""
+        """End of the tick: pace the next rebuild, forget the charts this tick did not show, and
+        share a finished page part's new charts with the other pages."""
+        if self.new_shared and self.shared_key is not None:
+            specs = self.state["specs"]
+            shown = {normalise(slot, self.names): specs[slot] for slot in self.shown}
+            shared_charts().put(self.shared_key, {**self.shared, **shown})
         if self.rebuild:
             cost = time.monotonic() - self.started
             self.state["next"] = self.started + max(CHART_REFRESH_S, cost / DRAW_SHARE)

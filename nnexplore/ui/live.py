@@ -154,7 +154,7 @@ def _draw(jobs: list[Job], key: str, views: Sequence[str]) -> None:
     runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
     if not any(records for _, records in runs):
         return
-    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key), key, job_manager().queue_position)
+    live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key, labels), key, job_manager().queue_position)
     live.choose_pictured()
     for section in SECTIONS:
         section(live)

@@ -20,6 +20,7 @@ from nnexplore.runs import Job, JobManager, ProcessRunner, TooManyRuns
 from nnexplore.snapshots import model_view
 from nnexplore.ui.live_pages import LivePages
 from nnexplore.ui.owner import OwnerPages, owner_id
+from nnexplore.ui.shared_charts import SharedCharts
 
 PLAYGROUND = "playground"
 
@@ -34,6 +35,12 @@ def owner_pages() -> OwnerPages:
 def live_pages() -> LivePages:
     """The process-wide count of pages drawing runs live (they share the redraw budget)."""
     return LivePages()
+
+
+@st.cache_resource
+def shared_charts() -> SharedCharts:
+    """The process-wide charts of finished page parts (see nnexplore.ui.shared_charts)."""
+    return SharedCharts()
 
 
 @st.cache_resource
