@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from nnexplore import activations, probes
+from nnexplore import activations, optimizers, probes
 from nnexplore.config import MIN_STEPS_PER_RECORD, RunConfig
 from nnexplore.losses import loss_fn
 from nnexplore.model import MLP, build_model
@@ -63,12 +63,12 @@ def features(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(255) if x.dtype == torch.uint8 else x.float()
 
 
-def _make_optimizer(cfg: RunConfig, model: MLP) -> torch.optim.Optimizer:
+def _make_optimizer(cfg: RunConfig, model: MLP) -> optimizers.Optimizer:
     params = model.parameters()
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return optimizers.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     momentum = 0.9 if cfg.optimizer == "momentum" else 0.0
-    return torch.optim.SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.weight_decay)
+    return optimizers.SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.weight_decay)
 
 
 def train(

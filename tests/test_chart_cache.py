@@ -1,8 +1,9 @@
-"""The chart cache: a live tick rebuilds the longest-waiting charts within its budget, in turn;
-a finished page rebuilds them all."""
+"""The chart cache: a live tick builds charts within its budget (new ones first, shown as a line
+of text until then; then the longest-waiting), in turn; a finished page rebuilds them all."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 from streamlit.testing.v1 import AppTest
@@ -38,11 +39,24 @@ def _page() -> None:
     cache.close()
 
 
+def _placeholders(at: AppTest) -> int:
+    """Charts on the page that are the placeholder line of text (the test's charts are points)."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    return sum(spec["mark"]["type"] == "text" for spec in specs)
+
+
 def test_live_ticks_rebuild_the_longest_waiting_charts_in_turn_and_the_end_rebuilds_all():
     JOB.status = RUNNING
     at = AppTest.from_function(_page, default_timeout=30)
     at.run()
-    assert BUILT == [0, 1, 2, 3, 4]  # first draw: nothing to send instead
+    # First live draw: two 100 ms charts fit the 150 ms budget (the second starts at 100 ms);
+    # the other three are a line of text for now, and are built first on the next ticks.
+    assert BUILT == [0, 1]
+    assert len(at.get("vega_lite_chart")) == 5 and _placeholders(at) == 3
+    for expected, waiting in (([2, 3], 1), ([4], 0)):
+        BUILT.clear()
+        at.run()  # no new records: only the charts never built are built
+        assert BUILT == expected and _placeholders(at) == waiting
     turns = []
     for step in range(5):
         JOB.records.append({"step": step})  # new records: the charts are out of date
