@@ -34,6 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 from urllib.parse import urlencode
 
 from devtools import local_servers, procmem
@@ -206,11 +207,13 @@ def drive_sessions(
     progress_note: Any = None,
     screenshots: Path | None = None,
     on_stuck: Any = None,
+    after_train: Any = None,
 ) -> list[SessionResult]:
     """Open one browser context per config, press Train in all of them, watch every page to the end.
 
     Returns one SessionResult per config; every context is closed before returning.
     ``before_train()``, if given, is called once every page has drawn, just before the first Train;
+    ``after_train()``, once every page has ended (or timed out), before the downloads;
     ``progress_note()`` adds a few words to each progress line; pages still waiting at the
     timeout are saved as screenshots in ``screenshots`` when given, after ``on_stuck()`` is
     called once (the load test has the server dump its threads' stacks then).
@@ -279,6 +282,8 @@ def drive_sessions(
                     for _, r in pending:
                         say(f"    session {r.index} ({r.cfg.dataset}) shows: {r.final_text or 'no status'}")
             time.sleep(poll_s)
+        if after_train is not None:
+            after_train()
         if on_stuck is not None and any(r.state == "pending" for r in results):
             with contextlib.suppress(Exception):
                 on_stuck()
@@ -501,9 +506,15 @@ def run_load_test(
         stack.callback(browser.close)
         opened: dict[str, int] = {}
 
+        browser_cpu: list[tuple[float, float]] = []  # (CPU seconds, time) of the test's browsers
+
+        def note_browsers() -> None:
+            browser_cpu.append((_browsers_cpu_s(sampler.pid), time.monotonic()))
+
         def note_memory() -> None:
             sampler.sample()
             opened.update(server=sampler.last_server_kb, total=sampler.last_total_kb)
+            note_browsers()
 
         results = drive_sessions(
             browser,
@@ -515,17 +526,68 @@ def run_load_test(
             progress_note=lambda: f"training processes alive: {sampler.training_processes}",
             screenshots=ROOT / "test-artifacts",
             on_stuck=lambda: _dump_server_stacks(sampler.pid),
+            after_train=note_browsers,
         )
         sampler.stop()
         sampler.sample()
         server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
+        with mock.patch.dict(os.environ, env):  # the MNIST files the server fetched, for the headless runs
+            headless_s = headless_seconds(list(dict.fromkeys(cfgs)))
         log_text = log_path.read_text(encoding="utf-8", errors="replace")
         with contextlib.suppress(OSError):  # kept for a look after the run (stacks of a stuck server)
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             (ROOT / "test-artifacts" / "loadtest-server.log").write_text(log_text, encoding="utf-8")
+    browsers = _browser_share(browser_cpu)
     return _report(
-        results, slots, idle_kb, opened, sampler, server_cpu_s, log_text, time.monotonic() - started
+        results,
+        slots,
+        idle_kb,
+        opened,
+        sampler,
+        server_cpu_s,
+        log_text,
+        time.monotonic() - started,
+        browsers,
+        headless_s,
     )
+
+
+def headless_seconds(cfgs: Sequence[RunConfig]) -> float:
+    """Seconds the distinct runs take one after another with train() alone (one torch thread, as a
+    training slot has): what the class's runs would cost with no pages at all."""
+    import torch
+
+    from nnexplore.training import train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        total = 0.0
+        for cfg in cfgs:
+            started = time.perf_counter()
+            for _ in train(cfg):
+                pass
+            total += time.perf_counter() - started
+        return total
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _browsers_cpu_s(server_pid: int) -> float:
+    """CPU seconds so far of this test's own processes below it (Playwright and Chromium), the
+    server's tree left out."""
+    server_tree = set(procmem.descendants(server_pid)) | {server_pid}
+    return sum(procmem.cpu_seconds(pid) for pid in procmem.descendants(os.getpid()) if pid not in server_tree)
+
+
+def _browser_share(readings: list[tuple[float, float]]) -> str:
+    """The browsers' CPU from the first Train to the last page's end, as a share of their cores:
+    near 100%, the test's figures are bounded by its own browsers, not by the app."""
+    if len(readings) < 2:
+        return "-"
+    (cpu0, t0), (cpu1, t1) = readings[0], readings[-1]
+    cores = max(1, len(os.sched_getaffinity(0)))
+    return f"{cpu1 - cpu0:.0f} s, {(cpu1 - cpu0) / max(t1 - t0, 1e-9) / cores:.0%} of {cores} core(s)"
 
 
 def _report(
@@ -537,6 +599,8 @@ def _report(
     server_cpu_s: float,
     server_log: str,
     wall_s: float,
+    browsers: str = "-",
+    headless_s: float | None = None,
 ) -> int:
     finished = [r for r in results if r.state == "done"]
     times = [r.train_to_done_s for r in finished if r.train_to_done_s is not None]
@@ -571,6 +635,10 @@ def _report(
         ("Train → done, median", _seconds(times, statistics.median)),
         ("Train → done, worst", _seconds(times, max)),
         (
+            "the distinct runs one after another, train() alone (headless) / 1.3 × that + 15 s",
+            "-" if headless_s is None else f"{headless_s:.1f} s / {1.3 * headless_s + 15:.1f} s",
+        ),
+        (
             "runs trained (training processes seen, sampled every 0.1 s) / distinct runs asked",
             f"{len(sampler.trained)} / {len({r.cfg for r in results})}",
         ),
@@ -578,6 +646,7 @@ def _report(
             "server process CPU (Streamlit: pages and redraws), share of one core",
             f"{server_cpu_s:.0f} s, {server_cpu_s / max(wall_s, 1e-9):.0%}",
         ),
+        ("the test's own browsers (Playwright, Chromium), first Train to last end: CPU, share", browsers),
         ("whole load test", f"{wall_s:.0f} s"),
     ]
     width = max(len(name) for name, _ in rows)
