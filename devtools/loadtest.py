@@ -67,6 +67,7 @@ STATUS_SELECTOR = (
 #: press on a slow page starts a second run.
 CLICK_CHECK_S = 90.0
 _PAGE_STATE_JS = f"""() => ({{
+  seen: window.__nnexploreSeen || {{}},
   statuses: Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.innerText),
   exceptions: document.querySelectorAll('[data-testid=stException]').length,
   disconnected: Array.from(document.querySelectorAll('[role=dialog]'))
@@ -81,6 +82,20 @@ _FINAL_WORDS = (
     (": could not run.", "error"),
 )
 MANAGE_EXPANDER = "Manage runs: load, remove, download"
+#: Added to every page before it loads: notes the wall-clock time (ms) at which the page's DOM
+#: first held a status line, and a final one. Polling thirty pages one after another on a busy
+#: browser core takes tens of seconds a round: the poll only tells the state, the page the time.
+_SEEN_JS = f"""(() => {{
+  const seen = window.__nnexploreSeen = {{status: null, ended: null}};
+  const finals = {[words for words, _ in _FINAL_WORDS]!r};
+  const observer = new MutationObserver(() => {{
+    const texts = Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.textContent);
+    if (texts.length && seen.status === null) seen.status = Date.now();
+    if (texts.some(t => finals.some(w => t.includes(w)))) {{ seen.ended = Date.now(); observer.disconnect(); }}
+  }});
+  document.addEventListener('DOMContentLoaded', () =>
+    observer.observe(document.body, {{childList: true, subtree: true, characterData: true}}));
+}})();"""
 
 
 def toy_configs(n: int) -> list[RunConfig]:
@@ -135,6 +150,7 @@ class SessionResult:
     index: int
     cfg: RunConfig
     clicked_at: float | None = None
+    clicked_wall: float | None = None  # time.time() of the press: the page's clock is the wall clock
     pressed_again: bool = False  # no status appeared after the first press, so Train was pressed again
     queued: bool = False  # the page said it was waiting for a free slot at some point
     state: str = "pending"  # done | stopped | diverged | error | timeout | broken
@@ -167,6 +183,7 @@ def _final_state(statuses: Sequence[str]) -> tuple[str, str] | None:
 def _open_session(browser: Any, url: str, cfg: RunConfig, timeout_ms: int) -> tuple[Any, Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(timeout_ms)
+    context.add_init_script(_SEEN_JS)
     page = context.new_page()
     page.goto(url + "?" + urlencode(cfg.to_query_params()), wait_until="domcontentloaded")
     return context, page
@@ -244,7 +261,7 @@ def drive_sessions(
         for (_, page), result in zip(sessions, results):
             if result.state != "pending":
                 continue
-            result.clicked_at = time.monotonic()
+            result.clicked_at, result.clicked_wall = time.monotonic(), time.time()
             try:
                 _train_button(page).click(timeout=step_ms)
             except Exception as exc:
@@ -257,7 +274,9 @@ def drive_sessions(
             for (_, page), result in pending:
                 _poll(page, result)
                 if result.state != "pending":
-                    took = time.monotonic() - (result.clicked_at or time.monotonic())
+                    took = result.train_to_done_s or time.monotonic() - (
+                        result.clicked_at or time.monotonic()
+                    )
                     say(
                         f"    session {result.index} ({result.cfg.dataset}): {result.state} after {took:.0f} s: "
                         f"{result.final_text or result.problem}"
@@ -340,15 +359,24 @@ def _poll(page: Any, result: SessionResult) -> None:
     statuses = state["statuses"]
     if any(WAITING_TEXT in text for text in statuses):
         result.queued = True
+    seen = state.get("seen") or {}
     if statuses and not result.seen_status and result.clicked_at is not None:
-        result.first_status_s = time.monotonic() - result.clicked_at
+        result.first_status_s = _since_press(result, seen.get("status"))
     result.seen_status = result.seen_status or bool(statuses)
     result.final_text = statuses[-1].strip() if statuses else ""  # what the page shows now
     final = _final_state(statuses)
     if final is not None:
         result.state, result.final_text = final[0], final[1].strip()
         if result.clicked_at is not None:
-            result.train_to_done_s = time.monotonic() - result.clicked_at
+            result.train_to_done_s = _since_press(result, seen.get("ended"))
+
+
+def _since_press(result: SessionResult, page_ms: float | None) -> float:
+    """Seconds from the press to what the page noted at ``page_ms`` (wall clock, ms); without
+    that note, to now."""
+    if page_ms is not None and result.clicked_wall is not None:
+        return max(0.0, page_ms / 1000 - result.clicked_wall)
+    return time.monotonic() - (result.clicked_at or time.monotonic())
 
 
 def _first_line(exc: BaseException) -> str:
