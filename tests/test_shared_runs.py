@@ -21,6 +21,7 @@ from thread_runner import ThreadRunner
 from nnexplore.config import FIELDS, RunConfig
 from nnexplore.runs import JobManager, ProcessRunner
 from nnexplore.runs import store as store_module
+from nnexplore.runs.job import JOINED, STORED
 from nnexplore.runs.store import RunStore, run_key
 
 
@@ -81,6 +82,7 @@ def test_the_same_run_asked_for_while_it_trains_is_one_computation_joined_from_i
     assert second.view == first.view == {"step": 39}
     assert (first.id != second.id, first.session_id, second.session_id) == (True, "alice", "bob")
     assert (first.label, second.label) == ("mine", "yours")
+    assert (first.shared_from, second.shared_from) == ("", JOINED)  # the page tells the joiner
 
 
 def test_the_same_run_asked_for_after_it_ended_comes_back_whole_at_once(make):
@@ -89,6 +91,7 @@ def test_the_same_run_asked_for_after_it_ended_comes_back_whole_at_once(make):
     assert wait_until(lambda: not first.is_active)
     again = mgr.submit({"key": "k", "n": 20}, "bob")
     assert again.status == "done"  # no queue, no waiting: finished on return
+    assert (first.shared_from, again.shared_from) == ("", STORED)
     assert again.records == first.records and again.view == first.view
     assert mgr.runner.runs == 1
     assert mgr.stats()["stored"] == 1

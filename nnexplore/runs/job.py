@@ -26,6 +26,10 @@ ACTIVE_STATUSES = frozenset({QUEUED, LOADING, RUNNING})
 #: The statuses a run's last record can carry (the training loop sets them).
 RECORD_END_STATUSES = frozenset({DONE, STOPPED, DIVERGED})
 
+#: Where a Job's run came from when it is not its own computation (Job.shared_from): it
+#: joined one that another learner's Job already follows, or it was served whole from the store.
+JOINED, STORED = "joined", "stored"
+
 #: Longest error message shown to a user: one line of a page, never a traceback.
 MAX_ERROR_CHARS = 300
 
@@ -61,6 +65,7 @@ class Job:
         self.stop_event = threading.Event()
         self.last_seen: float = time.monotonic()
         self.started_mono: float | None = None  # time.monotonic() when it got its slot
+        self.shared_from: str = ""  # "", JOINED or STORED: where this copy's run came from
         self._lock = lock
 
     def touch(self) -> None:

@@ -22,7 +22,7 @@ import time
 from collections import deque
 from typing import Any
 
-from nnexplore.runs.job import DIVERGED, DONE, LOADING, QUEUED, RUNNING, STOPPED, Job
+from nnexplore.runs.job import DIVERGED, DONE, JOINED, LOADING, QUEUED, RUNNING, STOPPED, STORED, Job
 from nnexplore.runs.store import RunStore, estimate_bytes
 
 #: Runs that ended so are complete and the same for anyone who asks: stored. A
@@ -105,6 +105,8 @@ class Computations:
             if key is not None:
                 self._live[key] = comp
             self.queue.append(comp)
+        else:
+            job.shared_from = JOINED
         comp.follow(job)
         self._source[job.id] = comp
 
@@ -114,6 +116,7 @@ class Computations:
         if stored is None:
             return False
         job.status, job.records, job.view = stored.status, list(stored.records), stored.view
+        job.shared_from = STORED
         job.started = job.finished = time.time()
         return True
 

@@ -20,7 +20,7 @@ import streamlit as st
 
 from nnexplore.experiments import VIEWS
 from nnexplore.runs import Job
-from nnexplore.runs.job import DIVERGED, DONE, LOADING, QUEUED, RUNNING, STOPPED
+from nnexplore.runs.job import DIVERGED, DONE, JOINED, LOADING, QUEUED, RUNNING, STOPPED, STORED
 from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S, ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
@@ -119,9 +119,20 @@ def _live_charts(job_ids: list[str], key: str, views: tuple[str, ...], page: str
     _draw(_jobs(job_ids), key, views)
 
 
+#: Said under a run's status when it is not its own computation (nnexplore.runs.shared).
+SHARED_NOTES = {
+    JOINED: "Someone else asked for exactly this run (same settings, same seed), so you joined "
+    "theirs: it trains once for both of you, and your Stop stops only your copy.",
+    STORED: "Someone asked for exactly this run (same settings, same seed) before, so it is "
+    "shown at once instead of being trained again.",
+}
+
+
 def _statuses(jobs: list[Job]) -> None:
     for job, label in zip(jobs, labels_for(jobs)):
         _status_line(job, label)
+        if job.shared_from in SHARED_NOTES:
+            st.caption(SHARED_NOTES[job.shared_from])
 
 
 def _status_line(job: Job, label: str) -> None:
