@@ -343,8 +343,8 @@ def test_learners_on_one_link_share_one_run_and_each_owns_their_copy(page, serve
             # Joined live: training at once (one slot: a run of its own would wait in the queue),
             # and already as far as the first learner's run.
             assert _epoch(wait_for_status(learner, TRAINING, timeout=20)[0]) >= started_at
-        second.get_by_text("so you joined theirs").first.wait_for(timeout=10_000)  # told, in words
-        assert first.get_by_text("so you joined theirs").count() == 0
+        second.get_by_text("so this copy follows it").first.wait_for(timeout=10_000)  # told, in words
+        assert first.get_by_text("so this copy follows it").count() == 0
         seen = []
         for _ in range(5):
             seen.append(len(training_processes(server.proc.pid)))

@@ -121,10 +121,10 @@ def _live_charts(job_ids: list[str], key: str, views: tuple[str, ...], page: str
 
 #: Said under a run's status when it is not its own computation (nnexplore.runs.shared).
 SHARED_NOTES = {
-    JOINED: "Someone else asked for exactly this run (same settings, same seed), so you joined "
-    "theirs: it trains once for both of you, and your Stop stops only your copy.",
-    STORED: "Someone asked for exactly this run (same settings, same seed) before, so it is "
-    "shown at once instead of being trained again.",
+    JOINED: "This exact run (same settings, same seed) was already asked for, so this copy follows "
+    "it: it trains once for everyone who asked, and Stop stops only this copy.",
+    STORED: "This exact run (same settings, same seed) was trained before, so it is shown at once "
+    "instead of being trained again.",
 }
 
 
