@@ -274,9 +274,8 @@ def drive_sessions(
             for (_, page), result in pending:
                 _poll(page, result)
                 if result.state != "pending":
-                    took = result.train_to_done_s or time.monotonic() - (
-                        result.clicked_at or time.monotonic()
-                    )
+                    took = result.train_to_done_s
+                    took = _since_press(result, None) if took is None else took
                     say(
                         f"    session {result.index} ({result.cfg.dataset}): {result.state} after {took:.0f} s: "
                         f"{result.final_text or result.problem}"

@@ -151,7 +151,7 @@ class ChartCache:
             st.vega_lite_chart(specs[slot], width="stretch")
             return
         started = time.perf_counter()
-        spec = self.shared.get(normalise(slot, self.names))
+        spec = self.shared.get(normalise(slot, self.names)) if self.shared else None
         if spec is None:
             spec = to_spec(build())
             # Fit the width to the column but keep the plot's own height: Streamlit's default
@@ -169,7 +169,7 @@ class ChartCache:
     def close(self) -> None:
         """End of the tick: pace the next rebuild, forget the charts this tick did not show, and
         share a finished page part's new charts with the other pages."""
-        if self.new_shared and self.shared_key is not None:
+        if self.new_shared:
             specs = self.state["specs"]
             shown = {normalise(slot, self.names): specs[slot] for slot in self.shown if slot in specs}
             shared_charts().put(self.shared_key, {**self.shared, **shown})

@@ -11,13 +11,18 @@ each page load). The owner id is a hash of the unmasked token, so the token
 itself is never stored or shown. Without the cookie (XSRF turned off, or
 streamlit.testing) each tab owns its runs, as before: a reload then loses them.
 
-Every use of Streamlit's internals in the dashboard is fenced in this module,
-tested with Streamlit 1.67.0 (the pin in requirements.txt). Before trying a
-newer Streamlit, check each of them:
+Every use of Streamlit's internals in the dashboard is listed here (all but the
+last two are in this module), tested with Streamlit 1.67.0 (the pin in
+requirements.txt). Before trying a newer Streamlit, check each of them:
 
 * the XSRF cookie's name and tornado's format (``browser_key``);
 * ``Runtime.instance().is_active_session`` (``OwnerPages.connected``);
-* ``get_script_run_ctx().session_id`` (``owner_id``).
+* ``get_script_run_ctx().session_id`` (``owner_id``);
+* ``streamlit.elements.vega_charts._altair_globals_lock``, the lock under which
+  st.altair_chart switches Altair's global data transformer
+  (``nnexplore.ui.chart_cache.to_spec`` switches it too);
+* ``streamlit.dataframe_util.convert_anything_to_arrow_bytes``, and that
+  st.vega_lite_chart sends ``datasets`` given as bytes as they are (``to_spec``).
 """
 
 from __future__ import annotations

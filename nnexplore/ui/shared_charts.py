@@ -52,10 +52,6 @@ class SharedCharts:
         with self._lock:
             self._parts.put(key, dict(specs), size)
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._parts)
-
 
 def spec_bytes(spec: dict) -> int:
     """About how much memory a spec takes: its Arrow tables and an allowance for the rest."""
