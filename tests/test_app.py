@@ -102,6 +102,31 @@ def test_train_runs_in_background_and_reaches_done():
     assert "Hidden units" in [h.value for h in at.subheader]  # the Playground shows every view
 
 
+def _texts(node) -> list[str]:
+    """Every text drawn inside this node, depth first."""
+    own = [node.value] if isinstance(getattr(node, "value", None), str) else []
+    return own + [t for child in getattr(node, "children", {}).values() for t in _texts(child)]
+
+
+def test_the_finished_page_replaces_the_live_one_in_place():
+    """Status lines and charts are two blocks at the same place while the run trains and after
+    it ends: a final page whose full run was cut short then cannot leave the live charts beside
+    the final ones (Streamlit removes what a run did not redraw only when it ends uninterrupted)."""
+    at = app({"epochs": "3", "n_samples": "200"})
+    at.button[0].click().run()
+    live = dict(at.main.children)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("done" in s.value for s in at.success):
+        time.sleep(0.3)
+        at.run()
+    final = at.main.children
+    status = next(i for i, node in final.items() if any("done, test accuracy" in t for t in _texts(node)))
+    charts = status + 1
+    assert {"Accuracy", "Gradient flow", "Decision regions", "Compare runs"} <= set(_texts(final[charts]))
+    assert live[status].type == final[status].type == live[charts].type == final[charts].type
+    assert len(live) == len(final)
+
+
 _hostile = st.one_of(
     st.text(max_size=30),
     st.sampled_from(

@@ -63,14 +63,22 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
     """Status, charts and table for these runs; live while any of them is active.
 
     ``views``: the optional sections to draw too (the Playground: all of them).
+
+    Every mode (finished, queued, live) draws the same two blocks in the same place: the
+    status lines, then the charts (a fragment is a block too). Streamlit removes what a run
+    did not redraw only when a full run ends uninterrupted; under load one was cut short,
+    and the final charts, drawn loose on the page, sat beside the live charts' block. Drawn
+    into the same block, the final page replaces the live one in place.
     """
     if not jobs:
         return
     views = tuple(views)
     active = [job for job in jobs if job.is_active]
     if not active:
-        _statuses(list(jobs))
-        _draw(list(jobs), key, views)
+        with st.container():
+            _statuses(list(jobs))
+        with st.container():
+            _draw(list(jobs), key, views)
         return
     ids = [job.id for job in jobs]
     note_drawn_live(ids)
@@ -78,7 +86,8 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
         # Nothing trains yet: poll slowly for the place in the queue; the charts of the runs
         # that ended are drawn once.
         st.fragment(run_every=QUEUED_REFRESH_S)(_queued_status)(ids)
-        _draw(list(jobs), key, views)
+        with st.container():
+            _draw(list(jobs), key, views)
         return
     page = f"{st.session_state.setdefault('page_key', secrets.token_hex(4))}/{key}"
     live = live_pages().note(page)
