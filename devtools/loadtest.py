@@ -20,6 +20,7 @@ chromium; the core never imports this module.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import csv
 import io
@@ -82,6 +83,7 @@ _FINAL_WORDS = (
     (": could not run.", "error"),
 )
 MANAGE_EXPANDER = "Manage runs: load, remove, download"
+RECORDS_LABEL = "Records (CSV)"
 #: Added to every page before it loads: notes the wall-clock time (ms) at which the page's DOM
 #: first held a status line, and a final one. Polling thirty pages one after another on a busy
 #: browser core takes tens of seconds a round: the poll only tells the state, the page the time.
@@ -163,6 +165,7 @@ class SessionResult:
     problem: str = ""
     seen_status: bool = False
     first_status_s: float | None = None  # Train → the first status line on the page
+    final_page_s: float | None = None  # Train → the finished page (its charts and downloads); protocol pages
 
     @property
     def records_lost(self) -> int:
@@ -196,7 +199,7 @@ def _train_button(page: Any) -> Any:
 def _download_records(page: Any, timeout_ms: int) -> int:
     """Rows of the run's "Records (CSV)" download (the page shows no record count itself)."""
     expander = page.get_by_test_id("stExpander").filter(has_text=MANAGE_EXPANDER)
-    button = page.get_by_role("button", name="Records (CSV)", exact=True)
+    button = page.get_by_role("button", name=RECORDS_LABEL, exact=True)
     attempts = 3  # the page may redraw between finding the button and clicking it: try again
     for attempt in range(attempts):
         try:
@@ -383,6 +386,143 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
+# --------------------------------------------------------------------------- protocol pages
+
+
+def drive_protocol_sessions(
+    url: str,
+    cfgs: Sequence[RunConfig],
+    timeout_s: float = 900,
+    check_records: bool = True,
+    log: Any = None,
+    before_train: Any = None,
+    progress_note: Any = None,
+    after_train: Any = None,
+) -> list[SessionResult]:
+    """drive_sessions with devtools.protocol_pages instead of browser pages: the same steps (open
+    every link, press Train in every session at once, watch every page to its end, download every
+    finished run's records) and the same results, for the app's cost with the browsers' left out."""
+    return asyncio.run(
+        _drive_protocol(url, cfgs, timeout_s, check_records, log, before_train, progress_note, after_train)
+    )
+
+
+async def _drive_protocol(
+    url, cfgs, timeout_s, check_records, log, before_train, progress_note, after_train
+) -> list[SessionResult]:
+    from devtools.protocol_pages import ProtocolPage, wait_for
+
+    def say(message: str) -> None:
+        if log is not None:
+            print(message, file=log, flush=True)
+
+    deadline = time.monotonic() + timeout_s
+    results = [SessionResult(i, cfg) for i, cfg in enumerate(cfgs)]
+    pages = [ProtocolPage(url, urlencode(cfg.to_query_params())) for cfg in cfgs]
+    try:
+        await asyncio.gather(*(page.open() for page in pages))
+        say(f"{len(pages)} protocol sessions opened; waiting for their pages")
+        for page, result in zip(pages, results):
+            if not await wait_for(lambda page=page: page.button("Train") is not None, 120):
+                result.state, result.problem = "broken", "page did not load"
+        if before_train is not None:
+            before_train()
+        say("pressing Train in every session")
+        for page, result in zip(pages, results):
+            if result.state == "pending":
+                result.clicked_at, result.clicked_wall = time.monotonic(), time.time()
+                if not await page.press("Train"):
+                    result.state, result.problem = "broken", "Train could not be pressed"
+        last_report = time.monotonic()
+
+        def waiting() -> bool:
+            return any(
+                r.state == "pending" or (r.state == "done" and r.final_page_s is None) for r in results
+            )
+
+        while time.monotonic() < deadline and waiting():
+            for page, result in zip(pages, results):
+                if (
+                    result.state == "done"
+                    and result.final_page_s is None
+                    and page.download_url(RECORDS_LABEL)
+                ):
+                    result.final_page_s = time.monotonic() - result.clicked_at
+                if result.state == "pending":
+                    _observe(page, result)
+                    if result.state != "pending":
+                        say(
+                            f"    session {result.index} ({result.cfg.dataset}): {result.state} after "
+                            f"{result.train_to_done_s:.1f} s: {result.final_text}"
+                        )
+            if time.monotonic() - last_report > 10:
+                last_report = time.monotonic()
+                note = f" · {progress_note()}" if progress_note is not None else ""
+                ended = sum(r.state != "pending" for r in results)
+                say(f"  {ended}/{len(results)} runs ended{note}")
+            await asyncio.sleep(0.05)
+        if after_train is not None:
+            after_train()
+        for result in results:
+            if result.state == "pending":
+                result.state, result.problem = (
+                    "timeout",
+                    f"still '{result.final_text}' after {timeout_s:.0f} s",
+                )
+        if check_records:
+            say("downloading every finished run's records")
+            for page, result in zip(pages, results):
+                if result.state == "done":
+                    await _download_protocol_records(page, result)
+        for page, result in zip(pages, results):
+            result.exceptions = max(result.exceptions, page.exceptions())
+    finally:
+        await asyncio.gather(*(page.close() for page in pages), return_exceptions=True)
+    return results
+
+
+def _observe(page: Any, result: SessionResult) -> None:
+    """One look at a protocol page: the same notes _poll takes of a browser page."""
+    statuses = page.statuses()
+    result.exceptions = max(result.exceptions, page.exceptions())
+    result.disconnected = result.disconnected or page.closed
+    if any(WAITING_TEXT in text for text in statuses):
+        result.queued = True
+    if statuses and not result.seen_status:
+        result.seen_status, result.first_status_s = True, time.monotonic() - result.clicked_at
+    result.final_text = statuses[-1].strip() if statuses else ""
+    final = _final_state(statuses)
+    if final is not None:
+        result.state, result.final_text = final[0], final[1].strip()
+        result.train_to_done_s = time.monotonic() - result.clicked_at
+    elif page.closed:
+        result.state, result.problem = "broken", "the server closed the page's connection"
+
+
+async def _download_protocol_records(page: Any, result: SessionResult) -> None:
+    from devtools.protocol_pages import wait_for
+
+    result.expected = expected_record_count(result.cfg)
+    # The final page (with its downloads) is drawn once the status fragment asks for it.
+    await wait_for(lambda: page.download_url(RECORDS_LABEL) is not None, 60)
+    attempts = 3  # each full run of the page serves its file under a new address: a link read
+    for attempt in range(attempts):  # just before a redraw can be gone: read it again
+        link = page.download_url(RECORDS_LABEL)
+        if link is None:
+            result.problem = "the page has no records download"
+            return
+        try:
+            text = (await page.fetch(link)).decode("utf-8")
+        except Exception as exc:
+            if attempt == attempts - 1:
+                result.problem = f"records could not be downloaded: {_first_line(exc)}"
+                return
+            await asyncio.sleep(1.0)
+        else:
+            result.records = max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+            return
+
+
 # --------------------------------------------------------------------------- memory
 
 
@@ -479,20 +619,30 @@ def _seconds(values: list[float], fn: Any) -> str:
 
 
 def run_load_test(
-    sessions: int = 30, mnist_sessions: int = 5, slots: int = 1, timeout_s: float = 900, links: int = 0
+    sessions: int = 30,
+    mnist_sessions: int = 5,
+    slots: int = 1,
+    timeout_s: float = 900,
+    links: int = 0,
+    client: str = "protocol",
 ) -> int:
     """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1.
 
     ``links`` > 0: the class follows a worksheet of that many shared links (``mnist_sessions`` of
-    them on MNIST) instead of every learner opening a link of their own."""
-    if not Path(local_servers.CHROMIUM).exists():
-        print("The load test needs Debian's chromium: apt-get install chromium", file=sys.stderr)
+    them on MNIST) instead of every learner opening a link of their own. ``client``: "protocol"
+    (devtools.protocol_pages: the app's cost alone) or "browser" (headless Chromium pages, which
+    on the test's one core for clients bound the figures themselves)."""
+    if client == "browser" and not Path(local_servers.CHROMIUM).exists():
+        print("The browser load test needs Debian's chromium: apt-get install chromium", file=sys.stderr)
         return 2
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("The load test needs Playwright: pip install -r requirements-dev.txt", file=sys.stderr)
-        return 2
+    if client == "browser":
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            print(
+                "The browser load test needs Playwright: pip install -r requirements-dev.txt", file=sys.stderr
+            )
+            return 2
     mnist_sessions = max(0, min(mnist_sessions, sessions))
     have_mnist = all((local_servers.SHARED_MNIST / name).exists() for name in MNIST_FILES)
     if mnist_sessions and not have_mnist:
@@ -527,10 +677,9 @@ def run_load_test(
         cpu_at_start = procmem.cpu_seconds(sampler.pid)
         sampler.start()
         stack.callback(sampler.stop)
-        print(f"server up at {url} with {slots} slot(s), {_mb(idle_kb)}; opening {sessions} sessions")
-        pw = stack.enter_context(sync_playwright())
-        browser = pw.chromium.launch(executable_path=local_servers.CHROMIUM, args=local_servers.CHROMIUM_ARGS)
-        stack.callback(browser.close)
+        print(
+            f"server up at {url} with {slots} slot(s), {_mb(idle_kb)}; opening {sessions} {client} sessions"
+        )
         opened: dict[str, int] = {}
 
         browser_cpu: list[tuple[float, float]] = []  # (CPU seconds, time) of the test's browsers
@@ -543,18 +692,29 @@ def run_load_test(
             opened.update(server=sampler.last_server_kb, total=sampler.last_total_kb)
             note_browsers()
 
-        results = drive_sessions(
-            browser,
-            url,
-            cfgs,
+        common = dict(
             timeout_s=timeout_s,
             log=sys.stdout,
             before_train=note_memory,
             progress_note=lambda: f"training processes alive: {sampler.training_processes}",
-            screenshots=ROOT / "test-artifacts",
-            on_stuck=lambda: _dump_server_stacks(sampler.pid),
             after_train=note_browsers,
         )
+        if client == "browser":
+            pw = stack.enter_context(sync_playwright())
+            browser = pw.chromium.launch(
+                executable_path=local_servers.CHROMIUM, args=local_servers.CHROMIUM_ARGS
+            )
+            stack.callback(browser.close)
+            results = drive_sessions(
+                browser,
+                url,
+                cfgs,
+                screenshots=ROOT / "test-artifacts",
+                on_stuck=lambda: _dump_server_stacks(sampler.pid),
+                **common,
+            )
+        else:
+            results = drive_protocol_sessions(url, cfgs, **common)
         sampler.stop()
         sampler.sample()
         server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
@@ -601,10 +761,11 @@ def headless_seconds(cfgs: Sequence[RunConfig]) -> float:
 
 
 def _browsers_cpu_s(server_pid: int) -> float:
-    """CPU seconds so far of this test's own processes below it (Playwright and Chromium), the
-    server's tree left out."""
+    """CPU seconds so far of this test's own clients: this process (the protocol pages, or
+    Playwright's driver) and the processes below it (Chromium), the server's tree left out."""
     server_tree = set(procmem.descendants(server_pid)) | {server_pid}
-    return sum(procmem.cpu_seconds(pid) for pid in procmem.descendants(os.getpid()) if pid not in server_tree)
+    mine = [os.getpid(), *(pid for pid in procmem.descendants(os.getpid()) if pid not in server_tree)]
+    return sum(procmem.cpu_seconds(pid) for pid in mine)
 
 
 def _browser_share(readings: list[tuple[float, float]]) -> str:
@@ -632,6 +793,7 @@ def _report(
     finished = [r for r in results if r.state == "done"]
     times = [r.train_to_done_s for r in finished if r.train_to_done_s is not None]
     firsts = [r.first_status_s for r in results if r.first_status_s is not None]
+    finals = [r.final_page_s for r in results if r.final_page_s is not None]
     exceptions = sum(r.exceptions for r in results)
     lost = sum(r.records_lost for r in results)
     unchecked = sum(1 for r in finished if r.records is None)
@@ -661,6 +823,8 @@ def _report(
         ("Train → first status on the page, worst", _seconds(firsts, max)),
         ("Train → done, median", _seconds(times, statistics.median)),
         ("Train → done, worst", _seconds(times, max)),
+        ("Train → the finished page drawn (charts, downloads), median", _seconds(finals, statistics.median)),
+        ("Train → the finished page drawn, worst", _seconds(finals, max)),
         (
             "the distinct runs one after another, train() alone (headless) / 1.3 × that + 15 s",
             "-" if headless_s is None else f"{headless_s:.1f} s / {1.3 * headless_s + 15:.1f} s",
@@ -673,7 +837,10 @@ def _report(
             "server process CPU (Streamlit: pages and redraws), share of one core",
             f"{server_cpu_s:.0f} s, {server_cpu_s / max(wall_s, 1e-9):.0%}",
         ),
-        ("the test's own browsers (Playwright, Chromium), first Train to last end: CPU, share", browsers),
+        (
+            "the test's own clients (this process, any Chromium), first Train to last end: CPU, share",
+            browsers,
+        ),
         ("whole load test", f"{wall_s:.0f} s"),
     ]
     width = max(len(name) for name, _ in rows)
@@ -715,9 +882,20 @@ def main(argv: list[str] | None = None) -> int:
         help="a worksheet: the sessions open this many shared links in turn, --mnist of them on MNIST "
         "(default 0: every session its own run)",
     )
+    parser.add_argument(
+        "--client",
+        choices=("protocol", "browser"),
+        default="protocol",
+        help="protocol: each session speaks Streamlit's websocket protocol from Python and draws "
+        "nothing (the app's cost alone); browser: one headless Chromium page per session (default protocol)",
+    )
     args = parser.parse_args(argv)
     return run_load_test(
-        sessions=args.sessions, mnist_sessions=args.mnist, slots=args.slots, links=args.links
+        sessions=args.sessions,
+        mnist_sessions=args.mnist,
+        slots=args.slots,
+        links=args.links,
+        client=args.client,
     )
 
 

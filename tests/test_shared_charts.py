@@ -4,6 +4,7 @@ runs; anything that changes what the charts show gives another name."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -132,3 +133,31 @@ def test_the_lru_drops_the_least_recently_used_beyond_either_limit():
     assert len(lru) == 1 and lru.get("e") == "E"
     assert not lru.put("huge", "H", 101)
     assert "huge" not in lru and lru.size_mb == pytest.approx(50 / 2**20)
+
+
+def test_pages_asking_for_a_part_being_built_wait_for_it_instead_of_building_it_too():
+    from nnexplore.ui.shared_charts import SharedCharts
+
+    charts = SharedCharts()
+    assert charts.claim("part") == ({}, True)  # the first page builds it
+    seen: list[tuple[dict, bool]] = []
+    waiter = threading.Thread(target=lambda: seen.append(charts.claim("part", wait_s=30)))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and not seen  # waits, does not build
+    charts.put("part", {"chart": {"mark": "line"}})
+    waiter.join(5)
+    assert seen == [({"chart": {"mark": "line"}}, False)]
+    assert charts.claim("part") == ({"chart": {"mark": "line"}}, False)  # kept: nobody waits
+
+
+def test_a_claim_given_up_or_left_too_long_is_not_waited_for_again():
+    from nnexplore.ui.shared_charts import SharedCharts
+
+    charts = SharedCharts()
+    assert charts.claim("cut short") == ({}, True)
+    charts.release("cut short")  # its draw was interrupted: the next page builds it
+    assert charts.claim("cut short") == ({}, True)
+    assert charts.claim("left", wait_s=0.0) == ({}, True)
+    time.sleep(0.01)
+    assert charts.claim("left", wait_s=0.0) == ({}, True)  # its builder took longer than wait_s

@@ -20,7 +20,8 @@ line of text in place of the others, and the next ticks build those first. A
 toy run often ends within a second, so a first live draw that built every
 chart would have done it twice (measured: 0.8 s of a toy page's 1.5 s).
 Once every run has ended, every chart is built, unless another page already
-drew the same finished runs: then its spec comes from nnexplore.ui.shared_charts.
+drew the same finished runs (or is drawing them: it is waited for): then its spec
+comes from nnexplore.ui.shared_charts.
 
 A spec keeps its data as Arrow bytes (``to_spec``), the form Streamlit sends
 to the browser: Altair's own JSON rows would be converted to Arrow again on
@@ -113,7 +114,7 @@ class ChartCache:
             if self.rebuild and self.finished and labels
             else None
         )
-        self.shared = shared_charts().get(self.shared_key) if self.shared_key else {}
+        self.shared, self.claimed = shared_charts().claim(self.shared_key) if self.shared_key else ({}, False)
         self.new_shared = False
 
     def _turns(self) -> set[str] | None:
@@ -166,6 +167,13 @@ class ChartCache:
         self.state["fresh"].add(slot)
         st.vega_lite_chart(spec, width="stretch")
 
+    def release(self) -> None:
+        """Let go of this page part's claim (nnexplore.ui.shared_charts), if this page holds it:
+        called by ``close``, and where a draw is cut short, so that no page waits for it."""
+        if self.claimed:
+            self.claimed = False
+            shared_charts().release(self.shared_key)
+
     def close(self) -> None:
         """End of the tick: pace the next rebuild, forget the charts this tick did not show, and
         share a finished page part's new charts with the other pages."""
@@ -173,6 +181,7 @@ class ChartCache:
             specs = self.state["specs"]
             shown = {normalise(slot, self.names): specs[slot] for slot in self.shown if slot in specs}
             shared_charts().put(self.shared_key, {**self.shared, **shown})
+        self.release()
         if self.spent:
             cost = time.monotonic() - self.started
             self.state["next"] = self.started + max(CHART_REFRESH_S, cost / DRAW_SHARE)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,23 +35,64 @@ SHARED_MB = 32.0
 SPEC_OVERHEAD_BYTES = 4096
 
 
+#: Seconds a page waits for another page that is building the same part. One toy run's part
+#: takes about 0.9 s to build alone and several seconds on a loaded core; a builder that has not
+#: put its specs by then (its script run was cut short) is not waited for again.
+BUILD_WAIT_S = 15.0
+
+
 class SharedCharts:
-    """Process-wide, thread-safe: finished page parts' specs by ``part_key``."""
+    """Process-wide, thread-safe: finished page parts' specs by ``part_key``.
+
+    A class on one worksheet sees its runs end together, and thirty pages then
+    ask for the same few page parts at once: each would build them itself
+    before any had put them here (measured: 30 learners on 6 links, the finished
+    pages drawn 20 s after the last status said done). So the first page to ask
+    for a part ``claim``s it and builds it; the others wait for its specs.
+    """
 
     def __init__(self, max_parts: int = SHARED_PARTS, max_mb: float = SHARED_MB) -> None:
         self._parts: LRU[dict[str, dict]] = LRU(max_parts, int(max_mb * 1024 * 1024))
         self._lock = threading.Lock()
+        self._building: dict[str, tuple[threading.Event, float]] = {}
 
     def get(self, key: str | None) -> dict[str, dict]:
         """The specs kept for this page part, by normalised slot name (empty: none kept)."""
         with self._lock:
             return dict(self._parts.get(key) or {})
 
+    def claim(self, key: str, wait_s: float = BUILD_WAIT_S) -> tuple[dict[str, dict], bool]:
+        """The specs of this part and whether the caller is to build it for everyone.
+
+        Kept: (specs, False). Being built by another page: waits for it (at most
+        ``wait_s``), then (what it put, False). Else (empty, True): the caller builds it
+        and ``put``s it, or ``release``s the claim if it cannot.
+        """
+        with self._lock:
+            specs = self._parts.get(key)
+            if specs:
+                return dict(specs), False
+            building = self._building.get(key)
+            now = time.monotonic()
+            if building is None or now - building[1] > wait_s:
+                self._building[key] = (threading.Event(), now)
+                return {}, True
+        building[0].wait(wait_s)
+        return self.get(key), False
+
+    def release(self, key: str) -> None:
+        """The claim on ``key`` is over (built or not): pages waiting for it go on."""
+        with self._lock:
+            building = self._building.pop(key, None)
+        if building is not None:
+            building[0].set()
+
     def put(self, key: str, specs: dict[str, dict]) -> None:
         """Keep a finished page part's specs (never changed afterwards: sessions share them)."""
         size = sum(spec_bytes(spec) for spec in specs.values())
         with self._lock:
             self._parts.put(key, dict(specs), size)
+        self.release(key)
 
 
 def spec_bytes(spec: dict) -> int:
