@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         dest="classroom",
         action="store_true",
         help="the classroom load test both ways, app on one core: 30 learners on a worksheet of 6 links, "
-        "then 30 distinct runs (about 15 minutes; needs chromium and Playwright)",
+        "then 30 distinct runs (about 3 minutes; pages without a browser, devtools/protocol_pages.py)",
     )
     args = parser.parse_args(argv)
     if args.classroom:

@@ -1,8 +1,12 @@
 """Classroom load test (python -m devtools.loadtest): a whole class presses Train at once.
 
 One real ``streamlit run`` on loopback with the training slots limited (1 by
-default, as on Streamlit Community Cloud's single small core), and many real
-browser sessions (one headless Chromium, one context per learner). Every
+default, as on Streamlit Community Cloud's single small core), pinned with its
+training processes to one core, and many sessions on the other cores: by
+default pages without a browser (devtools.protocol_pages: Streamlit's own
+websocket protocol, nothing drawn), so the figures are the app's; with
+``--client browser``, one headless Chromium context per learner, whose drawing
+on a shared core bounded the figures themselves. Every
 session opens the Playground with a short run, most on toy data and a few on
 MNIST from a loopback mirror of ../shared/mnist, and they all press Train
 within a few seconds of each other. Then every page is watched until its run
@@ -11,10 +15,11 @@ finish (or wait in the queue and then finish), did any page show an exception,
 did any run lose records, how much memory did the server take, and how long
 did learners wait from Train to done.
 
-Playwright's sync API is not thread-safe, so the pages are driven from one
-thread, polled in turn. Only the memory sampler runs in a second thread, and
-it only reads /proc. Needs the dev requirements (Playwright) and Debian's
-chromium; the core never imports this module.
+Playwright's sync API is not thread-safe, so browser pages are driven from one
+thread, polled in turn; protocol pages share one asyncio loop. Only the
+memory sampler runs in a second thread, and it only reads /proc. Needs the dev
+requirements (websockets; Playwright and Debian's chromium for --client
+browser); the core never imports this module.
 """
 
 from __future__ import annotations
@@ -408,7 +413,14 @@ def drive_protocol_sessions(
 
 
 async def _drive_protocol(
-    url, cfgs, timeout_s, check_records, log, before_train, progress_note, after_train
+    url: str,
+    cfgs: Sequence[RunConfig],
+    timeout_s: float,
+    check_records: bool,
+    log: Any,
+    before_train: Any,
+    progress_note: Any,
+    after_train: Any,
 ) -> list[SessionResult]:
     from devtools.protocol_pages import ProtocolPage, wait_for
 
@@ -453,7 +465,7 @@ async def _drive_protocol(
                     if result.state != "pending":
                         say(
                             f"    session {result.index} ({result.cfg.dataset}): {result.state} after "
-                            f"{result.train_to_done_s:.1f} s: {result.final_text}"
+                            f"{_since_press(result, None):.1f} s: {result.final_text or result.problem}"
                         )
             if time.monotonic() - last_report > 10:
                 last_report = time.monotonic()
@@ -870,9 +882,9 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m devtools.loadtest``: many browser sessions press Train at once."""
     parser = argparse.ArgumentParser(
         prog="python -m devtools.loadtest",
-        description="Many browser sessions press Train at once (needs chromium and Playwright).",
+        description="A whole class presses Train at once (--client browser needs chromium and Playwright).",
     )
-    parser.add_argument("--sessions", type=int, default=30, help="browser sessions (default 30)")
+    parser.add_argument("--sessions", type=int, default=30, help="learners' sessions (default 30)")
     parser.add_argument("--mnist", type=int, default=5, help="how many of them train on MNIST (default 5)")
     parser.add_argument("--slots", type=int, default=1, help="training slots of the server (default 1)")
     parser.add_argument(

@@ -45,7 +45,6 @@ class ProtocolPage:
         self.query = query
         self.elements: dict[tuple[int, ...], tuple[int, str, Any]] = {}
         self.run = 0
-        self.full_runs_finished = 0
         self.closed = False  # the server closed the connection (a browser would say "Connection error")
         self._page_hash = ""
         self._cache: dict[str, ForwardMsg] = {}  # cacheable messages by hash, as the frontend keeps them
@@ -177,7 +176,6 @@ class ProtocolPage:
                     task.cancel()
         elif kind == "script_finished":
             if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
-                self.full_runs_finished += 1
                 self.elements = {p: e for p, e in self.elements.items() if e[0] == self.run}
         elif kind == "delta":
             if msg.metadata.cacheable and msg.hash:

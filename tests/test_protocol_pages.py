@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from devtools import local_servers
 from devtools.protocol_pages import ProtocolPage, wait_for
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,7 @@ def test_a_protocol_page_presses_follows_fragments_drops_stale_elements_and_down
         finally:
             await page.close()
 
-    seen = asyncio.run(visit())
+    seen = _run(visit())
     assert "not pressed yet" in seen["before"] and "pressed" not in seen["before"]
     assert "not pressed yet" not in seen["after"]  # what the full run after the press did not draw is gone
     assert seen["data"] == b"a,b\n1,2\n"
@@ -52,7 +57,14 @@ def test_a_page_without_the_button_says_so(app_url):
         finally:
             await page.close()
 
-    assert asyncio.run(visit()) is False
+    assert _run(visit()) is False
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _tick(page: ProtocolPage) -> int:
