@@ -27,9 +27,8 @@ def one_slot_server():
 def test_concurrent_sessions_queue_then_all_finish(browser, one_slot_server):
     # about 2,000 steps each: a run lasts long enough that the pages behind it see the queue
     cfgs = [cfg.replace(epochs=20, n_samples=4000) for cfg in toy_configs(SESSIONS)]
-    # A guard against a hang, not a speed target (those are the load test's): here the four
-    # Chromium pages share the cores with the server, whose chart drawing yields to them
-    # (nnexplore.ui.priority), so the last page can take a while.
+    # A guard against a hang, not a speed target (those are the load test's): the four Chromium
+    # pages share the cores with the server, so on a slow machine the last page takes a while.
     results = drive_sessions(browser, one_slot_server.url, cfgs, timeout_s=120)
     summary = [(r.index, r.state, r.queued, r.exceptions, r.records, r.expected, r.problem) for r in results]
     assert all(r.state == "done" for r in results), summary

@@ -6,7 +6,6 @@ These start real training processes, so they are slower than test_manager.py.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 
@@ -121,39 +120,6 @@ def test_prepare_starts_the_forkserver_ahead_of_a_run_and_lets_it_stop_if_none_c
     thread_mode = JobManager(slots=1, runner=ThreadRunner())
     thread_mode.prepare()  # nothing to prepare: runs are threads
     assert forkserver_pid() is None
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
-def test_training_keeps_the_servers_priority_when_a_drawing_thread_starts_the_forkserver():
-    """Charts are drawn at a lower priority (nnexplore.ui.priority); the forkserver, and so every
-    training process, must not inherit it from the thread that happened to ask for the first run."""
-    from nnexplore.runs.forkserver import process_context, starting_children
-    from nnexplore.ui.priority import DRAW_NICE, lower_this_thread
-
-    server_nice = os.getpriority(os.PRIO_PROCESS, 0)
-    seen: dict[str, int] = {}
-
-    def drawing_thread() -> None:
-        lower_this_thread()
-        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        with starting_children():
-            process_context()
-        seen["forkserver"] = os.getpriority(os.PRIO_PROCESS, forkserver_pid())
-
-    with starting_children():
-        stop_process_context()
-    try:
-        worker = threading.Thread(target=drawing_thread)
-        worker.start()
-        worker.join(120)
-        assert seen["thread"] == max(server_nice, DRAW_NICE)
-        assert seen["forkserver"] == server_nice
-        assert (
-            os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server_nice
-        )  # this thread untouched
-    finally:
-        with starting_children():
-            stop_process_context()
 
 
 def _training_child() -> int:

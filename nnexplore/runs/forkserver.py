@@ -29,7 +29,6 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +46,6 @@ PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 _CONTEXT: Any = None
 _START_LOCK = threading.Lock()
-#: Starts the forkserver. Its training children inherit the priority (nice value) of the thread
-#: that started it, and the dashboard draws charts in threads of lower priority
-#: (nnexplore.ui.priority): started from this one thread, made when the package is imported,
-#: the forkserver always has the priority the server started with, whichever thread asks.
-_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnexplore-forkserver-start")
-_LAUNCHER.submit(lambda: None).result()  # its thread exists now, with the importer's priority
 
 
 def default_worker_idle_s() -> float:
@@ -85,7 +78,7 @@ def process_context() -> Any:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload([PRELOAD])
         _CONTEXT = ctx
-    _LAUNCHER.submit(forkserver.ensure_running).result()
+    forkserver.ensure_running()
     return _CONTEXT
 
 

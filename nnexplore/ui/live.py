@@ -25,7 +25,6 @@ from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S,
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
 from nnexplore.ui.live_pages import chart_interval, status_interval
-from nnexplore.ui.priority import lower_this_thread
 from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
 from nnexplore.ui.sections import (
     LOADING_DATA,
@@ -175,7 +174,6 @@ def _draw(jobs: list[Job], key: str, views: Sequence[str]) -> None:
     runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
     if not any(records for _, records in runs):
         return
-    lower_this_thread()  # the charts cost the most: training goes first (nnexplore.ui.priority)
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key, labels), key, job_manager().queue_position)
     try:
         live.choose_pictured()
