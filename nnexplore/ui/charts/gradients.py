@@ -151,7 +151,11 @@ def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> al
         .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color="#555")
         .encode(y="value:Q", x=alt.value(0), text="note:N")
     )
-    return alt.layer(lines, now, rule, note).properties(
+    return alt.layer(
+        lines,
+        now,
+        rule,
+        note,
         title="Share of the output layer's gradient that reaches the first hidden layer",
         height=HEIGHT,
         description="One line per run: the first hidden layer's gradient divided by the output "

@@ -89,8 +89,8 @@ def output_histogram(
         bar_encoding["color"] = run_color(domain)
         bar_encoding["tooltip"] = [alt.Tooltip("run:N", title="run"), *bar_encoding["tooltip"]]
     bars = alt.Chart(hist).mark_bar(opacity=0.6 if has_run else 0.9, binSpacing=0).encode(**bar_encoding)
-    return alt.layer(band, bars).properties(
-        title=f"Output values now (shaded: the valid range {low:g} to {high:g})", height=HEIGHT
+    return alt.layer(
+        band, bars, title=f"Output values now (shaded: the valid range {low:g} to {high:g})", height=HEIGHT
     )
 
 
@@ -221,8 +221,7 @@ def decision_chart(
         .mark_point(size=40, filled=False, strokeWidth=1.5, opacity=1)
         .encode(**point_encoding)
     )
-    chart = alt.layer(regions, train, test).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return alt.layer(regions, train, test, height=height, **({"title": title} if title else {}))
 
 
 def _digit_image(pixels: object, factor: int) -> np.ndarray:
@@ -355,12 +354,14 @@ def digits_chart(
             tooltip=tips,
         )
     )
-    chart = (
-        alt.layer(tile_layer, pixel_layer, text_layer)
-        .resolve_scale(color="independent")
-        .properties(height=80 * n_rows)
+    return alt.layer(
+        tile_layer,
+        pixel_layer,
+        text_layer,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
+        height=80 * n_rows,
+        **({"title": title} if title else {}),
     )
-    return chart.properties(title=title) if title else chart
 
 
 CONFUSION_TITLE = "Which digits get confused with which"
@@ -410,5 +411,4 @@ def confusion_chart(
         text="count:Q",
         color=alt.condition(alt.datum.count > top / 2, alt.value("white"), alt.value("black")),
     )
-    chart = alt.layer(cells, text).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return alt.layer(cells, text, height=height, **({"title": title} if title else {}))

@@ -118,4 +118,4 @@ def pushes_chart(
             ],
         )
     )
-    return alt.layer(band, dots, line, annotation).properties(title=title, height=HEIGHT)
+    return alt.layer(band, dots, line, annotation, title=title, height=HEIGHT)

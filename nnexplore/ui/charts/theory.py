@@ -110,7 +110,7 @@ def activation_chart(df: pd.DataFrame, quantity: str = "value") -> alt.LayerChar
         .add_params(hover)
     )
     rule = alt.Chart(data).mark_rule(color="#888888").encode(x="z:Q").transform_filter(hover)
-    return alt.layer(lines, dots, rule).properties(title=title, height=HEIGHT)
+    return alt.layer(lines, dots, rule, title=title, height=HEIGHT)
 
 
 # --------------------------------------------------------------------------- softmax Jacobian
@@ -166,8 +166,11 @@ def jacobian_heatmap(df: pd.DataFrame) -> alt.LayerChart:
             tooltip=tooltip,
         )
     )
-    return alt.layer(cells, labels).properties(
-        title="Softmax Jacobian: how output i moves when input j moves", height=max(HEIGHT, 34 * n)
+    return alt.layer(
+        cells,
+        labels,
+        title="Softmax Jacobian: how output i moves when input j moves",
+        height=max(HEIGHT, 34 * n),
     )
 
 
@@ -275,7 +278,7 @@ def loss_curve_chart(curve: pd.DataFrame, title: str | None = None) -> alt.Layer
     )
     if title is None:
         title = "Loss against the weight w (shaded: bends downward)"
-    return alt.layer(shade, lines).properties(title=title, height=HEIGHT)
+    return alt.layer(shade, lines, title=title, height=HEIGHT)
 
 
 def _cell_edges(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -386,7 +389,7 @@ def loss_surface_chart(surface: pd.DataFrame, title: str | None = None) -> alt.L
     )
     if title is None:
         title = "Loss over weight and bias (×: not convex, ◆: lowest)"
-    return alt.layer(cells, marks, star).properties(title=title, height=HEIGHT + 40)
+    return alt.layer(cells, marks, star, title=title, height=HEIGHT + 40)
 
 
 # --------------------------------------------------------------------------- output gradient

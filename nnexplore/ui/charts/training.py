@@ -63,9 +63,7 @@ def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> 
         .encode(**encoding, strokeDash=dash, detail="split:N")
     )
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
-    return alt.layer(lines, now).properties(
-        title="Accuracy (dashed: training data, solid: test data)", height=HEIGHT
-    )
+    return alt.layer(lines, now, title="Accuracy (dashed: training data, solid: test data)", height=HEIGHT)
 
 
 def split_dash() -> alt.StrokeDash:
@@ -113,9 +111,7 @@ def loss_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Layer
     dash = split_dash()
     lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding, strokeDash=dash, detail="split:N")
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
-    return alt.layer(lines, now).properties(
-        title="Loss (lower is better; dashed: training, solid: test)", height=HEIGHT
-    )
+    return alt.layer(lines, now, title="Loss (lower is better; dashed: training, solid: test)", height=HEIGHT)
 
 
 def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
