@@ -104,14 +104,14 @@ def gradient_lines(
             legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400),
         )
     return (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2)
-        .encode(**encoding)
-        .properties(
+        alt.Chart(
+            data,
             title="How big the gradient is in each layer",
             height=HEIGHT,
             description=f"Gradient size per layer over the epochs{f', {run}' if run else ''}.",
         )
+        .mark_line(strokeWidth=2)
+        .encode(**encoding)
     )
 
 
@@ -217,7 +217,12 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None 
         else:
             rows = list(order)
     return (
-        alt.Chart(cells)
+        alt.Chart(
+            cells,
+            title="Gradient size by layer over time (dark: vanishing)",
+            height=max(120, 28 * len(rows)),
+            description=f"Heatmap of the gradient size per layer over the epochs{f', {run}' if run else ''}.",
+        )
         .mark_rect()
         .encode(
             x=alt.X("start:Q", title="epochs (passes over the training data)", scale=alt.Scale(nice=False)),
@@ -236,11 +241,6 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None 
                 alt.Tooltip("end:Q", title="to epoch", format=".2f"),
                 alt.Tooltip("value:Q", title="gradient size", format=".3g"),
             ],
-        )
-        .properties(
-            title="Gradient size by layer over time (dark: vanishing)",
-            height=max(120, 28 * len(rows)),
-            description=f"Heatmap of the gradient size per layer over the epochs{f', {run}' if run else ''}.",
         )
     )
 
@@ -265,7 +265,12 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
     floor = 10 ** np.floor(np.log10(everything["value"].min()) - 0.5) if not everything.empty else 1e-6
     top = decades(everything["value"])[1]
     return (
-        alt.Chart(data)
+        alt.Chart(
+            data,
+            title="Gradient reaching each layer now",
+            height=HEIGHT,
+            description=f"Bars of each layer's gradient size now{f', {run}' if run else ''}.",
+        )
         .mark_bar()
         .encode(
             x=alt.X(
@@ -291,11 +296,6 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
                 alt.Tooltip("value:Q", title="value", format=".3g"),
             ],
         )
-        .properties(
-            title="Gradient reaching each layer now",
-            height=HEIGHT,
-            description=f"Bars of each layer's gradient size now{f', {run}' if run else ''}.",
-        )
     )
 
 
@@ -309,7 +309,7 @@ def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = No
     domain = run_domain(df_long, runs)
     data = clean(df_long, ["epoch", "value"], positive=["value"])
     return (
-        alt.Chart(data)
+        alt.Chart(data, title="Gradient at the output layer over training", height=HEIGHT)
         .mark_line(strokeWidth=2)
         .encode(
             x=epoch_x(),
@@ -321,7 +321,6 @@ def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = No
                 alt.Tooltip("value:Q", title="gradient size", format=".3g"),
             ],
         )
-        .properties(title="Gradient at the output layer over training", height=HEIGHT)
     )
 
 
@@ -343,7 +342,7 @@ def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = Non
             parts.append(pd.DataFrame({"run": run, "start": edges[:-1], "end": edges[1:], "count": counts}))
         bins = pd.concat(parts, ignore_index=True)
     return (
-        alt.Chart(bins)
+        alt.Chart(bins, title="How big the output gradients are now (one test batch)", height=HEIGHT)
         .mark_rect(opacity=0.55)
         .encode(
             x=alt.X("start:Q", title="|∂loss/∂z| (log scale)", scale=alt.Scale(type="log")),
@@ -352,5 +351,4 @@ def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = Non
             color=run_color(domain),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("start:Q", format=".2g"), alt.Tooltip("count:Q")],
         )
-        .properties(title="How big the output gradients are now (one test batch)", height=HEIGHT)
     )

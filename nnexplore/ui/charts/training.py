@@ -131,7 +131,7 @@ def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Ch
     data = clean(long, ["epoch", "value"])
     data["side"] = data["metric"].map(SIDE_LABELS)
     return (
-        alt.Chart(data)
+        alt.Chart(data, title="Outputs outside [0, 1] (not valid probabilities)", height=HEIGHT)
         .mark_line(strokeWidth=2)
         .encode(
             x=epoch_x(),
@@ -157,7 +157,6 @@ def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Ch
                 alt.Tooltip("value:Q", title="share", format=".2%"),
             ],
         )
-        .properties(title="Outputs outside [0, 1] (not valid probabilities)", height=HEIGHT)
     )
 
 
@@ -197,10 +196,9 @@ def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) 
         ],
     }
     return (
-        alt.Chart(data)
+        alt.Chart(
+            data, title="Stuck units: saturated (gradient almost 0) and dead (always output 0)", height=HEIGHT
+        )
         .mark_line(strokeWidth=2)
         .encode(**encoding)
-        .properties(
-            title="Stuck units: saturated (gradient almost 0) and dead (always output 0)", height=HEIGHT
-        )
     )

@@ -140,7 +140,7 @@ def units_chart(
     tiles, (low, high) = unit_tiles(df, activation)
     per_row = max(1, min(columns, len(tiles)))
     squares = (
-        alt.Chart(tiles)
+        alt.Chart(tiles, width=size, height=size)
         .mark_image(width=size, height=size, align="left", baseline="top", smooth=False, aspect=False)
         .encode(
             x=alt.value(0),
@@ -152,7 +152,6 @@ def units_chart(
                 alt.Tooltip("high:Q", title="highest output", format=".3g"),
             ],
         )
-        .properties(width=size, height=size)
         .facet(
             facet=alt.Facet(
                 "title:N",
@@ -176,7 +175,7 @@ def colour_bar(low: float, high: float, width: int, steps: int = 64) -> alt.Char
     rgb = _colours(np.linspace(0.0, 1.0, steps))
     bar = pd.DataFrame({"start": edges[:-1], "end": edges[1:], "colour": [_hex(c) for c in rgb]})
     return (
-        alt.Chart(bar)
+        alt.Chart(bar, width=width, height=14)
         .mark_rect()
         .encode(
             x=alt.X(
@@ -189,5 +188,4 @@ def colour_bar(low: float, high: float, width: int, steps: int = 64) -> alt.Char
             color=alt.Color("colour:N", scale=None),
             tooltip=[alt.Tooltip("start:Q", title="output from", format=".3g")],
         )
-        .properties(width=width, height=14)
     )
