@@ -213,7 +213,7 @@ def _download_records(page: Any, timeout_ms: int) -> int:
             with page.expect_download(timeout=timeout_ms // attempts) as info:
                 button.click(timeout=timeout_ms // attempts)
             text = Path(info.value.path()).read_text(encoding="utf-8")
-            return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+            return _csv_rows(text)
         except Exception:
             if attempt == attempts - 1:
                 raise
@@ -361,21 +361,46 @@ def _poll(page: Any, result: SessionResult) -> None:
     except Exception as exc:  # page crashed or closed
         result.state, result.problem = "broken", f"page stopped answering: {_first_line(exc)}"
         return
-    result.exceptions = max(result.exceptions, state["exceptions"])
-    result.disconnected = result.disconnected or state["disconnected"]
-    statuses = state["statuses"]
+    seen = state.get("seen") or {}
+    pressed = result.clicked_at is not None
+    _note(
+        result,
+        state["statuses"],
+        state["exceptions"],
+        state["disconnected"],
+        _since_press(result, seen.get("status")) if pressed else None,
+        _since_press(result, seen.get("ended")) if pressed else None,
+    )
+
+
+def _note(
+    result: SessionResult,
+    statuses: Sequence[str],
+    exceptions: int,
+    disconnected: bool,
+    status_s: float | None,
+    ended_s: float | None,
+) -> None:
+    """What one look at a page (browser or protocol) tells: its status lines, exceptions and
+    connection; ``status_s``/``ended_s``: seconds from the press to the page's first status and
+    to its run's end, as the page timed them."""
+    result.exceptions = max(result.exceptions, exceptions)
+    result.disconnected = result.disconnected or disconnected
     if any(WAITING_TEXT in text for text in statuses):
         result.queued = True
-    seen = state.get("seen") or {}
-    if statuses and not result.seen_status and result.clicked_at is not None:
-        result.first_status_s = _since_press(result, seen.get("status"))
+    if statuses and not result.seen_status:
+        result.first_status_s = status_s
     result.seen_status = result.seen_status or bool(statuses)
     result.final_text = statuses[-1].strip() if statuses else ""  # what the page shows now
     final = _final_state(statuses)
     if final is not None:
         result.state, result.final_text = final[0], final[1].strip()
-        if result.clicked_at is not None:
-            result.train_to_done_s = _since_press(result, seen.get("ended"))
+        result.train_to_done_s = ended_s
+
+
+def _csv_rows(text: str) -> int:
+    """Data rows of a CSV download (its header left out)."""
+    return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
 
 
 def _since_press(result: SessionResult, page_ms: float | None) -> float:
@@ -494,20 +519,10 @@ async def _drive_protocol(
 
 
 def _observe(page: Any, result: SessionResult) -> None:
-    """One look at a protocol page: the same notes _poll takes of a browser page."""
-    statuses = page.statuses()
-    result.exceptions = max(result.exceptions, page.exceptions())
-    result.disconnected = result.disconnected or page.closed
-    if any(WAITING_TEXT in text for text in statuses):
-        result.queued = True
-    if statuses and not result.seen_status:
-        result.seen_status, result.first_status_s = True, time.monotonic() - result.clicked_at
-    result.final_text = statuses[-1].strip() if statuses else ""
-    final = _final_state(statuses)
-    if final is not None:
-        result.state, result.final_text = final[0], final[1].strip()
-        result.train_to_done_s = time.monotonic() - result.clicked_at
-    elif page.closed:
+    """One look at a protocol page: it is watched closely, so now is when it showed what it shows."""
+    since = time.monotonic() - result.clicked_at
+    _note(result, page.statuses(), page.exceptions(), page.closed, since, since)
+    if result.state == "pending" and page.closed:
         result.state, result.problem = "broken", "the server closed the page's connection"
 
 
@@ -531,7 +546,7 @@ async def _download_protocol_records(page: Any, result: SessionResult) -> None:
                 return
             await asyncio.sleep(1.0)
         else:
-            result.records = max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
+            result.records = _csv_rows(text)
             return
 
 
