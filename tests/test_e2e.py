@@ -329,7 +329,9 @@ def test_learners_on_one_link_share_one_run_and_each_owns_their_copy(page, serve
     only their copy; a fourth, after the end, gets the whole run at once."""
     from devtools.procmem import training_processes
 
-    cfg = RunConfig(epochs=12, n_samples=20000, batch_size=8, seed=41)  # about 24,000 steps
+    # about 48,000 steps: still training when all three have joined and the processes are counted
+    # (at 24,000 a quicker machine ended it first: CI once counted no training process)
+    cfg = RunConfig(epochs=24, n_samples=20000, batch_size=8, seed=41)
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(3)]
     try:
         first, second, stopper, late = [page] + [c.new_page() for c in contexts]
