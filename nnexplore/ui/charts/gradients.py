@@ -86,7 +86,7 @@ def gradient_lines(
             scale=alt.Scale(type="log", domain=decades(everything["value"])),
         ),
         "color": layer_color(order),
-        "detail": "run:N",
+        "detail": alt.Detail("run:N"),
         "tooltip": [
             alt.Tooltip("run:N", title="run"),
             alt.Tooltip("layer:N", title="layer"),
@@ -145,11 +145,11 @@ def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> al
     lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding)
     now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40).encode(**encoding)
     one = pd.DataFrame({"value": [1.0], "note": [REACH_NOTE]})
-    rule = alt.Chart(one).mark_rule(color="#555", strokeDash=[4, 4]).encode(y="value:Q")
+    rule = alt.Chart(one).mark_rule(color="#555", strokeDash=[4, 4]).encode(y=alt.Y("value:Q"))
     note = (
         alt.Chart(one)
         .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color="#555")
-        .encode(y="value:Q", x=alt.value(0), text="note:N")
+        .encode(y=alt.Y("value:Q"), x=alt.XValue(0), text=alt.Text("note:N"))
     )
     return alt.layer(
         lines,
@@ -226,7 +226,7 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None 
         .mark_rect()
         .encode(
             x=alt.X("start:Q", title="epochs (passes over the training data)", scale=alt.Scale(nice=False)),
-            x2="end:Q",
+            x2=alt.X2("end:Q"),
             y=alt.Y("row:N", title="layer (input at top)", sort=rows, axis=alt.Axis(labelLimit=300)),
             color=alt.Color(
                 "log10:Q",
@@ -346,7 +346,7 @@ def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = Non
         .mark_rect(opacity=0.55)
         .encode(
             x=alt.X("start:Q", title="|∂loss/∂z| (log scale)", scale=alt.Scale(type="log")),
-            x2="end:Q",
+            x2=alt.X2("end:Q"),
             y=alt.Y("count:Q", title="output units", stack=None),
             color=run_color(domain),
             tooltip=[alt.Tooltip("run:N"), alt.Tooltip("start:Q", format=".2g"), alt.Tooltip("count:Q")],

@@ -66,7 +66,7 @@ def output_histogram(
         .mark_rect(color="#54a24b", opacity=0.15)
         .encode(
             x=alt.X("low:Q", title="output value"),
-            x2="high:Q",
+            x2=alt.X2("high:Q"),
             tooltip=[
                 alt.Tooltip("what:N", title="shaded band"),
                 alt.Tooltip("low:Q", title="from"),
@@ -76,7 +76,7 @@ def output_histogram(
     )
     bar_encoding = {
         "x": alt.X("start:Q", title="output value"),
-        "x2": "end:Q",
+        "x2": alt.X2("end:Q"),
         "y": alt.Y("count:Q", title="how many output values", stack=None),
         "y2": alt.Y2Datum(0),
         "tooltip": [
@@ -181,9 +181,9 @@ def decision_chart(
         .mark_rect()
         .encode(
             x=alt.X("x0:Q", title="feature 1", scale=x_scale),
-            x2="x1:Q",
+            x2=alt.X2("x1:Q"),
             y=alt.Y("y0:Q", title="feature 2", scale=y_scale),
-            y2="y1:Q",
+            y2=alt.Y2("y1:Q"),
             color=alt.Color("cls:N", title="class", scale=scale, legend=alt.Legend(orient="bottom")),
             opacity=alt.Opacity(
                 "confidence:Q",
@@ -311,9 +311,9 @@ def digits_chart(
         .mark_rect(strokeWidth=1.5)
         .encode(
             x=alt.X("x0:Q", scale=x_scale, axis=hidden),
-            x2="x1:Q",
+            x2=alt.X2("x1:Q"),
             y=alt.Y("y0:Q", scale=y_scale, axis=hidden),
-            y2="y1:Q",
+            y2=alt.Y2("y1:Q"),
             fill=alt.Fill(
                 "outcome:N",
                 scale=alt.Scale(domain=["right", "wrong"], range=["#f4f4f4", "#fde0e0"]),
@@ -332,9 +332,9 @@ def digits_chart(
         .mark_rect()
         .encode(
             x=alt.X("px:Q", scale=x_scale, axis=hidden),
-            x2="px2:Q",
+            x2=alt.X2("px2:Q"),
             y=alt.Y("py:Q", scale=y_scale, axis=hidden),
-            y2="py2:Q",
+            y2=alt.Y2("py2:Q"),
             color=alt.Color("ink:Q", scale=alt.Scale(scheme="greys", domain=[0, 1]), legend=None),
             tooltip=[alt.Tooltip("label:N", title="true digit"), alt.Tooltip("pred:N", title="network says")],
         )
@@ -345,7 +345,7 @@ def digits_chart(
         .encode(
             x=alt.X("tx:Q", scale=x_scale, axis=hidden),
             y=alt.Y("ty:Q", scale=y_scale, axis=hidden),
-            text="caption:N",
+            text=alt.Text("caption:N"),
             color=alt.Color(
                 "outcome:N",
                 scale=alt.Scale(domain=["right", "wrong"], range=["#333333", MISTAKE_RED]),
@@ -408,7 +408,7 @@ def confusion_chart(
         )
     )
     text = base.mark_text(fontSize=font_size).encode(
-        text="count:Q",
+        text=alt.Text("count:Q"),
         color=alt.condition(alt.datum.count > top / 2, alt.value("white"), alt.value("black")),
     )
     return alt.layer(cells, text, height=height, **({"title": title} if title else {}))

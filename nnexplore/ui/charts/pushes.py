@@ -78,7 +78,7 @@ def pushes_chart(
     band = (
         alt.Chart(pd.DataFrame({"low": [0.0], "high": [CONFIDENTLY_WRONG]}))
         .mark_rect(color="#e45756", opacity=0.08)
-        .encode(x=_x("low:Q"), x2="high:Q")
+        .encode(x=_x("low:Q"), x2=alt.X2("high:Q"))
     )
     words = pd.DataFrame(
         {
@@ -89,7 +89,7 @@ def pushes_chart(
     annotation = (
         alt.Chart(words)
         .mark_text(baseline="top", dy=4, fontWeight="bold", color="#666666")
-        .encode(x=_x("x:Q"), y=alt.value(0), text="text:N")
+        .encode(x=_x("x:Q"), y=alt.YValue(0), text=alt.Text("text:N"))
     )
     tooltip = [
         alt.Tooltip("run:N", title="run"),

@@ -109,7 +109,7 @@ def activation_chart(df: pd.DataFrame, quantity: str = "value") -> alt.LayerChar
         )
         .add_params(hover)
     )
-    rule = alt.Chart(data).mark_rule(color="#888888").encode(x="z:Q").transform_filter(hover)
+    rule = alt.Chart(data).mark_rule(color="#888888").encode(x=alt.X("z:Q")).transform_filter(hover)
     return alt.layer(lines, dots, rule, title=title, height=HEIGHT)
 
 
@@ -251,7 +251,7 @@ def loss_curve_chart(curve: pd.DataFrame, title: str | None = None) -> alt.Layer
         .mark_rect(opacity=0.18, color="#e45756")
         .encode(
             x=alt.X("w_start:Q", title="weight w", scale=x_scale),
-            x2="w_end:Q",
+            x2=alt.X2("w_end:Q"),
             tooltip=[
                 alt.Tooltip("loss:N", title="loss"),
                 alt.Tooltip("what:N", title="shaded"),
@@ -359,9 +359,9 @@ def loss_surface_chart(surface: pd.DataFrame, title: str | None = None) -> alt.L
         .mark_rect()
         .encode(
             x=alt.X("w0:Q", title="weight w", scale=x_scale),
-            x2="w1:Q",
+            x2=alt.X2("w1:Q"),
             y=alt.Y("b0:Q", title="bias b", scale=y_scale),
-            y2="b1:Q",
+            y2=alt.Y2("b1:Q"),
             color=alt.Color(
                 "value:Q",
                 title="loss (log scale)",

@@ -60,7 +60,7 @@ def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> 
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=2, clip=True)
-        .encode(**encoding, strokeDash=dash, detail="split:N")
+        .encode(**encoding, strokeDash=dash, detail=alt.Detail("split:N"))
     )
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
     return alt.layer(lines, now, title="Accuracy (dashed: training data, solid: test data)", height=HEIGHT)
@@ -109,7 +109,11 @@ def loss_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Layer
         ],
     )
     dash = split_dash()
-    lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding, strokeDash=dash, detail="split:N")
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(**encoding, strokeDash=dash, detail=alt.Detail("split:N"))
+    )
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
     return alt.layer(lines, now, title="Loss (lower is better; dashed: training, solid: test)", height=HEIGHT)
 
@@ -149,7 +153,7 @@ def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Ch
                 scale=alt.Scale(domain=["below 0", "above 1"], range=[[5, 3], [1, 0]]),
                 legend=alt.Legend(orient="bottom"),
             ),
-            detail="side:N",
+            detail=alt.Detail("side:N"),
             tooltip=[
                 alt.Tooltip("run:N", title="run"),
                 alt.Tooltip("side:N", title="values"),
@@ -185,7 +189,7 @@ def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) 
             scale=alt.Scale(domain=["saturated", "dead"], range=[[1, 0], [5, 3]]),
             legend=alt.Legend(orient="bottom"),
         ),
-        "detail": "layer:N" if several else "run:N",
+        "detail": alt.Detail("layer:N" if several else "run:N"),
         "color": run_color(domain) if several else layer_color(order, title="hidden layer"),
         "tooltip": [
             alt.Tooltip("run:N", title="run"),

@@ -143,9 +143,9 @@ def units_chart(
         alt.Chart(tiles, width=size, height=size)
         .mark_image(width=size, height=size, align="left", baseline="top", smooth=False, aspect=False)
         .encode(
-            x=alt.value(0),
-            y=alt.value(0),
-            url="url:N",
+            x=alt.XValue(0),
+            y=alt.YValue(0),
+            url=alt.Url("url:N"),
             tooltip=[
                 alt.Tooltip("unit:O", title="unit"),
                 alt.Tooltip("low:Q", title="lowest output", format=".3g"),
@@ -184,7 +184,7 @@ def colour_bar(low: float, high: float, width: int, steps: int = 64) -> alt.Char
                 scale=alt.Scale(domain=[low, high], nice=False, zero=False),
                 axis=alt.Axis(tickCount=5, format=".3~g"),
             ),
-            x2="end:Q",
+            x2=alt.X2("end:Q"),
             color=alt.Color("colour:N", scale=None),
             tooltip=[alt.Tooltip("start:Q", title="output from", format=".3g")],
         )
