@@ -6,3 +6,11 @@
 * training, gradients, predictions, units: the charts of the Playground and the Experiments;
 * theory: the charts of the Theory lessons.
 """
+
+from altair.utils import schemapi
+
+# Altair checks every schema object against the Vega-Lite schema as it is made (its "debug
+# mode"): 45% of the Python time of a finished page's charts (devtools/bench_draw, profiled).
+# These charts are built by code, not from what a learner types, and the tests validate every
+# chart's whole spec (``chart.to_dict()``, tests/test_charts.py), so the app builds them without.
+schemapi.disable_debug_mode()
