@@ -147,3 +147,48 @@ def test_fuzzed_url_parameters_never_break_the_page(params):
     for value in params.values():
         if len(value) > 100:
             assert value not in shown  # a 10,000-character value is never echoed whole
+
+
+class _OneJobManager:
+    """Stands in for the job manager: every run it is given gets ``status`` and no record."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def submit(self, cfg, session_id, label="", group=""):
+        import threading
+
+        from nnexplore.runs.job import Job
+
+        job = Job(cfg, session_id, label, threading.Lock(), group)
+        job.status = self.status
+        return job
+
+
+def _press_train_app() -> None:
+    import streamlit as st
+
+    from nnexplore.config import RunConfig
+    from nnexplore.ui import state
+
+    state.start_run(RunConfig(), "playground")
+    st.write("Train returned")
+
+
+def test_train_waits_for_a_starting_runs_first_record_but_not_for_a_queued_run(monkeypatch):
+    """A run that starts now is waited for (a toy run's first record comes within a fraction of
+    a second, and this script run then draws it); a run that joins the queue is not: its page
+    says its place at once, and the script thread is not held."""
+    from nnexplore.runs.job import QUEUED, RUNNING
+    from nnexplore.ui import state
+
+    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 30.0)  # waited for: AppTest times out at 10 s
+    monkeypatch.setattr(state, "job_manager", lambda: _OneJobManager(QUEUED))
+    at = AppTest.from_function(_press_train_app, default_timeout=10).run()
+    assert not at.exception and at.markdown[0].value == "Train returned"
+
+    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 0.5)
+    monkeypatch.setattr(state, "job_manager", lambda: _OneJobManager(RUNNING))
+    started = time.monotonic()
+    at = AppTest.from_function(_press_train_app, default_timeout=20).run()
+    assert not at.exception and time.monotonic() - started >= 0.5  # it waited for a record

@@ -17,6 +17,7 @@ import streamlit as st
 
 from nnexplore.config import RunConfig
 from nnexplore.runs import Job, JobManager, ProcessRunner, TooManyRuns
+from nnexplore.runs.job import QUEUED
 from nnexplore.snapshots import model_view
 from nnexplore.ui.live_pages import LivePages
 from nnexplore.ui.owner import OwnerPages, owner_id
@@ -82,7 +83,8 @@ def start_run(cfg: RunConfig, group: str, label: str = "") -> None:
 
     A toy run's first record arrives within a fraction of a second: waiting for
     it here lets this very script run draw the first charts, instead of the
-    next tick of the live fragment.
+    next tick of the live fragment. A run that waits in the queue (every slot
+    busy) is not waited for: its page says at once where it is in the queue.
     """
     try:
         job = job_manager().submit(cfg, owner_id(owner_pages()), label, group)
@@ -90,7 +92,7 @@ def start_run(cfg: RunConfig, group: str, label: str = "") -> None:
         st.warning(str(err))
         return
     deadline = time.monotonic() + FIRST_RECORD_WAIT_S
-    while job.is_active and not job.records and time.monotonic() < deadline:
+    while job.is_active and job.status != QUEUED and not job.records and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
