@@ -1,4 +1,4 @@
-"""The shared redraw budget: pages poll slower as more pages draw live."""
+"""The shared redraw budget: pages poll slower as more pages draw live, or wait."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 from nnexplore.ui import live_pages
 from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S
-from nnexplore.ui.live_pages import LivePages, chart_interval, status_interval
+from nnexplore.ui.live_pages import LivePages, chart_interval, queued_interval, status_interval
 
 
 def test_pages_are_counted_once_and_forgotten_after_the_window(monkeypatch):
@@ -29,3 +29,42 @@ def test_one_page_keeps_its_pace_and_thirty_share_the_core():
         assert live * TICK_BUDGET_S / charts <= DRAW_SHARE + 1e-9
         assert live * live_pages.STATUS_TICK_S / status <= live_pages.STATUS_SHARE + 1e-9
     assert chart_interval(30, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE) == 30 * CHART_REFRESH_S
+
+
+def test_a_few_waiting_pages_poll_every_second_and_thirty_share_their_budget():
+    assert queued_interval(1) == live_pages.QUEUED_FASTEST_S == 1.0
+    for waiting in (1, 10, 30, 100, 1000):
+        every = queued_interval(waiting)
+        assert live_pages.QUEUED_FASTEST_S <= every <= live_pages.QUEUED_SLOWEST_S
+        within = waiting * live_pages.QUEUED_TICK_S / every <= live_pages.QUEUED_SHARE + 1e-9
+        assert within or every == live_pages.QUEUED_SLOWEST_S  # the slowest pace caps the wait
+    assert queued_interval(10) <= queued_interval(30) <= queued_interval(100)
+    assert queued_interval(1000) == live_pages.QUEUED_SLOWEST_S
+
+
+def _job(status: str, *, step: int = 0, total: int = 1000, elapsed: float = 0.0):
+    import threading
+
+    from nnexplore.config import RunConfig
+    from nnexplore.runs.job import Job
+
+    job = Job(RunConfig(), "s", "", threading.Lock())
+    job.status = status
+    if step:
+        job.records = [{"step": step, "total_steps": total, "elapsed_s": elapsed}]
+    return job
+
+
+def test_a_waiting_page_draws_its_run_live_only_once_it_trains_with_seconds_to_go():
+    from nnexplore.runs.job import LOADING, QUEUED, RUNNING
+    from nnexplore.ui.live import ENDS_SOON_S, _worth_drawing_live
+
+    assert not _worth_drawing_live(_job(QUEUED))
+    assert not _worth_drawing_live(_job(LOADING))  # its data loads: nothing to chart yet
+    assert _worth_drawing_live(_job(RUNNING))  # no record yet: its pace is not known
+    # 100 of 1000 steps in 1 s: 9 s to go. 900 of 1000 in 1 s: about 0.1 s to go.
+    assert _worth_drawing_live(_job(RUNNING, step=100, elapsed=1.0))
+    assert not _worth_drawing_live(_job(RUNNING, step=900, elapsed=1.0))
+    half = ENDS_SOON_S  # half-way after ENDS_SOON_S: as long again to go
+    assert not _worth_drawing_live(_job(RUNNING, step=500, elapsed=half))
+    assert _worth_drawing_live(_job(RUNNING, step=500, elapsed=half * 1.1))

@@ -24,7 +24,7 @@ from nnexplore.runs.job import DIVERGED, DONE, JOINED, LOADING, QUEUED, RUNNING,
 from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S, ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
-from nnexplore.ui.live_pages import chart_interval, status_interval
+from nnexplore.ui.live_pages import chart_interval, queued_interval, status_interval
 from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
 from nnexplore.ui.sections import (
     LOADING_DATA,
@@ -36,14 +36,9 @@ from nnexplore.ui.sections import (
     queue_words,
     units,
 )
-from nnexplore.ui.state import job_manager, live_pages
+from nnexplore.ui.state import job_manager, live_pages, queued_pages
 
 STATUS_REFRESH_S = 0.5
-#: A page whose runs all wait in the queue: its place changes only when a run ends. Measured
-#: (devtools/page_cost.py, server on one core): a waiting page polling every 0.5 s cost the
-#: server 2.0% of its core, every 3 s 2.3%, every 30 s 1.1%: most of it is not the polling. 5 s
-#: keeps the page's place and wait current and notices within seconds when its run starts.
-QUEUED_REFRESH_S = 5.0
 alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
 
 #: Drawn for every page part, in this order.
@@ -82,14 +77,15 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
         return
     ids = [job.id for job in jobs]
     note_drawn_live(ids)
+    page = f"{st.session_state.setdefault('page_key', secrets.token_hex(4))}/{key}"
     if all(job.status == QUEUED for job in active):
-        # Nothing trains yet: poll slowly for the place in the queue; the charts of the runs
-        # that ended are drawn once.
-        st.fragment(run_every=QUEUED_REFRESH_S)(_queued_status)(ids)
+        # Nothing trains yet: poll for the place in the queue, at a pace shared with the other
+        # waiting pages; the charts of the runs that ended are drawn once.
+        waiting = queued_pages().note(page)
+        st.fragment(run_every=queued_interval(waiting))(_queued_status)(ids, page)
         with st.container():
             _draw(list(jobs), key, views)
         return
-    page = f"{st.session_state.setdefault('page_key', secrets.token_hex(4))}/{key}"
     live = live_pages().note(page)
     st.fragment(run_every=status_interval(live, STATUS_REFRESH_S))(_live_status)(ids)
     every = chart_interval(live, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE)
@@ -101,15 +97,33 @@ def _jobs(job_ids: list[str]) -> list[Job]:
     return [job for job in (manager.get(i) for i in job_ids) if job is not None]
 
 
-def _queued_status(job_ids: list[str]) -> None:
-    """Status lines of a page whose runs all wait: once one starts (or all end), redraw the page."""
+def _queued_status(job_ids: list[str], page: str) -> None:
+    """Status lines of a page whose runs all wait: once one trains (or all end), redraw the page.
+
+    A run that left the queue is drawn live only once it trains and has more than ENDS_SOON_S
+    to go: while its data loads there is nothing to chart, and a run about to end would be drawn
+    live for a moment and then again as the finished page (two full page runs where one does).
+    """
+    queued_pages().note(page)  # still waiting: counted in every waiting page's pace
     jobs = _jobs(job_ids)
     for job in jobs:
         job_manager().heartbeat(job.id)
     _statuses(jobs)
-    if not all(job.status == QUEUED for job in jobs if job.is_active):
+    if not any(job.is_active for job in jobs) or any(_worth_drawing_live(job) for job in jobs):
         note_redraw_asked()
-        st.rerun()  # a run left the queue: draw it live
+        st.rerun()  # draw it live, or draw the finished page
+
+
+#: A run with less than this to go is not worth drawing live (measured from its own records).
+ENDS_SOON_S = 2.0
+
+
+def _worth_drawing_live(job: Job) -> bool:
+    """True for a run that trains and, at its pace so far, has more than ENDS_SOON_S to go."""
+    last = job.last_record
+    if job.status != RUNNING or not last or not last["step"]:
+        return job.status == RUNNING  # training, no record yet: its pace is not known
+    return last["elapsed_s"] * (last["total_steps"] - last["step"]) / last["step"] > ENDS_SOON_S
 
 
 def _live_status(job_ids: list[str]) -> None:

@@ -39,6 +39,12 @@ def live_pages() -> LivePages:
 
 
 @st.cache_resource
+def queued_pages() -> LivePages:
+    """The pages of this server whose runs all wait in the queue (they poll at a shared pace)."""
+    return LivePages()
+
+
+@st.cache_resource
 def shared_charts() -> SharedCharts:
     """The process-wide charts of finished page parts (see nnexplore.ui.shared_charts)."""
     return SharedCharts()
