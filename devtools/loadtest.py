@@ -571,6 +571,7 @@ class MemorySampler:
         self.last_server_kb = 0
         self.last_total_kb = 0
         self.training_processes = 0
+        self.most_training = 0  # training processes alive at once, at most: runs spread over slots
         self.trained: set[int] = set()  # every training process seen: one per run trained
         self.seen: dict[int, int] = {}
         self._stop = threading.Event()
@@ -588,6 +589,7 @@ class MemorySampler:
         self.last_total_kb = reading.total_pss_kb
         training = procmem.training_processes(self.pid, children)
         self.training_processes = len(training)
+        self.most_training = max(self.most_training, self.training_processes)
         self.trained.update(training)
         self.peak_server_kb = max(self.peak_server_kb, self.last_server_kb)
         self.peak_total_kb = max(self.peak_total_kb, self.last_total_kb)
@@ -605,10 +607,14 @@ class MemorySampler:
 
 
 @contextlib.contextmanager
-def streamlit_server(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, MemorySampler]]:
-    """The dashboard server with a (not yet started) memory sampler; its children are stopped too."""
+def streamlit_server(
+    env: dict[str, str], log_path: Path, app_cores: int = 1
+) -> Iterator[tuple[str, MemorySampler]]:
+    """The dashboard server with a (not yet started) memory sampler; its children are stopped too.
+    The app gets ``app_cores`` cores and the clients the rest (all of them share every core when
+    none would be left)."""
     with local_servers.streamlit_server(env, log_path) as (url, proc):
-        local_servers.pin_app_and_browsers(proc.pid)  # the app on one core, the browsers on the rest
+        local_servers.pin_app_and_browsers(proc.pid, app_cores)
         sampler = MemorySampler(proc.pid)
         try:
             yield url, sampler
@@ -645,6 +651,14 @@ def _seconds(values: list[float], fn: Any) -> str:
     return f"{fn(values):.1f} s" if values else "-"
 
 
+def _cores(app_cores: int) -> str:
+    """The app's cores, in words, as pinned by local_servers.pin_app_and_browsers."""
+    total = len(os.sched_getaffinity(0))
+    if app_cores >= total:
+        return f"all {total} cores, shared with the clients"
+    return f"{app_cores} of {total} cores"
+
+
 def run_load_test(
     sessions: int = 30,
     mnist_sessions: int = 5,
@@ -652,6 +666,7 @@ def run_load_test(
     timeout_s: float = 900,
     links: int = 0,
     client: str = "protocol",
+    app_cores: int = 1,
 ) -> int:
     """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1.
 
@@ -684,6 +699,7 @@ def run_load_test(
     else:
         cfgs = class_configs(sessions, mnist_sessions)
 
+    app_cores_text = _cores(app_cores)  # before the pinning narrows this process's cores
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="nnexplore-loadtest-"))
@@ -698,14 +714,15 @@ def run_load_test(
             )
             env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
         log_path = Path(data_dir) / "streamlit.log"
-        url, sampler = stack.enter_context(streamlit_server(env, log_path))
+        url, sampler = stack.enter_context(streamlit_server(env, log_path, app_cores))
         sampler.sample()
         idle_kb = sampler.last_server_kb
         cpu_at_start = procmem.cpu_seconds(sampler.pid)
         sampler.start()
         stack.callback(sampler.stop)
         print(
-            f"server up at {url} with {slots} slot(s), {_mb(idle_kb)}; opening {sessions} {client} sessions"
+            f"server up at {url} with {slots} slot(s) on {app_cores_text}, {_mb(idle_kb)};"
+            f" opening {sessions} {client} sessions"
         )
         opened: dict[str, int] = {}
 
@@ -754,7 +771,7 @@ def run_load_test(
     browsers = _browser_share(browser_cpu)
     return _report(
         results,
-        slots,
+        f"{slots} on {app_cores_text}",
         idle_kb,
         opened,
         sampler,
@@ -807,7 +824,7 @@ def _browser_share(readings: list[tuple[float, float]]) -> str:
 
 def _report(
     results: list[SessionResult],
-    slots: int,
+    slots: str,
     idle_kb: int,
     opened: dict[str, int],
     sampler: MemorySampler,
@@ -828,7 +845,7 @@ def _report(
     n_mnist = sum(r.cfg.dataset == "mnist" for r in results)
     rows = [
         ("sessions (toy + MNIST)", f"{len(results)} ({len(results) - n_mnist} + {n_mnist})"),
-        ("training slots", str(slots)),
+        ("training slots, on the app's cores", slots),
         ("runs finished (done)", f"{len(finished)} of {len(results)}"),
         (
             f"Train pressed again (no status {CLICK_CHECK_S:.0f} s after the first press)",
@@ -860,6 +877,7 @@ def _report(
             "runs trained (training processes seen, sampled every 0.1 s) / distinct runs asked",
             f"{len(sampler.trained)} / {len({r.cfg for r in results})}",
         ),
+        ("most runs training at once (training processes, same samples)", str(sampler.most_training)),
         (
             "server process CPU (Streamlit: pages and redraws), share of one core",
             f"{server_cpu_s:.0f} s, {server_cpu_s / max(wall_s, 1e-9):.0%}",
@@ -903,6 +921,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist", type=int, default=5, help="how many of them train on MNIST (default 5)")
     parser.add_argument("--slots", type=int, default=1, help="training slots of the server (default 1)")
     parser.add_argument(
+        "--app-cores",
+        type=int,
+        default=1,
+        help="cores for the app (server and training processes), the clients get the rest; all of them "
+        "share every core when none is left (default 1, as on a Cloud box)",
+    )
+    parser.add_argument(
         "--links",
         type=int,
         default=0,
@@ -923,6 +948,7 @@ def main(argv: list[str] | None = None) -> int:
         slots=args.slots,
         links=args.links,
         client=args.client,
+        app_cores=args.app_cores,
     )
 
 

@@ -185,13 +185,14 @@ def dead_mirror_url() -> str:
     return f"http://127.0.0.1:{port}/"
 
 
-def pin_app_and_browsers(server_pid: int) -> bool:
-    """The server (and the training processes it starts later) on the first core, as on a one-core
-    Cloud box; this process and the browsers it starts on the others, so that a measurement is
-    the app's and not the browsers'. False (nothing pinned) with fewer than two cores."""
+def pin_app_and_browsers(server_pid: int, app_cores: int = 1) -> bool:
+    """The server (and the training processes it starts later) on the first ``app_cores`` cores,
+    as on a one-core Cloud box by default; this process and the browsers it starts on the others,
+    so that a measurement is the app's and not the browsers'. False (nothing pinned) when no core
+    would be left for the browsers."""
     cores = sorted(os.sched_getaffinity(0))
-    if len(cores) < 2:
+    if len(cores) <= app_cores:
         return False
-    os.sched_setaffinity(server_pid, {cores[0]})
-    os.sched_setaffinity(0, set(cores[1:]))
+    os.sched_setaffinity(server_pid, set(cores[:app_cores]))
+    os.sched_setaffinity(0, set(cores[app_cores:]))
     return True
