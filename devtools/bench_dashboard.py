@@ -26,7 +26,14 @@ import altair as alt
 import torch
 
 from devtools import procmem
-from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, SHARED_MNIST, serve_folder, streamlit_server
+from devtools.local_servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SHARED_MNIST,
+    pin_app_and_browsers,
+    serve_folder,
+    streamlit_server,
+)
 from nnexplore.config import RunConfig
 from nnexplore.data import TEST_FILES
 from nnexplore.training import train
@@ -55,18 +62,47 @@ def _press_train(page) -> None:
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
 
 
+#: Timed in the page: from just before Train is clicked to the first chart the browser has drawn
+#: (a canvas or an SVG inside a chart element). Playwright's own polling for a visible chart added
+#: 0.3-0.5 s, and its process runs on the browser's cores.
+_FIRST_CHART_JS = """() => {
+  const t0 = performance.now();
+  window.__firstChartMs = null;
+  new MutationObserver((_, observer) => {
+    if (document.querySelector('[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg')) {
+      window.__firstChartMs = performance.now() - t0;
+      observer.disconnect();
+    }
+  }).observe(document, {subtree: true, childList: true});
+}"""
+
+
 def _page_run(browser, url: str, cfg: RunConfig) -> tuple[float, float]:
     """(seconds from Train to the first chart, samples/s of the run) for one fresh session."""
     context, page = _open_playground(browser, url, cfg)
-    start = time.perf_counter()
+    page.evaluate(_FIRST_CHART_JS)
     _press_train(page)
-    page.locator("[data-testid=stVegaLiteChart]").first.wait_for(timeout=60_000)
-    first_chart = time.perf_counter() - start
+    page.wait_for_function("() => window.__firstChartMs !== null", timeout=60_000)
+    first_chart = page.evaluate("() => window.__firstChartMs") / 1000
     page.get_by_text("done, test accuracy").wait_for(timeout=300_000)
     text = page.get_by_text("done, test accuracy").inner_text()
     context.close()
     seconds = float(text.rsplit(" in ", 1)[1].split(" s")[0])
     return first_chart, _train_samples(cfg) / max(seconds, 0.05)  # the page rounds to 0.1 s
+
+
+def cold_first_chart(browser) -> float:
+    """Seconds from Train to the first chart for the first run of a fresh server, pressed as soon
+    as the page shows: the training forkserver starts with that page. The server (and its training
+    processes) on one core as on a Cloud box, the browser on the others."""
+    mine = os.sched_getaffinity(0)
+    try:
+        with streamlit_server({}) as (url, proc):
+            pin_app_and_browsers(proc.pid)
+            seconds, _ = _page_run(browser, url, RunConfig(epochs=1))
+            return seconds
+    finally:
+        os.sched_setaffinity(0, mine)
 
 
 def _train_samples(cfg: RunConfig) -> int:
@@ -205,9 +241,8 @@ def run_dashboard_bench(reps: int = 3) -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         memory = memory_rows(browser)
+        cold = [cold_first_chart(browser) for _ in range(reps)]
         with streamlit_server({}) as (url, _):
-            # The first run on a fresh server also starts the training forkserver.
-            cold_first, _ = _page_run(browser, url, RunConfig(epochs=1))
             _headless(THROUGHPUT_CFG)
             for rep in range(reps):
                 # A new seed each time: the same run again would be served whole from the
@@ -222,9 +257,9 @@ def run_dashboard_bench(reps: int = 3) -> int:
     ratio = statistics.median(page_rate) / statistics.median(headless_rate)
     rows = [
         (
-            "first run on a fresh server → first chart (starts the training forkserver)",
-            f"{cold_first:.2f} s",
-            "",
+            "fresh server pinned to one core, Train pressed as the page shows → first chart (median)",
+            f"{statistics.median(cold):.2f} s ({', '.join(f'{c:.2f}' for c in cold)})",
+            "target < 2 s",
         ),
         (
             "Train pressed → first chart on the page (toy data, median)",
