@@ -613,15 +613,21 @@ def streamlit_server(
     """The dashboard server with a (not yet started) memory sampler; its children are stopped too.
     The app gets ``app_cores`` cores and the clients the rest (all of them share every core when
     none would be left)."""
-    with local_servers.streamlit_server(env, log_path) as (url, proc):
-        local_servers.pin_app_and_browsers(proc.pid, app_cores)
-        sampler = MemorySampler(proc.pid)
-        try:
-            yield url, sampler
-        finally:
-            with contextlib.suppress(Exception):
-                sampler.seen.update(procmem.descendants(proc.pid))
-    _stop_leftovers(sampler.seen)
+    mine = os.sched_getaffinity(0)
+    try:
+        with local_servers.streamlit_server(env, log_path) as (url, proc):
+            local_servers.pin_app_and_browsers(proc.pid, app_cores)
+            sampler = MemorySampler(proc.pid)
+            try:
+                yield url, sampler
+            finally:
+                with contextlib.suppress(Exception):
+                    sampler.seen.update(procmem.descendants(proc.pid))
+        _stop_leftovers(sampler.seen)
+    finally:
+        # This process gets its cores back: a second load test in it (bench --class runs two)
+        # would otherwise find one core and run the app and its clients on it together.
+        os.sched_setaffinity(0, mine)
 
 
 def _stop_leftovers(seen: dict[int, int]) -> None:
@@ -715,6 +721,7 @@ def run_load_test(
             env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
         log_path = Path(data_dir) / "streamlit.log"
         url, sampler = stack.enter_context(streamlit_server(env, log_path, app_cores))
+        client_cores = len(os.sched_getaffinity(0))  # as pinned, while the server runs
         sampler.sample()
         idle_kb = sampler.last_server_kb
         cpu_at_start = procmem.cpu_seconds(sampler.pid)
@@ -768,7 +775,7 @@ def run_load_test(
         with contextlib.suppress(OSError):  # kept for a look after the run (stacks of a stuck server)
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             (ROOT / "test-artifacts" / "loadtest-server.log").write_text(log_text, encoding="utf-8")
-    browsers = _browser_share(browser_cpu)
+    browsers = _browser_share(browser_cpu, client_cores)
     return _report(
         results,
         f"{slots} on {app_cores_text}",
@@ -812,13 +819,12 @@ def _browsers_cpu_s(server_pid: int) -> float:
     return sum(procmem.cpu_seconds(pid) for pid in mine)
 
 
-def _browser_share(readings: list[tuple[float, float]]) -> str:
+def _browser_share(readings: list[tuple[float, float]], cores: int) -> str:
     """The browsers' CPU from the first Train to the last page's end, as a share of their cores:
     near 100%, the test's figures are bounded by its own browsers, not by the app."""
     if len(readings) < 2:
         return "-"
     (cpu0, t0), (cpu1, t1) = readings[0], readings[-1]
-    cores = max(1, len(os.sched_getaffinity(0)))
     return f"{cpu1 - cpu0:.0f} s, {(cpu1 - cpu0) / max(t1 - t0, 1e-9) / cores:.0%} of {cores} core(s)"
 
 
