@@ -75,3 +75,21 @@ def page(browser, request):
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.fixture
+def fake():
+    """A fake train function (tests/fake_training.py) whose timing the test's configs control."""
+    from fake_training import FakeTrain
+
+    return FakeTrain()
+
+
+@pytest.fixture
+def managers():
+    """The job managers a test made (append them): each must shut down cleanly, its run threads
+    ended, when the test is over."""
+    made: list = []
+    yield made
+    for manager in made:
+        assert manager.shutdown(timeout=3.0), "run threads did not end"

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from test_manager import wait_until
+from fake_training import wait_until
 
 from nnexplore.runs import JobManager, ProcessRunner
 from nnexplore.runs.forkserver import forkserver_pid, stop_process_context

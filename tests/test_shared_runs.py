@@ -13,9 +13,9 @@ import threading
 import time
 
 import pytest
+from fake_training import FakeTrain, fake_dataset, wait_until
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from test_manager import FakeTrain, fake_dataset, wait_until
 from thread_runner import ThreadRunner
 
 from nnexplore.config import FIELDS, RunConfig
@@ -46,25 +46,15 @@ def step_view(model, dataset, cfg, record):
 
 
 @pytest.fixture
-def fake() -> FakeTrain:
-    return FakeTrain()
-
-
-@pytest.fixture
-def make(fake: FakeTrain):
-    managers: list[JobManager] = []
-
+def make(fake: FakeTrain, managers: list[JobManager]):
     def _make(train_fn=fake, **kwargs) -> JobManager:
         kwargs.setdefault("slots", 2)
         kwargs.setdefault("key_fn", lambda cfg: cfg.get("key"))
         kwargs.setdefault("store", RunStore(max_runs=10, max_mb=10))
-        mgr = JobManager(runner=CountingThreadRunner(train_fn, fake_dataset, step_view), **kwargs)
-        managers.append(mgr)
-        return mgr
+        managers.append(JobManager(runner=CountingThreadRunner(train_fn, fake_dataset, step_view), **kwargs))
+        return managers[-1]
 
-    yield _make
-    for mgr in managers:
-        assert mgr.shutdown(timeout=3.0), "run threads did not end"
+    return _make
 
 
 def test_the_same_run_asked_for_while_it_trains_is_one_computation_joined_from_its_first_record(make):

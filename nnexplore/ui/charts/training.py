@@ -201,7 +201,10 @@ def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) 
     }
     return (
         alt.Chart(
-            data, title="Stuck units: saturated (gradient almost 0) and dead (always output 0)", height=HEIGHT
+            data,
+            # Title and subtitle: the whole sentence in one line was cut off in a half-width column.
+            title=alt.Title("Stuck units", subtitle="saturated: gradient almost 0 · dead: always output 0"),
+            height=HEIGHT,
         )
         .mark_line(strokeWidth=2)
         .encode(**encoding)
