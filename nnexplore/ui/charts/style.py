@@ -44,18 +44,22 @@ def clean(df: pd.DataFrame, columns: Sequence[str], *, positive: Sequence[str] =
 
     Label columns (run, layer, metric, stat) become plain strings for Altair.
     """
-    out = df.copy()
-    for col in columns:
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-        out.loc[~np.isfinite(out[col]), col] = np.nan
-    keep = out[list(columns)].notna().all(axis=1)
+    # In numpy, and the frame built once: pandas' masked assignments made this 1.5 ms a call,
+    # thirty-odd calls a page (devtools/bench_draw).
+    numbers = {col: pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float) for col in columns}
+    keep = np.ones(len(df), dtype=bool)
+    for values in numbers.values():
+        keep &= np.isfinite(values)
     for col in positive:
-        keep &= out[col] > 0
-    out = out[keep]
-    for col in ("run", "layer", "metric", "stat"):
-        if col in out.columns:
-            out[col] = out[col].astype(str)
-    return out.reset_index(drop=True)
+        keep &= (numbers[col] if col in numbers else df[col].to_numpy(dtype=float)) > 0
+    out = {}
+    for col in df.columns:
+        if col in numbers:
+            out[col] = numbers[col][keep]
+        else:
+            kept = df[col][keep].reset_index(drop=True)
+            out[col] = kept.astype(str) if col in ("run", "layer", "metric", "stat") else kept
+    return pd.DataFrame(out)
 
 
 def run_domain(df: pd.DataFrame, runs: Sequence[str] | None = None) -> list[str]:
