@@ -217,14 +217,21 @@ def test_the_softmax_hidden_card_pictures_every_run(page, server):
     wait_for_heading(page, "Decision regions")
     wait_for_heading(page, "Hidden units")
     # The row right under the "Decision regions" heading: one column per run, its name on top.
-    row = page.evaluate(
-        """() => {
-            const h = [...document.querySelectorAll('h3')].find(e => e.innerText.trim() === 'Decision regions');
-            const row = h.closest('[data-testid=stElementContainer]').nextElementSibling;
-            return [...row.querySelectorAll('[data-testid=stColumn]')].map(c => ({
-                text: c.innerText, charts: c.querySelectorAll('[data-testid=stVegaLiteChart]').length}));
-        }"""
-    )
+    # The status lines say done a moment before the finished page is drawn (a run that ended
+    # while its page waited in the queue is drawn once, then): wait for that page.
+    deadline = time.time() + 30
+    while True:
+        row = page.evaluate(
+            """() => {
+                const h = [...document.querySelectorAll('h3')].find(e => e.innerText.trim() === 'Decision regions');
+                const row = h.closest('[data-testid=stElementContainer]').nextElementSibling;
+                return [...row.querySelectorAll('[data-testid=stColumn]')].map(c => ({
+                    text: c.innerText, charts: c.querySelectorAll('[data-testid=stVegaLiteChart]').length}));
+            }"""
+        )
+        if [c["charts"] for c in row] == [1] * len(exp.runs) or time.time() > deadline:
+            break
+        time.sleep(0.5)
     assert [c["charts"] for c in row] == [1] * len(exp.runs), row
     assert [c["text"].splitlines()[0] for c in row] == list(exp.labels), row
     charts = page.locator("[data-testid=stVegaLiteChart]").count()

@@ -51,7 +51,9 @@ def _job(status: str, *, step: int = 0, total: int = 1000, elapsed: float = 0.0)
     job = Job(RunConfig(), "s", "", threading.Lock())
     job.status = status
     if step:
-        job.records = [{"step": step, "total_steps": total, "elapsed_s": elapsed}]
+        job.records = [
+            {"step": step, "total_steps": total, "elapsed_s": elapsed, "epoch": 1.0, "test_acc": 0.9}
+        ]
     return job
 
 
@@ -68,3 +70,59 @@ def test_a_waiting_page_draws_its_run_live_only_once_it_trains_with_seconds_to_g
     half = ENDS_SOON_S  # half-way after ENDS_SOON_S: as long again to go
     assert not _worth_drawing_live(_job(RUNNING, step=500, elapsed=half))
     assert _worth_drawing_live(_job(RUNNING, step=500, elapsed=half * 1.1))
+
+
+class _Manager:
+    """Stands in for the job manager: holds the page's runs, and every queued run is second."""
+
+    def __init__(self, jobs) -> None:
+        self.jobs = {job.id: job for job in jobs}
+
+    def get(self, job_id):
+        return self.jobs.get(job_id)
+
+    def heartbeat(self, job_id) -> bool:
+        return True
+
+    def queue_position(self, job_id) -> int:
+        return 2
+
+    def estimate_wait_s(self, job_id) -> float:
+        return 3.0
+
+
+def _queued_tick() -> None:
+    import streamlit as st
+
+    from nnexplore.ui import live
+
+    live._queued_status(st.session_state["ids"], "page", st.session_state["ended"])
+
+
+def test_a_waiting_page_is_redrawn_when_one_of_its_runs_ends_or_trains_with_seconds_to_go(monkeypatch):
+    """The waiting page's tick: runs that ended since the page was drawn get their charts (a
+    redraw), and so does a run that trains with seconds to go; a run still queued, or about
+    to end, does not make the page redraw."""
+    from streamlit.testing.v1 import AppTest
+
+    from nnexplore.runs.job import DONE, QUEUED, RUNNING
+    from nnexplore.ui import live
+
+    reruns: list[int] = []
+    monkeypatch.setattr(live.st, "rerun", lambda: reruns.append(1))
+    first, last = _job(DONE, step=1000, elapsed=1.0), _job(QUEUED)  # ended before; still waits
+    cases = [
+        (_job(QUEUED), False),
+        (_job(DONE, step=1000, elapsed=1.0), True),  # ended since the page was drawn
+        (_job(RUNNING, step=100, elapsed=1.0), True),  # 9 s to go: drawn live
+        (_job(RUNNING, step=900, elapsed=1.0), False),  # 0.1 s to go: drawn once it ended
+    ]
+    for second, redrawn in cases:
+        monkeypatch.setattr(live, "job_manager", lambda second=second: _Manager([first, second, last]))
+        reruns.clear()
+        at = AppTest.from_function(_queued_tick, default_timeout=20)
+        at.session_state["ids"] = [first.id, second.id, last.id]
+        at.session_state["ended"] = [first.id]
+        at.run()
+        assert not at.exception
+        assert bool(reruns) == redrawn, second.status

@@ -82,7 +82,8 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
         # Nothing trains yet: poll for the place in the queue, at a pace shared with the other
         # waiting pages; the charts of the runs that ended are drawn once.
         waiting = queued_pages().note(page)
-        st.fragment(run_every=queued_interval(waiting))(_queued_status)(ids, page)
+        ended = [job.id for job in jobs if not job.is_active]
+        st.fragment(run_every=queued_interval(waiting))(_queued_status)(ids, page, ended)
         with st.container():
             _draw(list(jobs), key, views)
         return
@@ -97,21 +98,23 @@ def _jobs(job_ids: list[str]) -> list[Job]:
     return [job for job in (manager.get(i) for i in job_ids) if job is not None]
 
 
-def _queued_status(job_ids: list[str], page: str) -> None:
-    """Status lines of a page whose runs all wait: once one trains (or all end), redraw the page.
+def _queued_status(job_ids: list[str], page: str, ended: list[str]) -> None:
+    """Status lines of a page whose runs all wait: once one trains or ends, redraw the page.
 
-    A run that left the queue is drawn live only once it trains and has more than ENDS_SOON_S
-    to go: while its data loads there is nothing to chart, and a run about to end would be drawn
-    live for a moment and then again as the finished page (two full page runs where one does).
+    ``ended``: the runs that had ended when the page was drawn (their charts are on it). A run
+    that left the queue is drawn live only once it trains and has more than ENDS_SOON_S to go:
+    while its data loads there is nothing to chart, and a run about to end would be drawn live
+    for a moment and then again once it ended (two full page runs where one does).
     """
     queued_pages().note(page)  # still waiting: counted in every waiting page's pace
     jobs = _jobs(job_ids)
     for job in jobs:
         job_manager().heartbeat(job.id)
     _statuses(jobs)
-    if not any(job.is_active for job in jobs) or any(_worth_drawing_live(job) for job in jobs):
+    newly_ended = any(not job.is_active and job.id not in ended for job in jobs)
+    if newly_ended or any(_worth_drawing_live(job) for job in jobs):
         note_redraw_asked()
-        st.rerun()  # draw it live, or draw the finished page
+        st.rerun()  # draw its charts: live, or finished
 
 
 #: A run with less than this to go is not worth drawing live (measured from its own records).
