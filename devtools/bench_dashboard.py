@@ -30,7 +30,7 @@ from devtools.local_servers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SHARED_MNIST,
-    pin_app_and_browsers,
+    app_pinned,
     serve_folder,
     streamlit_server,
 )
@@ -95,14 +95,9 @@ def cold_first_chart(browser) -> float:
     """Seconds from Train to the first chart for the first run of a fresh server, pressed as soon
     as the page shows: the training forkserver starts with that page. The server (and its training
     processes) on one core as on a Cloud box, the browser on the others."""
-    mine = os.sched_getaffinity(0)
-    try:
-        with streamlit_server({}) as (url, proc):
-            pin_app_and_browsers(proc.pid)
-            seconds, _ = _page_run(browser, url, RunConfig(epochs=1))
-            return seconds
-    finally:
-        os.sched_setaffinity(0, mine)
+    with streamlit_server({}) as (url, proc), app_pinned(proc.pid):
+        seconds, _ = _page_run(browser, url, RunConfig(epochs=1))
+    return seconds
 
 
 def _train_samples(cfg: RunConfig) -> int:

@@ -24,35 +24,44 @@ import statistics
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from streamlit.testing.v1 import AppTest
+
+if TYPE_CHECKING:  # nnexplore is imported where it is used, as everywhere in this module
+    from nnexplore.config import RunConfig
+    from nnexplore.runs.job import Job
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softmax")
 
 
-def finished_jobs(n: int) -> list:
-    """n finished runs (records and final snapshot), as the job manager would hold them."""
-    from nnexplore.config import RunConfig
+def finished_job(cfg: RunConfig) -> Job:
+    """One finished run (records and final snapshot), as the job manager would hold it."""
     from nnexplore.data import load_dataset
     from nnexplore.runs.job import Job
     from nnexplore.snapshots import model_view
     from nnexplore.training import train
 
-    jobs = []
-    for i in range(n):
-        cfg = RunConfig(hidden_activation=ACTIVATIONS[i % len(ACTIVATIONS)], seed=i)
-        job = Job(cfg, "bench", "", threading.Lock())
-        data = load_dataset(cfg)
-        views: list[dict] = []
+    job = Job(cfg, "bench", "", threading.Lock())
+    data = load_dataset(cfg)
+    views: list[dict] = []
 
-        def last_view(model, record, data=data, cfg=cfg, views=views):
-            if record["status"] != "running":  # the final snapshot, as a finished page shows it
-                views.append(model_view(model, data, cfg, record))
+    def last_view(model, record) -> None:
+        if record["status"] != "running":  # the final snapshot, as a finished page shows it
+            views.append(model_view(model, data, cfg, record))
 
-        job.records = list(train(cfg, dataset=data, on_record=last_view))
-        job.view, job.status = views[-1], job.records[-1]["status"]
-        jobs.append(job)
-    return jobs
+    job.records = list(train(cfg, dataset=data, on_record=last_view))
+    job.view, job.status = views[-1], job.records[-1]["status"]
+    return job
+
+
+def finished_jobs(n: int) -> list:
+    """n finished Playground-default runs, each with another hidden activation."""
+    from nnexplore.config import RunConfig
+
+    return [
+        finished_job(RunConfig(hidden_activation=ACTIVATIONS[i % len(ACTIVATIONS)], seed=i)) for i in range(n)
+    ]
 
 
 def _draw_app() -> None:

@@ -613,21 +613,17 @@ def streamlit_server(
     """The dashboard server with a (not yet started) memory sampler; its children are stopped too.
     The app gets ``app_cores`` cores and the clients the rest (all of them share every core when
     none would be left)."""
-    mine = os.sched_getaffinity(0)
-    try:
-        with local_servers.streamlit_server(env, log_path) as (url, proc):
-            local_servers.pin_app_and_browsers(proc.pid, app_cores)
-            sampler = MemorySampler(proc.pid)
-            try:
-                yield url, sampler
-            finally:
-                with contextlib.suppress(Exception):
-                    sampler.seen.update(procmem.descendants(proc.pid))
-        _stop_leftovers(sampler.seen)
-    finally:
-        # This process gets its cores back: a second load test in it (bench --class runs two)
-        # would otherwise find one core and run the app and its clients on it together.
-        os.sched_setaffinity(0, mine)
+    with (
+        local_servers.streamlit_server(env, log_path) as (url, proc),
+        local_servers.app_pinned(proc.pid, app_cores),
+    ):
+        sampler = MemorySampler(proc.pid)
+        try:
+            yield url, sampler
+        finally:
+            with contextlib.suppress(Exception):
+                sampler.seen.update(procmem.descendants(proc.pid))
+    _stop_leftovers(sampler.seen)
 
 
 def _stop_leftovers(seen: dict[int, int]) -> None:
@@ -658,7 +654,7 @@ def _seconds(values: list[float], fn: Any) -> str:
 
 
 def _cores(app_cores: int) -> str:
-    """The app's cores, in words, as pinned by local_servers.pin_app_and_browsers."""
+    """The app's cores, in words, as pinned by local_servers.app_pinned."""
     total = len(os.sched_getaffinity(0))
     if app_cores >= total:
         return f"all {total} cores, shared with the clients"

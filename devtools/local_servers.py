@@ -185,14 +185,21 @@ def dead_mirror_url() -> str:
     return f"http://127.0.0.1:{port}/"
 
 
-def pin_app_and_browsers(server_pid: int, app_cores: int = 1) -> bool:
+@contextmanager
+def app_pinned(server_pid: int, app_cores: int = 1) -> Iterator[bool]:
     """The server (and the training processes it starts later) on the first ``app_cores`` cores,
     as on a one-core Cloud box by default; this process and the browsers it starts on the others,
-    so that a measurement is the app's and not the browsers'. False (nothing pinned) when no core
-    would be left for the browsers."""
-    cores = sorted(os.sched_getaffinity(0))
+    so that a measurement is the app's and not the browsers'. Yields False (nothing pinned) when
+    no core would be left for the browsers. On exit this process gets all its cores back (a
+    second measurement in the same process would otherwise start on the browsers' cores only)."""
+    mine = os.sched_getaffinity(0)
+    cores = sorted(mine)
     if len(cores) <= app_cores:
-        return False
+        yield False
+        return
     os.sched_setaffinity(server_pid, set(cores[:app_cores]))
     os.sched_setaffinity(0, set(cores[app_cores:]))
-    return True
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, mine)

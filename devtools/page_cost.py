@@ -21,7 +21,7 @@ import sys
 import time
 from urllib.parse import urlencode
 
-from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, pin_app_and_browsers, streamlit_server
+from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, app_pinned, streamlit_server
 from nnexplore.config import RunConfig
 
 WINDOW_S = 20.0
@@ -53,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    with streamlit_server({"NNEXPLORE_SLOTS": "1", "NNEXPLORE_WORKER_IDLE_S": "600"}) as (url, proc):
-        if not pin_app_and_browsers(proc.pid):
+    with (
+        streamlit_server({"NNEXPLORE_SLOTS": "1", "NNEXPLORE_WORKER_IDLE_S": "600"}) as (url, proc),
+        app_pinned(proc.pid) as apart,
+    ):
+        if not apart:
             print("needs two cores: one for the server, the rest for the browsers", file=sys.stderr)
             return 2
         with sync_playwright() as p:

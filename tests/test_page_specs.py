@@ -8,18 +8,14 @@ against the Vega-Lite schema Altair ships.
 from __future__ import annotations
 
 import json
-import threading
 
 import altair as alt
 import jsonschema
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from devtools.bench_draw import finished_job
 from nnexplore.config import RunConfig
-from nnexplore.data import load_dataset
-from nnexplore.runs.job import Job
-from nnexplore.snapshots import model_view
-from nnexplore.training import train
 
 #: Two finished toy runs that between them draw every chart of the Playground: softmax + CE,
 #: and sigmoid outputs with squared error (the outside-[0, 1] charts).
@@ -27,20 +23,6 @@ CONFIGS = [
     RunConfig(epochs=3, seed=0),
     RunConfig(dataset="spiral", hidden_activation="tanh", output_activation="sigmoid", loss="mse", epochs=3),
 ]
-
-
-def _finished(cfg: RunConfig) -> Job:
-    """A run as the job manager holds it once it ended: its records and its final snapshot."""
-    job = Job(cfg, "s", "", threading.Lock())
-    data = load_dataset(cfg)
-    views: list[dict] = []
-
-    def keep_view(model, record) -> None:
-        views.append(model_view(model, data, cfg, record))
-
-    job.records = list(train(cfg, dataset=data, on_record=keep_view))
-    job.view, job.status = views[-1], job.records[-1]["status"]
-    return job
 
 
 def _page() -> None:
@@ -62,7 +44,7 @@ def test_the_validator_rejects_a_broken_spec(validator):
 
 def test_every_chart_of_a_finished_page_is_valid_vega_lite(validator):
     at = AppTest.from_function(_page, default_timeout=120)
-    at.session_state["jobs"] = [_finished(cfg) for cfg in CONFIGS]
+    at.session_state["jobs"] = [finished_job(cfg) for cfg in CONFIGS]
     at.run()
     assert not at.exception
     specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]

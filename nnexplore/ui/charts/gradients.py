@@ -175,7 +175,7 @@ def _fill_bins(data: pd.DataFrame) -> pd.DataFrame:
     means = data.groupby(["run", "layer", "bin"], sort=False)[["log10", "value"]].mean()
     parts = []
     for (run, layer), part in means.groupby(level=["run", "layer"], sort=False):
-        part = part.droplevel(["run", "layer"]).sort_index()
+        part = part.droplevel(["run", "layer"])
         full = part.reindex(range(int(part.index.min()), int(part.index.max()) + 1)).ffill()
         parts.append(full.rename_axis("bin").reset_index().assign(run=run, layer=layer))
     return pd.concat(parts, ignore_index=True)
