@@ -58,6 +58,7 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     view.update(first_examples(gradient, BATCH), pushes=pushes(gradient, cfg.output_activation))
     if x_test.shape[1] == 2:
         view["grid"] = decision_grid(model, dataset, device)
+        view["points"] = data_points(dataset)  # here, so that the server needs no torch to draw them
         view["units"] = unit_grids(model, dataset, device)
     if x_test.shape[1] == 784:
         view["digits"] = digit_predictions(model, dataset, device)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from conftest import StreamlitServer
 from playwright.sync_api import expect
 
 from nnexplore.config import RunConfig
@@ -380,3 +382,29 @@ def test_learners_on_one_link_share_one_run_and_each_owns_their_copy(page, serve
     finally:
         for context in contexts:
             context.close()
+
+
+def _loads_torch(pid: int) -> bool:
+    """Whether the process has torch's library mapped (imported torch), read from /proc."""
+    return "libtorch_cpu" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_a_server_that_draws_only_playgrounds_never_imports_torch(page):
+    """Training happens in the training processes; the server draws pages from what they send. Its
+    own torch import cost about 1 s of a one-core box on the first page and 150 MB; only the
+    Theory page (and the Experiments panels) computes with torch in the server."""
+
+    fresh = StreamlitServer({})
+    try:
+        open_app(page, fresh, RunConfig(epochs=3))
+        click(page, "Train")
+        wait_for_status(page, "done")
+        wait_for_heading(page, "Decision regions")
+        page.locator("[data-testid=stVegaLiteChart] canvas").first.wait_for(timeout=20_000)
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert not _loads_torch(fresh.proc.pid)
+        page.goto(fresh.url + "theory")
+        page.get_by_role("heading", name="1. Activation functions and their slopes").wait_for(timeout=30_000)
+        assert _loads_torch(fresh.proc.pid)
+    finally:
+        fresh.stop()

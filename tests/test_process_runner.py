@@ -19,10 +19,10 @@ from nnexplore.runs.forkserver import forkserver_pid, stop_process_context
 def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
     """The dashboard trains in child processes: records, views and Stop must cross the pipe."""
     from nnexplore.config import RunConfig
-    from nnexplore.snapshots import model_view
     from nnexplore.training import expected_records
 
-    manager = JobManager(slots=1, runner=ProcessRunner(view_fn=model_view))
+    # named, as the dashboard names it: the server never imports the view's module (torch)
+    manager = JobManager(slots=1, runner=ProcessRunner(view_fn="nnexplore.snapshots:model_view"))
     try:
         cfg = RunConfig(epochs=4, n_samples=1000, device="cpu")  # 100 steps: a first and a last picture
         job = manager.submit(cfg, "s1")
@@ -36,6 +36,7 @@ def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
         assert job.status == "done", job.error
         assert len(job.records) == expected_records(cfg, 800)
         assert job.view is not None and "grid" in job.view
+        assert len(job.view["points"]["x"]) == 1000  # the decision chart's points come with the view
         # the first picture's pushes ride along with the last: a short run's start stays visible
         assert set(job.view["first_pushes"]) == {"p_right", "push"}
         assert job.view["first_pushes"]["p_right"].mean() < job.view["pushes"]["p_right"].mean()

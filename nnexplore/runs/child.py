@@ -9,6 +9,7 @@ milliseconds.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
 from nnexplore.runs.job import short_message
-from nnexplore.snapshots import model_view, with_first  # noqa: F401  (model_view: preloaded for the children)
+from nnexplore.snapshots import model_view, with_first  # noqa: F401  (model_view: the dashboard's view_fn)
 from nnexplore.training import train
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ def warm_up() -> None:
         optimizer.step()
 
 
-def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | None] | None) -> None:
+def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | None] | str | None) -> None:
     """Train ``cfg``, sending what happens over ``conn``; ``stop`` (a StopFlag) ends it within one batch.
+
+    ``view_fn`` is a function or its name, ``"package.module:function"``.
 
     Sends ("progress", (fraction, message)) while the data loads, ("running",
     None), then ("view", dict) and ("record", dict) as training goes, and
@@ -51,6 +54,9 @@ def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | N
     """
     torch.set_num_threads(1)  # one core per slot; the server keeps the rest
     try:
+        if isinstance(view_fn, str):
+            module, _, name = view_fn.partition(":")
+            view_fn = getattr(importlib.import_module(module), name)
         dataset = load_dataset(
             cfg, progress=lambda fraction, message: conn.send(("progress", (fraction, message)))
         )

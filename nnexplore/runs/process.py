@@ -44,7 +44,9 @@ class ProcessRunner(Runner):
 
     ``view_fn(model, dataset, cfg, record)`` runs in the child at record points
     (a few times a second at most) and returns the run's live snapshot; it
-    must be importable by name (it is pickled to the child). ``worker_idle_s``:
+    must be importable by name (it is pickled to the child). Give it as a
+    name, ``"package.module:function"``, to keep its module out of the server:
+    the dashboard's (nnexplore.snapshots) imports torch. ``worker_idle_s``:
     how long the forkserver waits for a run before it stops
     (``NNEXPLORE_WORKER_IDLE_S`` when None). ``workers_stopped`` is set when an
     idle spell has stopped the forkserver, cleared when a new one begins.
@@ -52,7 +54,7 @@ class ProcessRunner(Runner):
 
     def __init__(
         self,
-        view_fn: Callable[[Any, Any, Any, dict], dict | None] | None = None,
+        view_fn: Callable[[Any, Any, Any, dict], dict | None] | str | None = None,
         worker_idle_s: float | None = None,
         stop_grace_s: float = STOP_GRACE_S,
         silence_limit_s: float = SILENCE_LIMIT_S,
@@ -62,7 +64,6 @@ class ProcessRunner(Runner):
         self.workers_stopped = self._idle.stopped
         self.stop_grace_s = float(stop_grace_s)
         self.silence_limit_s = float(silence_limit_s)
-        self._torch_threads_set = False
 
     def prepare(self) -> None:
         """Start the forkserver ahead of a run: it needs a few seconds to import torch."""
@@ -79,15 +80,12 @@ class ProcessRunner(Runner):
 
     def run(self, job: Job, report: RunReport) -> tuple[str, str]:
         """Start the child, relay what it sends into ``report``, and see that it ends."""
-        from nnexplore.runs import child  # imports torch: not before the first run
-
-        self._set_torch_threads()
         with starting_children():
             ctx = process_context()  # the first run after an idle spell starts the forkserver
             receive, send = ctx.Pipe(duplex=False)
             stop = StopFlag(ctx)
             proc = ctx.Process(
-                target=child.run_in_child,
+                target=_run_in_child,
                 args=(job.cfg, send, stop, self._view_fn),
                 name=f"nnexplore-run-{job.id}",
                 daemon=True,
@@ -146,11 +144,14 @@ class ProcessRunner(Runner):
             elif kind == "end":
                 return end_status(last, job.stop_event.is_set()), ""
 
-    def _set_torch_threads(self) -> None:
-        """One torch thread for the server's own torch work too (the charts' data), set once, as the children do."""
-        if self._torch_threads_set:
-            return
-        self._torch_threads_set = True
-        import torch
 
-        torch.set_num_threads(1)
+def _run_in_child(*args: Any) -> None:
+    """A training process's entry point: nnexplore.runs.child.run_in_child, named from this module.
+
+    The server pickles the target by name, and naming the child module there would import it,
+    and with it torch (about 1 s of a one-core box and 150 MB the server does not need). The
+    forkserver has that module loaded already, so this import costs a child nothing.
+    """
+    from nnexplore.runs import child
+
+    child.run_in_child(*args)

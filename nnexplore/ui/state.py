@@ -18,12 +18,14 @@ import streamlit as st
 from nnexplore.config import RunConfig
 from nnexplore.runs import Job, JobManager, ProcessRunner, TooManyRuns
 from nnexplore.runs.job import QUEUED
-from nnexplore.snapshots import model_view
 from nnexplore.ui.live_pages import LivePages
 from nnexplore.ui.owner import OwnerPages, owner_id
 from nnexplore.ui.shared_charts import SharedCharts
 
 PLAYGROUND = "playground"
+#: What a training process sends the page besides its records. Named, not imported: that module
+#: imports torch, which the server does not need for the Playground (see nnexplore.runs.process).
+VIEW_FN = "nnexplore.snapshots:model_view"
 
 
 @st.cache_resource
@@ -60,7 +62,7 @@ def job_manager() -> JobManager:
     with contextlib.suppress(ValueError, AttributeError, OSError):  # diagnostics only; not on every OS
         # `kill -USR1 <server pid>` writes every thread's stack to the server log: what a stuck run waits on.
         faulthandler.register(signal.SIGUSR1, all_threads=True)
-    return JobManager(runner=ProcessRunner(view_fn=model_view), owner_connected=owner_pages().connected)
+    return JobManager(runner=ProcessRunner(view_fn=VIEW_FN), owner_connected=owner_pages().connected)
 
 
 def prepare_training() -> None:

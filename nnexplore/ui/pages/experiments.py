@@ -15,7 +15,6 @@ from nnexplore.experiments import EXPERIMENTS, Experiment, experiment_for
 from nnexplore.ui import controls, live
 from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.pages import playground
-from nnexplore.ui.pages.panels import render_gradient_check, render_loss_landscape
 from nnexplore.ui.state import prepare_training, session_jobs, start_run, stop_runs
 
 INTRO = (
@@ -121,6 +120,8 @@ def _card(exp: Experiment) -> None:
     if exp.extra == "gradient_check":
         _output_gradient_panel(jobs)
     elif exp.extra == "loss_landscape":
+        from nnexplore.ui.pages.panels import render_loss_landscape  # torch: see _output_gradient_panel
+
         render_loss_landscape(key=f"landscape_{exp.slug}")
 
     if exp.try_next:
@@ -138,7 +139,13 @@ def _card(exp: Experiment) -> None:
 
 
 def _output_gradient_panel(jobs) -> None:
-    """Question 3: the gradient at the output layer's pre-activation, per recipe, as trained."""
+    """Question 3: the gradient at the output layer's pre-activation, per recipe, as trained.
+
+    The panels module computes with torch, so it is imported here, when a card shows it: a server
+    that only draws Playgrounds never imports torch (see nnexplore.ui.pages.theory).
+    """
+    from nnexplore.ui.pages.panels import render_gradient_check
+
     st.subheader(
         "Output-layer gradient",
         help="∂loss/∂z for each output unit of each example: what the last layer's weights learn from.",

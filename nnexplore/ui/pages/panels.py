@@ -20,11 +20,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import streamlit as st
+import torch
 
 from nnexplore import theory
 from nnexplore.theory_facts import default_batch, fmt, landscape_facts, landscape_sentences
 from nnexplore.ui.charts import theory as lc
 from nnexplore.ui.safe_text import plain_text
+
+# The server's own torch work is these small calculations (the Theory page's too): one thread, so
+# that it never competes with the training processes for the box's cores.
+torch.set_num_threads(1)
 
 # Grids: fine enough to look smooth, small enough to compute and draw fast on
 # a one-core server (the surface is 61 x 41 points per loss, per the design).

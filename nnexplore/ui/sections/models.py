@@ -15,9 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from nnexplore.data import load_dataset
 from nnexplore.runs import Job
-from nnexplore.snapshots import data_points
 from nnexplore.ui.charts import predictions
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import MAX_PICTURED, LiveRuns
@@ -75,8 +73,9 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
         help="Colour: the class the network predicts there; paler where it is unsure. "
         "One map per run, on the same axes and with the same class colours.",
     )
-    grids = {i: pd.DataFrame(live.jobs[i].view["grid"]) for i in runs if "grid" in (live.jobs[i].view or {})}
-    points = {i: _points(live.jobs[i].cfg) for i in grids}
+    views = {i: live.jobs[i].view for i in runs if "grid" in (live.jobs[i].view or {})}
+    grids = {i: pd.DataFrame(view["grid"]) for i, view in views.items()}
+    points = {i: pd.DataFrame(view["points"]) for i, view in views.items()}
     domains = predictions.plane_domains(list(grids.values()), list(points.values()))
     height = DECISION_HEIGHT[n_columns]
     title = predictions.DECISION_TITLE if len(runs) == 1 else ""
@@ -169,8 +168,3 @@ def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns:
             CONFUSION_FONT[n_columns],
         ),
     )
-
-
-@st.cache_data(max_entries=32)
-def _points(cfg) -> pd.DataFrame:
-    return pd.DataFrame(data_points(load_dataset(cfg)))
