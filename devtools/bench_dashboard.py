@@ -62,28 +62,34 @@ def _press_train(page) -> None:
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
 
 
-#: Timed in the page: from just before Train is clicked to the first chart the browser has drawn
-#: (a canvas or an SVG inside a chart element). Playwright's own polling for a visible chart added
-#: 0.3-0.5 s, and its process runs on the browser's cores.
+#: Timed in the page, from the moment the page shows its heading (``shown``) and from the click
+#: on Train as the page receives it (``click``), to the first chart the browser has drawn (a canvas
+#: or an SVG inside a chart element). A fresh page takes a moment before it takes a click: on this
+#: benchmark's one browser core, 0.5-1 s of its own rendering. Playwright's own polling for a
+#: visible chart added 0.3-0.5 s, and its process runs on the browser's cores.
 _FIRST_CHART_JS = """() => {
   const t0 = performance.now();
-  window.__firstChartMs = null;
+  window.__firstChart = null;
+  let clicked = null;
+  document.addEventListener('click', () => { clicked = clicked ?? performance.now(); }, true);
   new MutationObserver((_, observer) => {
     if (document.querySelector('[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg')) {
-      window.__firstChartMs = performance.now() - t0;
+      const now = performance.now();
+      window.__firstChart = {shown: now - t0, click: now - (clicked ?? t0)};
       observer.disconnect();
     }
   }).observe(document, {subtree: true, childList: true});
 }"""
 
 
-def _page_run(browser, url: str, cfg: RunConfig) -> tuple[float, float]:
-    """(seconds from Train to the first chart, samples/s of the run) for one fresh session."""
+def _page_run(browser, url: str, cfg: RunConfig) -> tuple[dict[str, float], float]:
+    """({"shown": s, "click": s} from the page showing and from the click to the first chart,
+    samples/s of the run) for one fresh session."""
     context, page = _open_playground(browser, url, cfg)
     page.evaluate(_FIRST_CHART_JS)
     _press_train(page)
-    page.wait_for_function("() => window.__firstChartMs !== null", timeout=60_000)
-    first_chart = page.evaluate("() => window.__firstChartMs") / 1000
+    page.wait_for_function("() => window.__firstChart !== null", timeout=60_000)
+    first_chart = {k: ms / 1000 for k, ms in page.evaluate("() => window.__firstChart").items()}
     page.get_by_text("done, test accuracy").wait_for(timeout=300_000)
     text = page.get_by_text("done, test accuracy").inner_text()
     context.close()
@@ -91,10 +97,11 @@ def _page_run(browser, url: str, cfg: RunConfig) -> tuple[float, float]:
     return first_chart, _train_samples(cfg) / max(seconds, 0.05)  # the page rounds to 0.1 s
 
 
-def cold_first_chart(browser) -> float:
-    """Seconds from Train to the first chart for the first run of a fresh server, pressed as soon
-    as the page shows: the training forkserver starts with that page. The server (and its training
-    processes) on one core as on a Cloud box, the browser on the others."""
+def cold_first_chart(browser) -> dict[str, float]:
+    """Seconds to the first chart for the first run of a fresh server, Train pressed as soon as
+    the page shows (from the page showing, and from the click): the training forkserver starts
+    with that page. The server (and its training processes) on one core as on a Cloud box, the
+    browser on the others."""
     with streamlit_server({}) as (url, proc), app_pinned(proc.pid):
         seconds, _ = _page_run(browser, url, RunConfig(epochs=1))
     return seconds
@@ -244,20 +251,26 @@ def run_dashboard_bench(reps: int = 3) -> int:
                 # store of finished runs (nnexplore.runs.store), not trained.
                 cfg = THROUGHPUT_CFG.replace(seed=rep + 1)
                 seconds, rate = _page_run(browser, url, cfg)
-                first.append(seconds)
+                first.append(seconds["click"])
                 page_rate.append(rate)
                 headless_rate.append(_headless(cfg))
         browser.close()
     most, n_records = max_points_per_series()
     ratio = statistics.median(page_rate) / statistics.median(headless_rate)
     rows = [
-        (
-            "fresh server pinned to one core, Train pressed as the page shows → first chart (median)",
-            f"{statistics.median(cold):.2f} s ({', '.join(f'{c:.2f}' for c in cold)})",
-            "target < 2 s",
+        *(
+            (
+                f"fresh server pinned to one core, Train pressed as the page shows: {name} (median)",
+                f"{statistics.median(c[key] for c in cold):.2f} s ({', '.join(f'{c[key]:.2f}' for c in cold)})",
+                "target < 2 s",
+            )
+            for key, name in (
+                ("shown", "page shown → first chart"),
+                ("click", "the click → first chart"),
+            )
         ),
         (
-            "Train pressed → first chart on the page (toy data, median)",
+            "Train clicked → first chart on the page (warm server, toy data, median)",
             f"{statistics.median(first):.2f} s",
             "target < 2 s",
         ),

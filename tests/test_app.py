@@ -165,6 +165,56 @@ class _OneJobManager:
         return job
 
 
+class _StartedJobManager:
+    """Stands in for the job manager: every run starts with one record saying ``to_go_s`` are left
+    at its pace so far, and ends (done) ``ends_after_s`` later if given."""
+
+    def __init__(self, to_go_s: float, ends_after_s: float | None = None) -> None:
+        self.to_go_s, self.ends_after_s, self.last = to_go_s, ends_after_s, None
+
+    def submit(self, cfg, session_id, label="", group=""):
+        import threading
+
+        from nnexplore.runs.job import DONE, RUNNING, Job
+
+        job = Job(cfg, session_id, label, threading.Lock(), group)
+        job.status = RUNNING
+        job.records.append({"step": 10, "total_steps": 100, "elapsed_s": self.to_go_s / 9})
+        if self.ends_after_s is not None:
+            threading.Timer(self.ends_after_s, setattr, (job, "status", DONE)).start()
+        self.last = job
+        return job
+
+
+def _press_train_and_say_status_app() -> None:
+    import streamlit as st
+
+    from nnexplore.config import RunConfig
+    from nnexplore.ui import state
+
+    state.start_run(RunConfig(), "playground")
+    st.write(f"Train returned, the run {state.job_manager().last.status}")
+
+
+def test_train_waits_for_a_run_that_ends_within_the_wait_but_draws_a_longer_one_live(monkeypatch):
+    """A short toy run is drawn once, finished: drawing it live and again a moment later cost a
+    one-core box and a fresh browser about 0.5 s before the first chart. A longer run is drawn
+    live from its first record, as soon as it has one."""
+    from nnexplore.ui import state
+
+    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 5.0)
+    short = _StartedJobManager(to_go_s=0.1, ends_after_s=0.3)
+    monkeypatch.setattr(state, "job_manager", lambda: short)
+    at = AppTest.from_function(_press_train_and_say_status_app, default_timeout=10).run()
+    assert not at.exception and at.markdown[0].value == "Train returned, the run done"
+
+    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 30.0)  # waited for: AppTest times out at 10 s
+    long = _StartedJobManager(to_go_s=60.0)
+    monkeypatch.setattr(state, "job_manager", lambda: long)
+    at = AppTest.from_function(_press_train_and_say_status_app, default_timeout=10).run()
+    assert not at.exception and at.markdown[0].value == "Train returned, the run running"
+
+
 def _press_train_app() -> None:
     import streamlit as st
 

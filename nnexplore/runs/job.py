@@ -88,6 +88,14 @@ class Job:
         with self._lock:
             return self.records[-1] if self.records else None
 
+    def seconds_to_go(self) -> float | None:
+        """Seconds this run still trains at its pace so far (from its newest record); None before
+        the pace is known (queued, loading, or no record past step 0)."""
+        last = self.last_record
+        if self.status != RUNNING or not last or not last["step"]:
+            return None
+        return last["elapsed_s"] * (last["total_steps"] - last["step"]) / last["step"]
+
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, session={self.session_id!r}, status={self.status!r})"
 

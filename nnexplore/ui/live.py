@@ -123,10 +123,10 @@ ENDS_SOON_S = 2.0
 
 def _worth_drawing_live(job: Job) -> bool:
     """True for a run that trains and, at its pace so far, has more than ENDS_SOON_S to go."""
-    last = job.last_record
-    if job.status != RUNNING or not last or not last["step"]:
+    to_go = job.seconds_to_go()
+    if to_go is None:
         return job.status == RUNNING  # training, no record yet: its pace is not known
-    return last["elapsed_s"] * (last["total_steps"] - last["step"]) / last["step"] > ENDS_SOON_S
+    return to_go > ENDS_SOON_S
 
 
 def _live_status(job_ids: list[str]) -> None:
