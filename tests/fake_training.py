@@ -44,11 +44,18 @@ class FakeTrain:
                     if stop.is_set():
                         break
             n = cfg.get("n", 5)
+            started = time.monotonic()
             for step in range(n):
                 if step == cfg.get("fail"):
                     raise ValueError("boom\nTraceback (most recent call last): secret")
                 status = "stopped" if stop.is_set() else ("done" if step == n - 1 else "running")
-                record = {"step": step, "status": status, "dataset": dataset}
+                record = {
+                    "step": step,
+                    "total_steps": n - 1,
+                    "elapsed_s": time.monotonic() - started,
+                    "status": status,
+                    "dataset": dataset,
+                }
                 if on_record is not None:
                     on_record("model", record)
                 yield record

@@ -111,6 +111,22 @@ def test_estimate_wait_grows_with_queue_position(make) -> None:
     gate.set()
 
 
+def test_before_any_run_finished_the_wait_is_estimated_from_the_run_training_now(make) -> None:
+    """A fresh server: nothing has finished to average over, so the run in the slot stands in,
+    as long as its pace so far makes it (1,000 steps of 5 ms: about 5 s)."""
+    mgr = make(slots=1)
+    running = mgr.submit({"n": 1000, "sleep": 0.005}, "s0")
+    queued = mgr.submit({}, "s1")
+    assert wait_until(lambda: len(running.records) >= 20)
+    wait = mgr.estimate_wait_s(queued.id)
+    elapsed = running.last_record["elapsed_s"]
+    pace = elapsed / running.last_record["step"]
+    assert wait is not None and wait == pytest.approx(pace * 999 - elapsed, rel=0.5)
+    assert mgr.estimate_wait_s(running.id) is None  # training, not waiting
+    mgr.cancel(running.id)
+    mgr.cancel(queued.id)
+
+
 def test_cancel_queued_and_running(make) -> None:
     mgr = make(slots=1)
     running = mgr.submit({"n": 10_000, "sleep": 0.01}, "s1")

@@ -89,15 +89,19 @@ class Job:
             return self.records[-1] if self.records else None
 
     def seconds_to_go(self) -> float | None:
-        """Seconds this run still trains at its pace so far (from its newest record); None before
-        the pace is known (queued, loading, or no record past step 0)."""
-        last = self.last_record
-        if self.status != RUNNING or not last or not last["step"]:
-            return None
-        return last["elapsed_s"] * (last["total_steps"] - last["step"]) / last["step"]
+        """Seconds this run still trains at its pace so far (see ``seconds_to_go``)."""
+        return seconds_to_go(self.status, self.last_record)
 
     def __repr__(self) -> str:
         return f"Job(id={self.id!r}, session={self.session_id!r}, status={self.status!r})"
+
+
+def seconds_to_go(status: str, last: dict | None) -> float | None:
+    """Seconds a run with this status and newest record still trains at its pace so far; None
+    before the pace is known (queued, loading, or no record past step 0)."""
+    if status != RUNNING or not last or not last.get("step") or "total_steps" not in last:
+        return None
+    return last["elapsed_s"] * (last["total_steps"] - last["step"]) / last["step"]
 
 
 def end_status(last: dict | None, stop_asked: bool) -> str:

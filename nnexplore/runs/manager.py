@@ -228,16 +228,17 @@ class JobManager:
         """Rough seconds until a queued run starts.
 
         Assumes every run takes the average time of recent finished runs, so it
-        is only a hint. None when the run is not waiting or nothing has
-        finished yet to average over.
+        is only a hint. Before any run has finished (a fresh server, a class
+        that has just pressed Train), the runs training now stand in, each as
+        long as its pace so far makes it. None when the run is not waiting or
+        there is nothing to go by yet.
         """
         with self._lock:
-            if not self._durations:
-                return None
             position = self._runs.position(job_id)
-            if position is None:
+            durations = list(self._durations) or self._runs.projected_s()
+            if position is None or not durations:
                 return None
-            avg = sum(self._durations) / len(self._durations)
+            avg = sum(durations) / len(durations)
             return estimate_start_s(avg, self._runs.busy_for(time.monotonic()), self.slots, position)
 
     def forget(self, job_id: str) -> bool:

@@ -22,7 +22,18 @@ import time
 from collections import deque
 from typing import Any
 
-from nnexplore.runs.job import DIVERGED, DONE, JOINED, LOADING, QUEUED, RUNNING, STOPPED, STORED, Job
+from nnexplore.runs.job import (
+    DIVERGED,
+    DONE,
+    JOINED,
+    LOADING,
+    QUEUED,
+    RUNNING,
+    STOPPED,
+    STORED,
+    Job,
+    seconds_to_go,
+)
 from nnexplore.runs.store import RunStore, estimate_bytes
 
 #: Runs that ended so are complete and the same for anyone who asks: stored. A
@@ -119,6 +130,16 @@ class Computations:
         job.shared_from = STORED
         job.started = job.finished = time.time()
         return True
+
+    def projected_s(self) -> list[float]:
+        """Each training computation's whole time at its pace so far (trained + to go), where known."""
+        out = []
+        for comp in self.active.values():
+            last = comp.records[-1] if comp.records else None  # under the manager's lock already
+            to_go = seconds_to_go(comp.status, last)
+            if to_go is not None:
+                out.append(last["elapsed_s"] + to_go)
+        return out
 
     def position(self, job_id: str) -> int | None:
         """The place in the queue of what this Job follows (1: next); None when that is not waiting."""
