@@ -1,5 +1,7 @@
 """Fast app tests with streamlit.testing.v1.AppTest: the page, its controls, the URL."""
 
+import json
+import re
 import time
 from pathlib import Path
 
@@ -100,6 +102,12 @@ def test_train_runs_in_background_and_reaches_done():
     assert not at.exception
     assert [h.value for h in at.subheader][:2] == ["Accuracy", "Loss"]
     assert "Hidden units" in [h.value for h in at.subheader]  # the Playground shows every view
+    # The comparison table gives the status line's accuracy, in percent with one decimal like it.
+    said = float(re.search(r"test accuracy ([\d.]+)%", next(s.value for s in at.success)).group(1))
+    table = at.dataframe[0]
+    assert table.value["test accuracy"].iloc[0] == pytest.approx(said, abs=0.05)
+    columns = json.loads(table.proto.columns)
+    assert columns["test accuracy"]["type_config"]["format"] == "%.1f%%"
 
 
 def _texts(node) -> list[str]:

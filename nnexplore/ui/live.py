@@ -204,16 +204,21 @@ def _draw(jobs: list[Job], key: str, views: Sequence[str]) -> None:
     _summary(runs)
 
 
+#: The table's shares, shown as percentages with one decimal like the status lines (Streamlit's
+#: "percent" format drops trailing zeros, so 99.5% stood next to 41.79%).
+PERCENT_COLUMNS = ("test accuracy", "outside [0, 1]")
+
+
 def _summary(runs) -> None:
     st.subheader("Compare runs")
     table = frames.summary_table(runs)
+    table[list(PERCENT_COLUMNS)] *= 100
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            "test accuracy": st.column_config.NumberColumn(format="percent"),
-            "outside [0, 1]": st.column_config.NumberColumn(format="percent"),
+            **{name: st.column_config.NumberColumn(format="%.1f%%") for name in PERCENT_COLUMNS},
             "gradient first/last layer": st.column_config.NumberColumn(format="%.2e"),
             "time (s)": st.column_config.NumberColumn(format="%.1f"),
         },
