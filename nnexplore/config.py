@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnexplore import activations
+from nnexplore.problems import PROBLEMS
 
-DATASETS = ("moons", "circles", "xor", "spiral", "spiral3", "blobs", "mnist")
+DATASETS = tuple(PROBLEMS)
 HIDDEN_ACTIVATIONS = tuple(a.name for a in activations.HIDDEN)  # the rows of nnexplore.activations
 OUTPUT_ACTIVATIONS = tuple(a.name for a in activations.OUTPUT)
 LOSSES = ("mse", "cross_entropy", "binary_cross_entropy")

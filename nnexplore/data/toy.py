@@ -18,14 +18,11 @@ from collections.abc import Callable
 import torch
 
 from nnexplore.data.dataset import Dataset
+from nnexplore.problems import PROBLEMS
 
+#: The toy rows of nnexplore.problems: name → (classes, description).
 TOY_PROBLEMS: dict[str, tuple[int, str]] = {
-    "moons": (2, "Two interleaving half circles."),
-    "circles": (2, "A small circle inside a larger one."),
-    "xor": (2, "Four quadrants: opposite corners share a class (XOR)."),
-    "spiral": (2, "Two spiral arms wound around each other."),
-    "spiral3": (3, "Three spiral arms wound around each other."),
-    "blobs": (4, "Four Gaussian blobs, one per class."),
+    name: (p.classes, p.description) for name, p in PROBLEMS.items() if p.is_toy
 }
 
 TRAIN_FRACTION = 0.8

@@ -227,11 +227,9 @@ class JobManager:
     def estimate_wait_s(self, job_id: str) -> float | None:
         """Rough seconds until a queued run starts.
 
-        Assumes every run takes the average time of recent finished runs, so it
-        is only a hint. Before any run has finished (a fresh server, a class
-        that has just pressed Train), the runs training now stand in, each as
-        long as its pace so far makes it. None when the run is not waiting or
-        there is nothing to go by yet.
+        Assumes every run takes the average time of recent finished runs (a hint
+        only); before any has finished, the runs training now stand in, each as
+        long as its pace so far makes it. None when not waiting or nothing to go by.
         """
         with self._lock:
             position = self._runs.position(job_id)

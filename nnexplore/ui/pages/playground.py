@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore.ui import controls, live
+from nnexplore.ui.network import draw_network
 from nnexplore.ui.share import share_with_class
 from nnexplore.ui.state import (
     PLAYGROUND,
@@ -45,6 +46,7 @@ def render_playground() -> None:
         st.markdown(HOW_TO)
     if cfg is not None:
         share_with_class(cfg)
+        draw_network(cfg)
 
     train_col, stop_col, _ = st.columns([1, 1, 4])
     with train_col:

@@ -1,0 +1,58 @@
+"""The Playground's picture of the network that Train will build, from the sidebar's settings.
+
+It shows a beginner what "16,16" means, and changes as they change the network.
+It is also the page's first chart: the browser loads its chart code and runs
+it once while the learner reads, so the first run's charts come sooner on a
+fresh page (devtools.bench --dashboard, cold start on one browser core: about
+1.5 s from the page showing to the first run chart without it, 1 s with it).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import altair as alt
+import streamlit as st
+
+from nnexplore import activations
+from nnexplore.config import RunConfig
+from nnexplore.problems import PROBLEMS
+from nnexplore.ui.charts.network import Layer, network_chart, network_frames, parameter_count
+
+#: The keyed block the picture is drawn in: its chart is told apart from the runs' by it.
+KEY = "network_picture"
+
+
+def layers(cfg: RunConfig) -> list[Layer]:
+    """The layers ``cfg`` trains, input side first, each described in words."""
+    problem = PROBLEMS[cfg.dataset]
+    hidden = activations.get(cfg.hidden_activation).screen_name
+    output = activations.get(cfg.output_activation)
+    output_words = "no activation" if output.name == "none" else output.screen_name
+    inputs = "x, y" if problem.is_toy else "pixels"
+    return [
+        Layer(problem.inputs, "input", f"{problem.inputs} inputs: {inputs}"),
+        *(Layer(units, "hidden", f"{units} units, {hidden}") for units in cfg.hidden),
+        Layer(problem.classes, "output", f"{problem.classes} outputs, {output_words}"),
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _chart(shape: tuple[Layer, ...]) -> alt.LayerChart:
+    """One chart per network shape, shared by every session (a class opens the same few)."""
+    return network_chart(*network_frames(list(shape)))
+
+
+def draw_network(cfg: RunConfig) -> None:
+    """The picture, its size in words and how to read it."""
+    shape = layers(cfg)
+    with st.container(key=KEY):
+        st.markdown(
+            "**The network Train will build**",
+            help="Each circle is a unit (at most 10 are drawn per layer; the words under a column "
+            "give its real size), each line a weight. Change the hidden layers or the activations "
+            "in the sidebar and the picture follows.",
+        )
+        st.altair_chart(_chart(tuple(shape)), width="stretch")
+        sizes = " → ".join(str(layer.units) for layer in shape)
+        st.caption(f"{sizes}: {parameter_count(shape):,} weights and biases to learn.")
