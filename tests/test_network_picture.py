@@ -23,8 +23,10 @@ def test_each_layer_is_a_column_of_at_most_ten_circles_joined_to_the_next():
     assert units.groupby("x").size().tolist() == [MAX_DRAWN, MAX_DRAWN, 3, MAX_DRAWN]
     assert len(weights) == MAX_DRAWN * MAX_DRAWN + MAX_DRAWN * 3 + 3 * MAX_DRAWN
     assert set(zip(weights["x"], weights["x2"])) == {(0.0, 1.0), (1.0, 2.0), (2.0, 3.0)}
-    # every column is centred on the same line, so a narrow layer sits in the middle
+    # every column is centred on the same line, so a narrow layer sits in the middle; a layer
+    # drawn in part leaves its middle to a "⋮"
     assert units.groupby("x")["y"].mean().abs().max() == pytest.approx(0)
+    assert set(units[units["y"] == 0]["x"]) == {2.0}  # only the 3-unit layer has a unit there
 
 
 def test_the_words_say_each_layers_real_size_and_activation():

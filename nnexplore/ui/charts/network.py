@@ -38,9 +38,11 @@ def parameter_count(layers: list[Layer]) -> int:
 
 
 def _rows(units: int) -> list[float]:
-    """Heights of a layer's drawn units, centred on 0, one apart."""
-    drawn = min(units, MAX_DRAWN)
-    return [j - (drawn - 1) / 2 for j in range(drawn)]
+    """Heights of a layer's drawn units, centred on 0, one apart. A layer too big to draw whole
+    leaves its middle free for a "⋮" (the units not drawn): half its circles above, half below."""
+    if units <= MAX_DRAWN:
+        return [j - (units - 1) / 2 for j in range(units)]
+    return [j - MAX_DRAWN / 2 for j in range(MAX_DRAWN + 1) if j != MAX_DRAWN // 2]
 
 
 def network_frames(layers: list[Layer]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -74,12 +76,13 @@ def network_frames(layers: list[Layer]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def network_chart(units: pd.DataFrame, weights: pd.DataFrame, height: int = HEIGHT) -> alt.LayerChart:
-    """Circles for units (light grey: inputs, slate: hidden, dark: outputs), lines for weights,
-    and each layer's words under its column; no axes (positions mean nothing but order)."""
+    """Circles for units (light grey: inputs, slate: hidden, dark: outputs), lines for weights, a
+    "⋮" in a column drawn in part, and each layer's words under its column; no axes (positions
+    mean nothing but order)."""
     n_layers = int(units["layer"].max()) + 1 if not units.empty else 1
     top = MAX_DRAWN / 2
     x = alt.Scale(domain=[-0.6, n_layers - 0.4])
-    y = alt.Scale(domain=[-top - 1.2, top])  # room under the columns for their words
+    y = alt.Scale(domain=[-top - 0.9, top])  # room under the columns for their words
     no_axis = {"axis": None}
     lines = (
         alt.Chart(weights)
@@ -112,4 +115,9 @@ def network_chart(units: pd.DataFrame, weights: pd.DataFrame, height: int = HEIG
             x=alt.X("x:Q", scale=x, **no_axis), y=alt.Y("y:Q", scale=y, **no_axis), text=alt.Text("words:N")
         )
     )
-    return alt.layer(lines, circles, words, height=height).configure_view(stroke=None)
+    more = (
+        alt.Chart(units[units["units"] > MAX_DRAWN].drop_duplicates("layer").assign(y=0.0))
+        .mark_text(text="⋮", fontSize=16, color="#31333f")
+        .encode(x=alt.X("x:Q", scale=x, **no_axis), y=alt.Y("y:Q", scale=y, **no_axis))
+    )
+    return alt.layer(lines, circles, more, words, height=height).configure_view(stroke=None)
