@@ -185,21 +185,39 @@ def dead_mirror_url() -> str:
     return f"http://127.0.0.1:{port}/"
 
 
+def pin_tree(root: int, cores: set[int], skip: int | None = None) -> None:
+    """Every thread of ``root`` and of the processes below it (except ``skip`` and its own) on
+    ``cores``. Linux pins one thread at a time: pinning a process's id pins its first thread
+    only, and a browser started before the pin runs its other threads where it likes."""
+    from devtools.procmem import descendants
+
+    left_out = {skip, *descendants(skip)} if skip is not None else set()
+    for pid in (root, *descendants(root)):
+        if pid in left_out:
+            continue
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                os.sched_setaffinity(int(task), cores)
+        except OSError:  # the process or thread has just ended
+            pass
+
+
 @contextmanager
 def app_pinned(server_pid: int, app_cores: int = 1) -> Iterator[bool]:
     """The server (and the training processes it starts later) on the first ``app_cores`` cores,
-    as on a one-core Cloud box by default; this process and the browsers it starts on the others,
-    so that a measurement is the app's and not the browsers'. Yields False (nothing pinned) when
-    no core would be left for the browsers. On exit this process gets all its cores back (a
-    second measurement in the same process would otherwise start on the browsers' cores only)."""
+    as on a one-core Cloud box by default; this process and everything it started (browsers
+    included, even ones started before) on the others, so that a measurement is the app's and
+    not the browsers'. Yields False (nothing pinned) when no core would be left for the
+    browsers. On exit this process and its browsers get all their cores back (a second
+    measurement in the same process would otherwise start on the browsers' cores only)."""
     mine = os.sched_getaffinity(0)
     cores = sorted(mine)
     if len(cores) <= app_cores:
         yield False
         return
-    os.sched_setaffinity(server_pid, set(cores[:app_cores]))
-    os.sched_setaffinity(0, set(cores[app_cores:]))
+    pin_tree(server_pid, set(cores[:app_cores]))
+    pin_tree(os.getpid(), set(cores[app_cores:]), skip=server_pid)
     try:
         yield True
     finally:
-        os.sched_setaffinity(0, mine)
+        pin_tree(os.getpid(), mine, skip=server_pid)
