@@ -3,7 +3,7 @@
 ``network_frames(layers)`` turns a list of ``Layer`` rows (input side first) into
 two frames: one row per drawn unit, one per drawn weight. ``network_chart``
 draws them: a column of circles per layer, the lines between neighbouring
-layers, and under each column what it is ("16 units · ReLU"). It is the
+layers, and under each column what it is ("16 units, ReLU"). It is the
 picture TensorFlow Playground puts in the middle of its page: the sidebar's
 "16,16" becomes something a beginner can see.
 """
