@@ -12,6 +12,7 @@ cut short). ``dead_mirror_url()`` is a URL where nothing listens.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import socket
@@ -196,10 +197,12 @@ def pin_tree(root: int, cores: set[int], skip: int | None = None) -> None:
         if pid in left_out:
             continue
         try:
-            for task in os.listdir(f"/proc/{pid}/task"):
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:  # the process has just ended
+            continue
+        for task in tasks:
+            with contextlib.suppress(OSError):  # the thread has just ended
                 os.sched_setaffinity(int(task), cores)
-        except OSError:  # the process or thread has just ended
-            pass
 
 
 @contextmanager
