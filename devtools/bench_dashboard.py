@@ -163,10 +163,6 @@ def _mb(kb: float) -> str:
     return f"{kb / 1024:,.0f} MB"
 
 
-def _forkserver_running(server_pid: int) -> bool:
-    return any("forkserver" in procmem.command_line(pid) for pid in procmem.descendants(server_pid))
-
-
 def memory_rows(browser) -> list[tuple[str, str, str]]:
     """Memory of a fresh server: idle, per extra session, during an MNIST run, idle again.
 
@@ -230,7 +226,7 @@ def memory_rows(browser) -> list[tuple[str, str, str]]:
         finished = bool(done.count())
         context.close()
         deadline = time.monotonic() + 30
-        while _forkserver_running(proc.pid) and time.monotonic() < deadline:
+        while procmem.forkserver(proc.pid) is not None and time.monotonic() < deadline:
             time.sleep(0.5)
         after = procmem.tree_memory(proc.pid)
     label = "MNIST (8,000 training images) loaded, one run training: peak whole app PSS / server RSS"

@@ -597,15 +597,7 @@ class MemorySampler:
         reading = procmem.tree_memory(self.pid)
         self.last_server_kb = reading.root_rss_kb
         self.last_total_kb = reading.total_pss_kb
-        self.forkserver = next(
-            (
-                child
-                for child in children
-                if (procmem.process_identity(child) or (0,))[0] == self.pid
-                and "forkserver" in procmem.command_line(child)
-            ),
-            None,
-        )
+        self.forkserver = procmem.forkserver(self.pid, children)
         training = procmem.training_processes(self.pid, children)
         self.training_processes = len(training)
         self.most_training = max(self.most_training, self.training_processes)

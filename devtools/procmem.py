@@ -109,6 +109,20 @@ def descendants(root: int) -> dict[int, int]:
     return found
 
 
+def forkserver(server: int, below: dict[int, int] | None = None) -> int | None:
+    """The dashboard's training forkserver while it runs: the child of ``server`` named so on its
+    command line. ``below``: ``descendants(server)`` if already read."""
+    children = descendants(server) if below is None else below
+    return next(
+        (
+            pid
+            for pid in children
+            if (process_identity(pid) or (0,))[0] == server and "forkserver" in command_line(pid)
+        ),
+        None,
+    )
+
+
 def training_processes(server: int, below: dict[int, int] | None = None) -> list[int]:
     """The dashboard's training processes: ``server``'s grandchildren. Its own children are the
     forkserver and multiprocessing's resource tracker; each run is forked by the forkserver.

@@ -79,7 +79,7 @@ def network_chart(units: pd.DataFrame, weights: pd.DataFrame, height: int = HEIG
     """Circles for units (light grey: inputs, slate: hidden, dark: outputs), lines for weights, a
     "⋮" in a column drawn in part, and each layer's words under its column; no axes (positions
     mean nothing but order)."""
-    n_layers = int(units["layer"].max()) + 1 if not units.empty else 1
+    n_layers = int(units["layer"].max()) + 1  # a network has an input and an output layer at least
     top = MAX_DRAWN / 2
     x = alt.Scale(domain=[-0.6, n_layers - 0.4])
     y = alt.Scale(domain=[-top - 0.9, top])  # room under the columns for their words
