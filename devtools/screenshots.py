@@ -3,7 +3,7 @@
 A real ``streamlit run`` on loopback (MNIST from a loopback mirror of
 ../shared/mnist, the 8,000/2,000 test-set split) and Debian's Chromium at
 1400 px. Each card is run with its button, waited on until every run is done,
-and saved whole, scaled to 700 px wide, as tests/screenshots/<slug>.png for the
+and saved whole, scaled to 700 px wide, as docs/screenshots/<slug>.png for the
 README. ``playground`` (also among the defaults) is the README's first picture:
 two Playground runs side by side, the top 1500 x 1500 px of the page. Needs the
 dev requirements and chromium.
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, ROOT, SHARED_MNIST, serve_folder, streamlit_server
 from nnexplore.config import RunConfig
 
-OUT = ROOT / "tests" / "screenshots"
+OUT = ROOT / "docs" / "screenshots"
 WIDTH = 700  # half the 1400 px window: readable in a README, a few hundred kB a card
 
 

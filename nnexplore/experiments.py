@@ -2,7 +2,7 @@
 
 An experiment is data, not code: a handful of RunConfigs to train together, the
 charts to look at, and the maths that explains what the charts show. The pages
-render it; the tests (tests/test_experiments.py) train every experiment at its
+render it; the tests (tests/unit/test_experiments.py) train every experiment at its
 default seed and check that the claim its text makes really shows up.
 
 Rules for the text, so that it stays true for every learner:

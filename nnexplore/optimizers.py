@@ -2,7 +2,7 @@
 
 They compute exactly what ``torch.optim.SGD`` and ``torch.optim.Adam`` compute on
 the CPU (the same operations in the same order, so the same seed gives the same
-records, bit for bit; tests/test_optimizers.py checks it). They exist because
+records, bit for bit; tests/unit/test_optimizers.py checks it). They exist because
 ``torch.optim`` imports ``torch._dynamo`` when first touched: 1.4 s and about
 70 MB in every training process (measured on torch 2.13), for a compiler these
 tiny networks never use. Without it a fresh server's first run starts sooner

@@ -1,4 +1,4 @@
-"""A small app for tests/test_protocol_pages.py: a button, a ticking fragment, a download."""
+"""A small app for tests/devtools/test_protocol_pages.py: a button, a ticking fragment, a download."""
 
 import streamlit as st
 

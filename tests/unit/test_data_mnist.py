@@ -18,7 +18,7 @@ from nnexplore.data import MnistUnavailable, fetch_mnist, load_dataset, load_mni
 from nnexplore.data import mnist as mnist_mod
 
 SHARED = Path(
-    os.environ.get("NNEXPLORE_TEST_MNIST", Path(__file__).resolve().parents[2] / "shared" / "mnist")
+    os.environ.get("NNEXPLORE_TEST_MNIST", Path(__file__).resolve().parents[3] / "shared" / "mnist")
 )
 IMAGES = "t10k-images-idx3-ubyte.gz"
 LABELS = "t10k-labels-idx1-ubyte.gz"

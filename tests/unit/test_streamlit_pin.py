@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from nnexplore.ui.owner import STREAMLIT_TESTED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pinned(package: str) -> Requirement:

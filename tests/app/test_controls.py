@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
-from test_app import widget
+from test_playground import widget
 
 from nnexplore.config import MAX_STEPS
 
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 # 20,000 toy points (16,000 for training) in batches of 1 for 50 epochs: 800,000 steps.
 TOO_BIG = {"dataset": "moons", "n_samples": 20000, "batch_size": 1, "epochs": 50}
 

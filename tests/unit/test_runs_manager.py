@@ -3,7 +3,7 @@
 The runs train in the manager's run threads (tests/thread_runner.py), and a
 fake train function stands in for the real one so the tests are fast and can
 control timing; one test drives the real ``nnexplore.training.train``. The
-dashboard's back end, child processes, is tested in test_process_runner.py.
+dashboard's back end, child processes, is tested in test_runs_process.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from devtools.local_servers import SHARED_MNIST
 from nnexplore.config import RunConfig
 from nnexplore.training import expected_records
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

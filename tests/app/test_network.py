@@ -14,7 +14,7 @@ from nnexplore.config import RunConfig
 from nnexplore.ui.charts.network import MAX_DRAWN, network_chart, network_frames, parameter_count
 from nnexplore.ui.network import layers
 
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
 def test_each_layer_is_a_column_of_at_most_ten_circles_joined_to_the_next():

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from nnexplore.experiments import EXPERIMENTS
 
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))

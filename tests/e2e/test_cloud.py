@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 import pytest
 from packaging.requirements import Requirement
 from streamlit.testing.v1 import AppTest
-from test_e2e import click, status_texts, wait_for_status
+from test_dashboard import click, status_texts, wait_for_status
 
 from devtools.local_servers import streamlit_server
 from nnexplore.config import RunConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CLOUD_APP = ROOT / "cloud" / "streamlit_app.py"
 #: The only line of cloud/requirements.txt that is not a requirement: torch's CPU wheels
 #: on top of PyPI, for torch alone (see the comment in that file).

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import FIELDS, RunConfig
 
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
 def app(params=None) -> AppTest:

@@ -1,7 +1,7 @@
 """One computation per distinct run: learners asking for the same run share it, live or finished.
 
 Runs train in the manager's run threads (tests/thread_runner.py) with the fake
-train function of test_manager.py, whose settings are a dict of knobs: there
+train function of test_runs_manager.py, whose settings are a dict of knobs: there
 the knob ``key`` names the run (``key_fn``), so a test says which runs are
 the same. The real fingerprint, ``run_key`` of a RunConfig, is tested on its
 own and through one run of each back end.

@@ -1,6 +1,6 @@
 """The dashboard's back end: runs train in children of a forkserver (nnexplore.runs.process).
 
-These start real training processes, so they are slower than test_manager.py.
+These start real training processes, so they are slower than test_runs_manager.py.
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def test_the_forkserver_loads_the_training_code_whatever_the_working_folder(tmp_
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     marker = tmp_path / "main-script-ran"
     script = tmp_path / "fake_dashboard.py"
     script.write_text(f"open({str(marker)!r}, 'w').close()\n")

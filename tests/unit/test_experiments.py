@@ -45,7 +45,7 @@ from nnexplore.snapshots import model_view, unit_grids
 from nnexplore.training import train
 
 SHARED_MNIST = Path(
-    os.environ.get("NNEXPLORE_TEST_MNIST", Path(__file__).resolve().parents[2] / "shared" / "mnist")
+    os.environ.get("NNEXPLORE_TEST_MNIST", Path(__file__).resolve().parents[3] / "shared" / "mnist")
 )
 ALL = list(EXPERIMENTS.values())
 

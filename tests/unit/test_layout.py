@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "nnexplore"
+PACKAGE = Path(__file__).resolve().parents[2] / "nnexplore"
 MAX_LINES = 500
 MAX_CLASS_LINES = 250
 LONG_MODULES = {

@@ -10,7 +10,7 @@ from nnexplore.config import RunConfig
 from nnexplore.links import LinkRules, link_params, parse_link
 from nnexplore.ui.controls import LOCKED_NOTE
 
-DASHBOARD = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
 def app(params: dict[str, str]) -> AppTest:
