@@ -28,7 +28,7 @@ CHART_ACCURACY = "Accuracy"
 CHART_OUTSIDE = "Outside [0, 1]"
 CHART_GRADIENT = "Gradient flow"
 CHART_REACH = "How much reaches the first layer"  # needs a hidden layer
-CHART_UNITS = "Saturation and dead units"
+CHART_UNITS = "Weak, off and dead units"
 CHART_REGIONS = "Decision regions"  # toy problems only
 CHART_DIGITS = "Test digits"  # MNIST only
 CHART_PUSHES = "Who gets pushed"  # only on cards whose views include "pushes"
@@ -184,7 +184,7 @@ SOFTMAX_HIDDEN = Experiment(
         "their lines stay below the ReLU line and mostly below the dashed line at 1, where the "
         "first layer would get as strong a signal as the output layer. The ReLU line rises to "
         "about 1 or above.",
-        "**Saturation and dead units**: ReLU has its own weak spot. A unit whose input is negative "
+        "**Weak, off and dead units**: ReLU has its own weak spot. A unit whose input is negative "
         "for every example always outputs 0 and gets no gradient: it is *dead*. See how many of "
         "the ReLU run's units are.",
         "**Decision regions**: where each network draws the line between the two moons.",
@@ -450,7 +450,7 @@ VANISHING_DEPTH = Experiment(
         "every sigmoid layer you add pushes that line further down.",
         "**Accuracy**: a layer whose gradient is almost 0 barely changes. On two classes, 50% is "
         "what guessing gives.",
-        "**Saturation and dead units**: how many sigmoid units sit on the flat parts of the curve, "
+        "**Weak, off and dead units**: how many sigmoid units sit on the flat parts of the curve, "
         "where the slope is almost 0, and how many ReLU units are dead.",
     ),
     why=(
@@ -529,7 +529,7 @@ DYING_RELU = Experiment(
         ("ReLU, normal steps (lr 0.01)", _SPIRAL3.replace(hidden_activation="relu", lr=NORMAL_LR)),
     ),
     look_for=(
-        "**Saturation and dead units**: the share of dead units, units that output 0 for every test "
+        "**Weak, off and dead units**: the share of dead units, units that output 0 for every test "
         "example, over time. A dead unit gets no gradient, so it almost never comes back. Leaky ReLU "
         "units never output exactly 0, so none of them count as dead.",
         "**Accuracy**: a network with many dead units has fewer units left to do the work. Compare "

@@ -26,6 +26,7 @@ from nnexplore.config import MAX_LAYERS, RunConfig
 from nnexplore.data import Dataset, load_dataset, read_idx
 from nnexplore.experiments import (
     CHART_REACH,
+    CHART_UNITS,
     CHARTS,
     CONFIDENT_WRONG,
     DYING_RELU,
@@ -144,7 +145,7 @@ def test_every_look_for_bullet_points_at_a_chart_the_run_has(exp: Experiment) ->
             assert exp.dataset != "mnist"
         if chart == "Test digits":
             assert exp.dataset == "mnist"
-        if chart in ("Saturation and dead units", CHART_REACH):
+        if chart in (CHART_UNITS, CHART_REACH):
             assert all(cfg.hidden for cfg in exp.configs), "only hidden layers fill this chart"
         if chart == "Who gets pushed":
             assert "pushes" in exp.views
