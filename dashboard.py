@@ -2,16 +2,17 @@
 
 import streamlit as st
 
+from nnexplore.ui.actions import keep_alive
+from nnexplore.ui.live.pace import HEARTBEAT_S
+from nnexplore.ui.live.repair import end_full_run, page_needs_redraw, start_full_run
 from nnexplore.ui.pages import experiments, playground, theory
-from nnexplore.ui.redraw import end_full_run, page_needs_redraw, start_full_run
-from nnexplore.ui.state import keep_alive
 
 st.set_page_config(
     page_title="nnexplore: watch neural networks learn", page_icon=":material/neurology:", layout="wide"
 )
 
 
-@st.fragment(run_every=5)
+@st.fragment(run_every=HEARTBEAT_S)
 def _heartbeat() -> None:
     """Keeps this session's runs alive on every page (a closed tab stops sending it), and
     redraws the whole page if a run it shows live has ended without the page noticing."""

@@ -2,13 +2,13 @@
 
 Trains a few Playground-default runs on moons (each with another hidden
 activation) with the real training loop, takes each one's final snapshot, and
-then times the live part's chart drawing (``nnexplore.ui.live._draw``) inside a
+then times the live part's chart drawing (``nnexplore.ui.live.view._draw``) inside a
 real Streamlit script run (AppTest), two ways:
 
 * full: the chart cache emptied before every repetition, as on a page's first
   draw or once every run has ended (every chart is built);
 * full, shared: the same, but another page of the server already drew these
-  finished runs (nnexplore.ui.shared_charts: the specs are reused);
+  finished runs (nnexplore.ui.live.shared: the specs are reused);
 * live tick: the runs marked as training and a new snapshot on every tick, as a
   live fragment sees them (what the chart cache lets one tick rebuild).
 
@@ -19,7 +19,6 @@ Prints the median and the spread of each, in CPU time of the script's thread
 from __future__ import annotations
 
 import argparse
-import inspect
 import statistics
 import sys
 import threading
@@ -69,24 +68,24 @@ def _draw_app() -> None:
 
     import streamlit as st
 
-    from nnexplore.ui import live
+    from nnexplore.ui import state
+    from nnexplore.ui.live import view as live
+    from nnexplore.ui.page_state import page_state
 
     jobs = st.session_state["bench_jobs"]
     mode = st.session_state["bench_mode"]
     if mode == "full":
-        from nnexplore.ui import state
-
-        if hasattr(state, "shared_charts"):
-            state.shared_charts.clear()  # no other page drew these runs
+        state.shared_charts.clear()  # no other page drew these runs
+    charts = page_state().charts
     if mode == "live tick":
         for job in jobs:  # training, with a new snapshot since the last tick
             job.status, job.view = "running", {**job.view, "step": job.view["step"] + 1}
-        st.session_state.get("chart_cache", {}).get("part", {})["next"] = 0.0  # a tick is due
+        if "part" in charts:
+            charts["part"].next = 0.0  # a tick is due
     else:
-        st.session_state.pop("chart_cache", None)  # every chart built
-    args = (jobs, "part", tuple(st.session_state["bench_views"]))
+        charts.clear()  # every chart built
     started = time.thread_time()  # CPU of the script's thread: other processes do not count
-    live._draw(*args[: st.session_state["bench_arity"]])
+    live._draw(jobs, "part", tuple(live.OPTIONAL_SECTIONS))
     st.session_state["bench_times"].append(time.thread_time() - started)
 
 
@@ -100,18 +99,14 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from nnexplore.ui import live
+    from nnexplore.ui.live import view as live
 
     torch.set_num_threads(1)
     jobs = finished_jobs(args.runs)
-    arity = len(inspect.signature(live._draw).parameters)
-    views = getattr(live, "OPTIONAL_SECTIONS", {}).keys()
-    sections = ", ".join(views) or "no optional"
+    sections = ", ".join(live.OPTIONAL_SECTIONS)
     for mode in ("full", "full, shared", "live tick"):
         at = AppTest.from_function(_draw_app, default_timeout=120)
         at.session_state["bench_jobs"] = jobs
-        at.session_state["bench_views"] = list(views)
-        at.session_state["bench_arity"] = arity
         at.session_state["bench_mode"] = mode
         at.session_state["bench_times"] = []
         at.run()  # warm: imports, first Altair use; for live ticks, the page's first draw

@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from nnexplore.runs.environment import env_number
+
 logger = logging.getLogger(__name__)
 
 #: Seconds without any run after which the forkserver is stopped (setting:
@@ -50,16 +52,7 @@ _START_LOCK = threading.Lock()
 
 def default_worker_idle_s() -> float:
     """``NNEXPLORE_WORKER_IDLE_S`` if set to a number ≥ 0, else ``WORKER_IDLE_S``."""
-    raw = os.environ.get("NNEXPLORE_WORKER_IDLE_S", "").strip()
-    if raw:
-        try:
-            value = float(raw)
-        except ValueError:
-            value = -1.0
-        if 0 <= value < float("inf"):
-            return value
-        logger.warning("Ignoring NNEXPLORE_WORKER_IDLE_S=%r: it must be a number of seconds >= 0.", raw)
-    return WORKER_IDLE_S
+    return env_number("NNEXPLORE_WORKER_IDLE_S", WORKER_IDLE_S)
 
 
 def process_context() -> Any:

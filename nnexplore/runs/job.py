@@ -48,9 +48,9 @@ class Job:
     its own id, owner and Stop; the records themselves are shared, never changed.
     """
 
-    def __init__(self, cfg: Any, session_id: str, label: str, lock: threading.Lock, group: str = "") -> None:
+    def __init__(self, cfg: Any, owner: str, label: str, lock: threading.Lock, group: str = "") -> None:
         self.id: str = secrets.token_hex(4)
-        self.session_id = session_id
+        self.owner = owner
         self.cfg = cfg
         self.label = label
         self.group = group
@@ -93,7 +93,7 @@ class Job:
         return seconds_to_go(self.status, self.last_record)
 
     def __repr__(self) -> str:
-        return f"Job(id={self.id!r}, session={self.session_id!r}, status={self.status!r})"
+        return f"Job(id={self.id!r}, owner={self.owner!r}, status={self.status!r})"
 
 
 def seconds_to_go(status: str, last: dict | None) -> float | None:

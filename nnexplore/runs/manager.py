@@ -40,6 +40,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from nnexplore.runs.environment import env_number
 from nnexplore.runs.job import DONE, ERROR, LOADING, RUNNING, Job, TooManyRuns
 from nnexplore.runs.runner import Runner
 from nnexplore.runs.shared import Computation, Computations
@@ -63,16 +64,7 @@ def default_slots() -> int:
     Half the cores because each run also uses intra-op threads, and the
     Streamlit server itself needs some CPU to keep pages responsive.
     """
-    raw = os.environ.get("NNEXPLORE_SLOTS", "").strip()
-    if raw:
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value >= 1:
-            return value
-        logger.warning("Ignoring NNEXPLORE_SLOTS=%r: it must be a whole number >= 1.", raw)
-    return max(1, (os.cpu_count() or 1) // 2)
+    return int(env_number("NNEXPLORE_SLOTS", max(1, (os.cpu_count() or 1) // 2), minimum=1, whole=True))
 
 
 def estimate_start_s(avg: float, busy_for: list[float], slots: int, position: int) -> float:
@@ -140,10 +132,10 @@ class JobManager:
 
     # ----------------------------------------------------------------- public
 
-    def submit(self, cfg: Any, session_id: str, label: str = "", group: str = "") -> Job:
+    def submit(self, cfg: Any, owner: str, label: str = "", group: str = "") -> Job:
         """Queue a run; it starts as soon as a slot is free (maybe at once).
 
-        ``session_id`` is whoever owns the run (the per-owner limit counts it);
+        ``owner`` is whoever owns the run (the per-owner limit counts it);
         ``group`` is free text the caller files it under (the page it belongs to).
         The same run already training is joined; one already stored comes back
         finished at once, whatever the limit, since it costs no training.
@@ -153,14 +145,14 @@ class JobManager:
         with self._lock:
             if self._closed:
                 raise RuntimeError("The job manager has been shut down.")
-            job = Job(cfg, session_id, label, self._lock, group)
+            job = Job(cfg, owner, label, self._lock, group)
             while job.id in self._jobs:  # 32 bits: collisions are rare, not impossible
                 job.id = secrets.token_hex(4)
             if self._runs.serve_stored(key, job):
                 self._jobs[job.id] = job
                 self._trim_finished_locked()
                 return job
-            active = sum(1 for j in self._jobs.values() if j.session_id == session_id and j.is_active)
+            active = sum(1 for j in self._jobs.values() if j.owner == owner and j.is_active)
             if active >= self.max_per_session:
                 raise TooManyRuns(
                     f"You already have {self.max_per_session} runs training or waiting. "
@@ -212,10 +204,10 @@ class JobManager:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def jobs_for(self, session_id: str, group: str | None = None) -> list[Job]:
+    def jobs_for(self, owner: str, group: str | None = None) -> list[Job]:
         """This owner's runs (of one group, if given), oldest first."""
         with self._lock:
-            jobs = [j for j in self._jobs.values() if j.session_id == session_id and group in (None, j.group)]
+            jobs = [j for j in self._jobs.values() if j.owner == owner and group in (None, j.group)]
         return sorted(jobs, key=lambda j: j.created)
 
     def queue_position(self, job_id: str) -> int | None:

@@ -63,10 +63,10 @@ class StaleRuns:
             candidates = [job for job in self._jobs.values() if self._overdue_locked(job, now)]
         if not candidates:
             return
-        connected = {owner for owner in {job.session_id for job in candidates} if self._connected(owner)}
+        connected = {owner for owner in {job.owner for job in candidates} if self._connected(owner)}
         with self._lock:
             for job in candidates:
-                if job.session_id in connected or not self._overdue_locked(job, now):
+                if job.owner in connected or not self._overdue_locked(job, now):
                     continue  # a page is open, a heartbeat came meanwhile, or the run ended
                 logger.info("Run %s: no heartbeat for %.1f s, stopping it.", job.id, now - job.last_seen)
                 self._cancel_locked(job)

@@ -20,13 +20,13 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nnexplore.lru import LRU
+from nnexplore.runs.environment import env_number
 
 logger = logging.getLogger(__name__)
 
@@ -37,21 +37,6 @@ STORE_RUNS = 500
 #: A toy run measured 0.2-0.3 MB (250-520 records and a view), so 128 MB holds
 #: about as many runs as STORE_RUNS: less than half of what one forkserver holds.
 STORE_MB = 128.0
-
-
-def _env_number(name: str, default: float) -> float:
-    """``name`` from the environment if it is a number >= 0, else ``default`` (with a warning)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value >= 0:
-        return value
-    logger.warning("Ignoring %s=%r: it must be a number >= 0.", name, raw)
-    return default
 
 
 #: Libraries that only a GPU build of torch ships (CUDA, or ROCm, which torch also calls "cuda").
@@ -121,9 +106,9 @@ class RunStore(LRU[StoredRun]):
 
     def __init__(self, max_runs: int | None = None, max_mb: float | None = None) -> None:
         if max_runs is None:
-            max_runs = int(_env_number("NNEXPLORE_STORE_RUNS", STORE_RUNS))
+            max_runs = int(env_number("NNEXPLORE_STORE_RUNS", STORE_RUNS, whole=True))
         if max_mb is None:
-            max_mb = _env_number("NNEXPLORE_STORE_MB", STORE_MB)
+            max_mb = env_number("NNEXPLORE_STORE_MB", STORE_MB)
         super().__init__(int(max_runs), int(max_mb * 1024 * 1024))
 
     def put(self, key: str, status: str, records: list[dict], view: dict | None, size_bytes: int) -> bool:  # type: ignore[override]

@@ -27,6 +27,7 @@ from nnexplore.config import (
     parse_value,
 )
 from nnexplore.links import LinkRules, link_params, parse_link
+from nnexplore.ui.page_state import page_state
 
 PREFIX = "cfg_"
 SIZE_FIELDS = ("n_samples", "train_size", "hidden", "batch_size", "epochs")  # their help states the run limit
@@ -52,7 +53,7 @@ LOCKED_NOTE = "Set by this link."
 
 def link_rules() -> LinkRules:
     """The lock/hide rules of the link this session opened (none for a plain link)."""
-    return st.session_state.get("link_rules", LinkRules())
+    return page_state().link_rules
 
 
 def set_controls(cfg: RunConfig) -> None:
@@ -68,17 +69,27 @@ def set_controls(cfg: RunConfig) -> None:
 
 def init_from_url() -> list[str]:
     """Once per session: fill the controls from the URL; returns the problems found, in words."""
-    if "url_loaded" not in st.session_state:
+    state = page_state()
+    if not state.url_loaded:
         params = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
         cfg, rules, problems = parse_link(params)
-        set_controls(cfg)
-        st.session_state.link_rules = rules
+        set_controls(cfg)  # before the rules are kept: the link's own values go into every control
+        state.link_rules = rules
         # A hidden setting has no widget, and Streamlit drops the state of a widget that is not
         # drawn: its value is kept here instead.
-        st.session_state.link_cfg = cfg
-        st.session_state.url_problems = problems
-        st.session_state.url_loaded = True
-    return st.session_state.url_problems
+        state.link_cfg = cfg
+        state.url_problems = problems
+        state.url_loaded = True
+    return state.url_problems
+
+
+def keep_controls(cfg: RunConfig) -> None:
+    """Put ``cfg`` in the controls and keep it there: the Playground then does not read its link
+    (a button on another page that opens the Playground with these settings)."""
+    set_controls(cfg)
+    state = page_state()
+    state.url_loaded = True
+    state.url_problems = []
 
 
 def _widget(f: dataclasses.Field, disabled: bool) -> Any:
@@ -123,7 +134,7 @@ def render_controls() -> tuple[RunConfig | None, str]:
                 st.subheader(group)
             for f in (f for f in FIELDS if f.metadata["group"] == group):
                 if f.name in rules.hidden:
-                    values[f.name] = getattr(st.session_state.link_cfg, f.name)
+                    values[f.name] = _link_value(f.name)
                     continue
                 relevant = RELEVANT.get(f.name, lambda v: True)
                 locked = f.name in rules.locked
@@ -166,13 +177,18 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig | None, str]:
         return None, str(err)
 
 
+def _link_value(name: str) -> Any:
+    """The link's value of a setting the link hides (it has no widget to hold it)."""
+    return getattr(page_state().link_cfg or RunConfig(), name)
+
+
 def _current() -> dict[str, Any]:
     """Widget values as they stand, for deciding which controls are relevant."""
     out = {}
     hidden = link_rules().hidden
     for f in FIELDS:
         if f.name in hidden:
-            out[f.name] = getattr(st.session_state.link_cfg, f.name)
+            out[f.name] = _link_value(f.name)
             continue
         value = st.session_state.get(key(f.name), f.default)
         try:

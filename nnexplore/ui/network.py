@@ -17,8 +17,8 @@ import streamlit as st
 from nnexplore import activations
 from nnexplore.config import RunConfig
 from nnexplore.problems import PROBLEMS
-from nnexplore.ui.chart_cache import to_spec
 from nnexplore.ui.charts.network import Layer, network_chart, network_frames, parameter_count
+from nnexplore.ui.live.specs import to_spec
 
 #: The keyed block the picture is drawn in: its chart is told apart from the runs' by it.
 KEY = "network_picture"

@@ -20,7 +20,7 @@ requirements.txt). Before trying a newer Streamlit, check each of them:
 * ``get_script_run_ctx().session_id`` (``owner_id``);
 * ``streamlit.elements.vega_charts._altair_globals_lock``, the lock under which
   st.altair_chart switches Altair's global data transformer
-  (``nnexplore.ui.chart_cache.to_spec`` switches it too);
+  (``nnexplore.ui.live.specs.to_spec`` switches it too);
 * ``streamlit.dataframe_util.convert_anything_to_arrow_bytes``, and that
   st.vega_lite_chart sends ``datasets`` given as bytes as they are (``to_spec``).
 """
@@ -34,6 +34,8 @@ import threading
 import streamlit as st
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from nnexplore.ui.page_state import page_state
 
 STREAMLIT_TESTED = "1.67.0"
 """The Streamlit release whose internals this module was checked against."""
@@ -100,10 +102,11 @@ def owner_id(pages: OwnerPages) -> str:
     The first call of a session records its page in ``pages``, so that the
     job manager can tell later whether this owner still has a page open.
     """
-    if "owner" not in st.session_state:
+    state = page_state()
+    if not state.owner:
         key = browser_key(st.context.cookies.get(_XSRF_COOKIE))
-        st.session_state.owner = key or "tab-" + secrets.token_hex(8)
+        state.owner = key or "tab-" + secrets.token_hex(8)
         ctx = get_script_run_ctx()
         if ctx is not None:
-            pages.add(st.session_state.owner, ctx.session_id)
-    return st.session_state.owner
+            pages.add(state.owner, ctx.session_id)
+    return state.owner

@@ -52,13 +52,13 @@ def test_locked_is_disabled_hidden_is_absent_and_both_stay_in_the_address_bar():
 
 
 def _load_a_run_into_the_controls() -> None:
-    import streamlit as st
 
     from nnexplore.config import RunConfig
     from nnexplore.links import LinkRules
     from nnexplore.ui import controls
+    from nnexplore.ui.page_state import page_state
 
-    st.session_state.link_rules = LinkRules.of(locked=["dataset"], hidden=["seed"])
+    page_state().link_rules = LinkRules.of(locked=["dataset"], hidden=["seed"])
     controls.set_controls(RunConfig(dataset="xor", seed=7, lr=0.5))
 
 

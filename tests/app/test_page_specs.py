@@ -28,7 +28,7 @@ CONFIGS = [
 def _page() -> None:
     import streamlit as st
 
-    from nnexplore.ui import live
+    from nnexplore.ui.live import view as live
 
     live._draw(st.session_state["jobs"], "specs", tuple(live.OPTIONAL_SECTIONS))
 

@@ -163,12 +163,12 @@ class _OneJobManager:
     def __init__(self, status: str) -> None:
         self.status = status
 
-    def submit(self, cfg, session_id, label="", group=""):
+    def submit(self, cfg, owner, label="", group=""):
         import threading
 
         from nnexplore.runs.job import Job
 
-        job = Job(cfg, session_id, label, threading.Lock(), group)
+        job = Job(cfg, owner, label, threading.Lock(), group)
         job.status = self.status
         return job
 
@@ -180,12 +180,12 @@ class _StartedJobManager:
     def __init__(self, to_go_s: float, ends_after_s: float | None = None) -> None:
         self.to_go_s, self.ends_after_s, self.last = to_go_s, ends_after_s, None
 
-    def submit(self, cfg, session_id, label="", group=""):
+    def submit(self, cfg, owner, label="", group=""):
         import threading
 
         from nnexplore.runs.job import DONE, RUNNING, Job
 
-        job = Job(cfg, session_id, label, threading.Lock(), group)
+        job = Job(cfg, owner, label, threading.Lock(), group)
         job.status = RUNNING
         job.records.append({"step": 10, "total_steps": 100, "elapsed_s": self.to_go_s / 9})
         if self.ends_after_s is not None:
@@ -198,7 +198,7 @@ def _press_train_and_say_status_app() -> None:
     import streamlit as st
 
     from nnexplore.config import RunConfig
-    from nnexplore.ui import state
+    from nnexplore.ui import actions as state
 
     state.start_run(RunConfig(), "playground")
     st.write(f"Train returned, the run {state.job_manager().last.status}")
@@ -208,15 +208,16 @@ def test_train_waits_for_a_run_that_ends_within_the_wait_but_draws_a_longer_one_
     """A short toy run is drawn once, finished: drawing it live and again a moment later cost a
     one-core box and a fresh browser about 0.5 s before the first chart. A longer run is drawn
     live from its first record, as soon as it has one."""
-    from nnexplore.ui import state
+    from nnexplore.ui import actions as state
+    from nnexplore.ui.live import pace
 
-    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 5.0)
+    monkeypatch.setattr(pace, "FIRST_RECORD_WAIT_S", 5.0)
     short = _StartedJobManager(to_go_s=0.1, ends_after_s=0.3)
     monkeypatch.setattr(state, "job_manager", lambda: short)
     at = AppTest.from_function(_press_train_and_say_status_app, default_timeout=10).run()
     assert not at.exception and at.markdown[0].value == "Train returned, the run done"
 
-    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 30.0)  # waited for: AppTest times out at 10 s
+    monkeypatch.setattr(pace, "FIRST_RECORD_WAIT_S", 30.0)  # waited for: AppTest times out at 10 s
     long = _StartedJobManager(to_go_s=60.0)
     monkeypatch.setattr(state, "job_manager", lambda: long)
     at = AppTest.from_function(_press_train_and_say_status_app, default_timeout=10).run()
@@ -227,7 +228,7 @@ def _press_train_app() -> None:
     import streamlit as st
 
     from nnexplore.config import RunConfig
-    from nnexplore.ui import state
+    from nnexplore.ui import actions as state
 
     state.start_run(RunConfig(), "playground")
     st.write("Train returned")
@@ -238,14 +239,15 @@ def test_train_waits_for_a_starting_runs_first_record_but_not_for_a_queued_run(m
     a second, and this script run then draws it); a run that joins the queue is not: its page
     says its place at once, and the script thread is not held."""
     from nnexplore.runs.job import QUEUED, RUNNING
-    from nnexplore.ui import state
+    from nnexplore.ui import actions as state
+    from nnexplore.ui.live import pace
 
-    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 30.0)  # waited for: AppTest times out at 10 s
+    monkeypatch.setattr(pace, "FIRST_RECORD_WAIT_S", 30.0)  # waited for: AppTest times out at 10 s
     monkeypatch.setattr(state, "job_manager", lambda: _OneJobManager(QUEUED))
     at = AppTest.from_function(_press_train_app, default_timeout=10).run()
     assert not at.exception and at.markdown[0].value == "Train returned"
 
-    monkeypatch.setattr(state, "FIRST_RECORD_WAIT_S", 0.5)
+    monkeypatch.setattr(pace, "FIRST_RECORD_WAIT_S", 0.5)
     monkeypatch.setattr(state, "job_manager", lambda: _OneJobManager(RUNNING))
     started = time.monotonic()
     at = AppTest.from_function(_press_train_app, default_timeout=20).run()

@@ -45,7 +45,7 @@ def _job(label: str, cfg: RunConfig) -> Job:
 
 
 def _page(jobs, place=None) -> None:  # no annotation: AppTest runs this source alone
-    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.live.specs import ChartCache
     from nnexplore.ui.sections import LiveRuns, curves, gradient_flow
 
     labels = [job.label for job in jobs]
@@ -53,7 +53,7 @@ def _page(jobs, place=None) -> None:  # no annotation: AppTest runs this source 
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t", lambda job_id: place)
     curves.draw(live)
     gradient_flow.draw(live)
-    live.out.close()
+    live.charts.close()
 
 
 def _app(jobs: list[Job], place: int | None = None) -> AppTest:

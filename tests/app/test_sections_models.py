@@ -157,11 +157,11 @@ def _mnist_job(seed: int, status: str) -> Job:
 def _models_app(jobs, labels, places) -> None:
     import math
 
-    from nnexplore.ui import chart_cache
-    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.live import pace
+    from nnexplore.ui.live.specs import ChartCache
     from nnexplore.ui.sections import LiveRuns, models
 
-    chart_cache.TICK_BUDGET_S = math.inf  # what is drawn, not when: every chart in the first draw
+    pace.TICK_BUDGET_S = math.inf  # what is drawn, not when: every chart in the first draw
 
     runs = [(label, []) for label in labels]
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t", lambda job_id: places.get(job_id))

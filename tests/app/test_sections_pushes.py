@@ -17,6 +17,7 @@ from nnexplore.data import make_toy
 from nnexplore.experiments import EXPERIMENTS, VIEWS
 from nnexplore.model import build_model
 from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
+from nnexplore.ui import page_state
 from nnexplore.ui.charts import pushes as chart
 from nnexplore.ui.charts.style import RUN_PALETTE
 from nnexplore.ui.sentences import pushes_sentence
@@ -150,7 +151,7 @@ def test_binned_means_average_each_slice_of_each_run() -> None:
 
 
 def test_every_card_view_has_a_section_and_the_pushes_cards_show_it() -> None:
-    from nnexplore.ui import live
+    from nnexplore.ui.live import view as live
     from nnexplore.ui.sections import pushes as section
 
     assert set(VIEWS) == set(live.OPTIONAL_SECTIONS)
@@ -174,7 +175,7 @@ def _section_script(
     from nnexplore.model import build_model
     from nnexplore.runs.job import Job
     from nnexplore.snapshots import model_view, with_first
-    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.live.specs import ChartCache
     from nnexplore.ui.sections import LiveRuns, pushes
 
     st.set_page_config(layout="wide")
@@ -196,14 +197,14 @@ def _section_script(
         jobs[-1].status, jobs[-1].records = "diverged", [{"step": 9, "epoch": 2.5, "status": "diverged"}]
     live = LiveRuns(jobs, labels, [(label, []) for label in labels], ChartCache(jobs, "test"), "test")
     pushes.draw(live)
-    live.out.close()
+    live.charts.close()
 
 
 def _charts(at: AppTest) -> list[dict]:
     """The Vega-Lite specs the page drew, with their data (the page sends the data apart from the
     spec, so it is read from the chart cache the section drew them from)."""
     sent = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
-    specs = at.session_state["chart_cache"]["test"]["specs"] if sent else {}
+    specs = at.session_state[page_state.KEY].charts["test"].specs if sent else {}
     assert [spec["layer"][0]["mark"] for spec in sent] == [s["layer"][0]["mark"] for s in specs.values()]
     return list(specs.values())
 

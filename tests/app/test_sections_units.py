@@ -20,7 +20,7 @@ def _section_app(scenario: str) -> None:
     from nnexplore.model import build_model
     from nnexplore.runs.job import Job
     from nnexplore.snapshots import model_view
-    from nnexplore.ui.chart_cache import ChartCache
+    from nnexplore.ui.live.specs import ChartCache
     from nnexplore.ui.sections import LiveRuns, units
 
     configs = {
@@ -59,7 +59,7 @@ def _section_app(scenario: str) -> None:
     runs = [(label, job.records) for label, job in zip(labels, jobs)]
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "pp"), "pp", lambda job_id: 2)
     units.draw(live)
-    live.out.close()
+    live.charts.close()
 
 
 def _charts(at: AppTest) -> list[dict]:

@@ -79,7 +79,7 @@ def test_the_graph_sees_function_local_and_relative_imports(tmp_path):
     graph = import_graph()
     assert "nnexplore.ui.pages.playground" in graph["nnexplore.ui.pages.experiments"]
     assert (
-        "nnexplore.ui.charts.frames" in graph["nnexplore.ui.live"]
+        "nnexplore.ui.charts.frames" in graph["nnexplore.ui.live.view"]
     )  # `from nnexplore.ui.charts import frames`
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None

@@ -37,7 +37,7 @@ def test_records_delivered_in_order_and_status_follows_last_record(make) -> None
     assert job.records_since(45) == job.records[45:]
     assert job.records_since(50) == []
     assert job.records[0]["dataset"] == "DATA"
-    assert job.label == "first" and job.session_id == "s1"
+    assert job.label == "first" and job.owner == "s1"
     assert job.started is not None and job.finished >= job.started >= job.created
     assert job.progress == (1.0, "Ready")
 

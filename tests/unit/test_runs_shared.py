@@ -70,7 +70,7 @@ def test_the_same_run_asked_for_while_it_trains_is_one_computation_joined_from_i
     assert first.status == second.status == "done"
     assert second.records == first.records and len(first.records) == 40
     assert second.view == first.view == {"step": 39}
-    assert (first.id != second.id, first.session_id, second.session_id) == (True, "alice", "bob")
+    assert (first.id != second.id, first.owner, second.owner) == (True, "alice", "bob")
     assert (first.label, second.label) == ("mine", "yours")
     assert (first.shared_from, second.shared_from) == ("", JOINED)  # the page tells the joiner
 

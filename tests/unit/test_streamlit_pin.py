@@ -29,11 +29,11 @@ def test_the_tested_release_is_the_pinned_one_and_the_installed_one():
 
 
 def test_the_chart_internals_the_chart_cache_leans_on_are_there():
-    """ui/chart_cache.to_spec holds st.altair_chart's lock and hands st.vega_lite_chart Arrow bytes."""
+    """ui/live/specs.to_spec holds st.altair_chart's lock and hands st.vega_lite_chart Arrow bytes."""
     from streamlit import dataframe_util
     from streamlit.elements import vega_charts
 
-    from nnexplore.ui import chart_cache
+    from nnexplore.ui.live import specs as chart_cache
 
     assert chart_cache._ALTAIR_LOCK is vega_charts._altair_globals_lock
     assert callable(dataframe_util.convert_anything_to_arrow_bytes)

@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore.experiments import EXPERIMENTS, Experiment, experiment_for
-from nnexplore.ui import controls, live
+from nnexplore.ui import controls
+from nnexplore.ui.actions import prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.charts import frames, gradients
+from nnexplore.ui.live import view as live
 from nnexplore.ui.pages import playground
-from nnexplore.ui.state import prepare_training, session_jobs, start_run, stop_runs
 
 INTRO = (
     "Each experiment asks one question a learner might have, and answers it with runs you start "
@@ -33,9 +34,7 @@ def _selected() -> Experiment:
 
 
 def _open_in_playground(cfg) -> None:
-    controls.set_controls(cfg)
-    st.session_state.url_loaded = True  # the Playground keeps these settings instead of reading the URL
-    st.session_state.url_problems = []
+    controls.keep_controls(cfg)
 
 
 def render_experiments() -> None:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnexplore.ui import controls, live
+from nnexplore.ui import controls
+from nnexplore.ui.actions import PLAYGROUND, prepare_training, session_jobs, start_run, stop_runs
+from nnexplore.ui.live import view as live
 from nnexplore.ui.network import draw_network
 from nnexplore.ui.share import share_with_class
-from nnexplore.ui.state import (
-    PLAYGROUND,
-    job_manager,
-    prepare_training,
-    session_jobs,
-    start_run,
-    stop_runs,
-)
+from nnexplore.ui.state import job_manager
 
 HOW_TO = (
     "Pick a dataset and a network in the sidebar, then press **Train**. The charts fill in as the "

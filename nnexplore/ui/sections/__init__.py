@@ -1,4 +1,4 @@
-"""The live page's sections, one module each, drawn in order by nnexplore.ui.live.
+"""The live page's sections, one module each, drawn in order by nnexplore.ui.live.view.
 
 Every section is a function ``draw(live: LiveRuns) -> None`` that draws its
 headings and charts full width (it makes its own columns) from the runs of one
@@ -20,8 +20,8 @@ import streamlit as st
 
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, ERROR, LOADING, QUEUED, RUNNING
-from nnexplore.ui.chart_cache import ChartCache
 from nnexplore.ui.charts import frames
+from nnexplore.ui.live.specs import ChartCache
 from nnexplore.ui.safe_text import plain_text
 
 #: Pictures of one model each (decision regions, digits, heatmaps) are drawn side by side for
@@ -110,7 +110,7 @@ class LiveRuns:
     jobs: list[Job]
     labels: list[str]
     runs: list[tuple[str, list[dict]]]  # (label, records) per job, oldest first
-    out: ChartCache
+    charts: ChartCache  # the page part's chart cache: every chart is drawn through it
     key: str = ""  # the page part's key (widget keys of its sections start with it)
     place: Callable[[str], int | None] = _no_place  # a queued run's place (JobManager.queue_position)
 

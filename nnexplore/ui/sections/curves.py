@@ -14,7 +14,7 @@ UNITS_WHY = "no units that could saturate or die"
 
 
 def draw(live: LiveRuns) -> None:
-    runs, labels, out = live.runs, live.labels, live.out
+    runs, labels, out = live.runs, live.labels, live.charts
     left, right = st.columns(2)
     with left:
         st.subheader("Accuracy", help="Share of examples whose largest output is the right class.")

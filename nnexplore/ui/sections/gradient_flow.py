@@ -100,7 +100,7 @@ def _panel_row(
         with column:
             st.caption(f"**{plain_text(label)}**")
             if label in drawn:
-                live.out.show(f"{slot} {live.jobs[i].id} of {key}", lambda label=label: build(label))
+                live.charts.show(f"{slot} {live.jobs[i].id} of {key}", lambda label=label: build(label))
             live.show_note(i, label in drawn)
 
 
@@ -115,7 +115,7 @@ def _not_pictured_note(live: LiveRuns, pictured: Sequence[int]) -> None:
 def _reach(live: LiveRuns) -> None:
     show, note = hidden_layer_note(live.labels, live.without_hidden, REACH_WHY)
     if show:
-        live.out.show(
+        live.charts.show(
             "gradient reach", lambda: gradients.reach_chart(frames.reach_long(live.runs), live.labels)
         )
         st.caption(

@@ -83,7 +83,7 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
         with column:
             _label(live, i)
             if i in grids:
-                live.out.show(
+                live.charts.show(
                     f"decision {i}",
                     lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains, title),
                 )
@@ -142,7 +142,7 @@ def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int, *, 
     _label(live, i)
     if "digits" in view:
         title = predictions.DIGITS_TITLE if alone else ""
-        live.out.show(
+        live.charts.show(
             f"digits {i}",
             lambda: predictions.digits_chart(
                 pd.DataFrame(view["digits"]).head(n_digits), columns=per_row, title=title
@@ -158,7 +158,7 @@ def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns:
         live.show_note(i, False, pending=MATRIX_LATER, what="matrix")
         return
     title = predictions.CONFUSION_TITLE if alone else ""
-    live.out.show(
+    live.charts.show(
         f"confusion {i}",
         lambda: predictions.confusion_chart(
             pd.DataFrame(view["confusion"]),

@@ -35,20 +35,20 @@ def draw(live: LiveRuns) -> None:
     left, right = st.columns(2)
     if start.empty:  # a snapshot from before first pictures were kept: now only
         with left:
-            live.out.show("pushes", lambda: pushes.pushes_chart(table, live.labels))
+            live.charts.show("pushes", lambda: pushes.pushes_chart(table, live.labels))
             _sentence("", table, live.labels)
         with right:
             _how_to_read(live, both=False)
     else:
         top = _push_max(table, start)
         with left:
-            live.out.show(
+            live.charts.show(
                 "pushes at the start",
                 lambda: pushes.pushes_chart(start, live.labels, title="At the first picture", push_max=top),
             )
             _sentence("At the first picture", start, live.labels)
         with right:
-            live.out.show(
+            live.charts.show(
                 "pushes now", lambda: pushes.pushes_chart(table, live.labels, title="Now", push_max=top)
             )
             _sentence("Now", table, live.labels)

@@ -76,7 +76,7 @@ def draw(live: LiveRuns) -> None:
         )
         live.show_note(i, True, from_view=True)
     activation = job.cfg.hidden_activation
-    live.out.show(
+    live.charts.show(
         f"hidden units {job.id} {layer}",
         lambda: units.units_chart(units.unit_frame(view, layer), activation),
     )

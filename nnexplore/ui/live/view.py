@@ -1,8 +1,8 @@
-"""The live part of a page: run status, the charts and the comparison table.
+"""The live part of a page: run status, the charts and the comparison table, in fragments.
 
 While a run of the group trains, fragments redraw the status lines and the
 charts from the run buffers, at a pace shared with every other live page of
-the server (nnexplore.ui.live_pages); while its runs only wait in the queue, the
+the server (nnexplore.ui.live.pace); while its runs only wait in the queue, the
 page polls slowly for its place and draws no live charts; once every run has
 ended, the page draws them once and stops polling. Used by the Playground and
 by every guided experiment.
@@ -21,11 +21,12 @@ import streamlit as st
 from nnexplore.experiments import VIEWS
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, DONE, JOINED, LOADING, QUEUED, RUNNING, STOPPED, STORED
-from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S, ChartCache
 from nnexplore.ui.charts import frames
 from nnexplore.ui.charts.labels import run_labels, unique_labels
-from nnexplore.ui.live_pages import chart_interval, queued_interval, status_interval
-from nnexplore.ui.redraw import note_drawn_live, note_redraw_asked
+from nnexplore.ui.live.pace import ENDS_SOON_S, chart_interval, queued_interval, status_interval
+from nnexplore.ui.live.repair import note_drawn_live, note_redraw_asked
+from nnexplore.ui.live.specs import ChartCache
+from nnexplore.ui.page_state import page_state
 from nnexplore.ui.sections import (
     LOADING_DATA,
     LiveRuns,
@@ -38,7 +39,6 @@ from nnexplore.ui.sections import (
 )
 from nnexplore.ui.state import job_manager, live_pages, queued_pages
 
-STATUS_REFRESH_S = 0.5
 alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
 
 #: Drawn for every page part, in this order.
@@ -77,7 +77,9 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
         return
     ids = [job.id for job in jobs]
     note_drawn_live(ids)
-    page = f"{st.session_state.setdefault('page_key', secrets.token_hex(4))}/{key}"
+    state = page_state()
+    state.page_id = state.page_id or secrets.token_hex(4)
+    page = f"{state.page_id}/{key}"
     if all(job.status == QUEUED for job in active):
         # Nothing trains yet: poll for the place in the queue, at a pace shared with the other
         # waiting pages; the charts of the runs that ended are drawn once.
@@ -88,9 +90,8 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
             _draw(list(jobs), key, views)
         return
     live = live_pages().note(page)
-    st.fragment(run_every=status_interval(live, STATUS_REFRESH_S))(_live_status)(ids)
-    every = chart_interval(live, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE)
-    st.fragment(run_every=every)(_live_charts)(ids, key, views, page)
+    st.fragment(run_every=status_interval(live))(_live_status)(ids)
+    st.fragment(run_every=chart_interval(live))(_live_charts)(ids, key, views, page)
 
 
 def _jobs(job_ids: list[str]) -> list[Job]:
@@ -115,10 +116,6 @@ def _queued_status(job_ids: list[str], page: str, ended: list[str]) -> None:
     if newly_ended or any(_worth_drawing_live(job) for job in jobs):
         note_redraw_asked()
         st.rerun()  # draw its charts: live, or finished
-
-
-#: A run with less than this to go is not worth drawing live (measured from its own records).
-ENDS_SOON_S = 2.0
 
 
 def _worth_drawing_live(job: Job) -> bool:
@@ -198,9 +195,9 @@ def _draw(jobs: list[Job], key: str, views: Sequence[str]) -> None:
             section(live)
         for name in views:
             OPTIONAL_SECTIONS[name](live)
-        live.out.close()
+        live.charts.close()
     finally:
-        live.out.release()  # a draw cut short (a rerun) leaves no other page waiting for it
+        live.charts.release()  # a draw cut short (a rerun) leaves no other page waiting for it
     _summary(runs)
 
 

@@ -21,13 +21,13 @@ def _page() -> None:
 
     import altair as alt
     import pandas as pd
-    from test_chart_cache import BUILT as built
-    from test_chart_cache import JOB
+    from test_live_specs import BUILT as built
+    from test_live_specs import JOB
 
-    from nnexplore.ui import chart_cache
+    from nnexplore.ui.live import pace, specs
 
-    chart_cache.CHART_REFRESH_S, chart_cache.DRAW_SHARE = 0.0, 1.0  # every test run is a due tick
-    cache = chart_cache.ChartCache([JOB], "t")
+    pace.CHART_REFRESH_S, pace.DRAW_SHARE = 0.0, 1.0  # every test run is a due tick
+    cache = specs.ChartCache([JOB], "t")
     for i in range(5):
 
         def build(i=i) -> alt.Chart:

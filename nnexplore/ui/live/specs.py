@@ -7,7 +7,7 @@ training. A page with four runs pictured side by side has two dozen charts
 never rebuilds them all:
 
 * specs are rebuilt only when new records or snapshots arrived, and at most
-  once per CHART_REFRESH_S;
+  once per CHART_REFRESH_S (nnexplore.ui.live.pace);
 * a tick rebuilds the charts that have waited longest, until their measured
   build times add up to TICK_BUDGET_S; the others are sent again as they were
   (cheap, and the browser sees the same chart: no flicker). They take their turn
@@ -21,11 +21,14 @@ toy run often ends within a second, so a first live draw that built every
 chart would have done it twice (measured: 0.8 s of a toy page's 1.5 s).
 Once every run has ended, every chart is built, unless another page already
 drew the same finished runs (or is drawing them: it is waited for): then its spec
-comes from nnexplore.ui.shared_charts.
+comes from nnexplore.ui.live.shared.
 
 A spec keeps its data as Arrow bytes (``to_spec``), the form Streamlit sends
 to the browser: Altair's own JSON rows would be converted to Arrow again on
 every send (measured with devtools/bench_draw: a quarter of a full draw).
+
+The paces are nnexplore.ui.live.pace's; a part's cache lives in the tab's
+PageState (nnexplore.ui.page_state.ChartCacheState).
 """
 
 from __future__ import annotations
@@ -42,14 +45,11 @@ from streamlit import dataframe_util
 from streamlit.elements import vega_charts
 
 from nnexplore.runs import Job
-from nnexplore.ui.shared_charts import job_names, normalise, part_key
+from nnexplore.ui.live import pace
+from nnexplore.ui.live.shared import job_names, normalise, part_key
+from nnexplore.ui.page_state import page_state
 from nnexplore.ui.state import shared_charts
 
-CHART_REFRESH_S = 1.0
-#: Build time one live tick may spend: 15% of a refresh period, so drawing takes at most about
-#: 15% of a core while runs train (plus one chart, when a single chart is slower than that).
-TICK_BUDGET_S = 0.15
-DRAW_SHARE = TICK_BUDGET_S / CHART_REFRESH_S
 #: Altair's data transformer is one global setting: Streamlit's st.altair_chart switches it
 #: under this lock, so a spec built here must hold the same lock.
 _ALTAIR_LOCK: Any = getattr(vega_charts, "_altair_globals_lock", None) or threading.Lock()
@@ -91,17 +91,14 @@ class ChartCache:
 
     def __init__(self, jobs: Sequence[Job], key: str, labels: Sequence[str] | None = None) -> None:
         """``labels``: the runs' names on the page; without them nothing is shared with other pages."""
-        self.state = st.session_state.setdefault("chart_cache", {}).setdefault(
-            key,
-            {"sig": None, "next": 0.0, "specs": {}, "fresh": set(), "built": {}, "cost": {}, "waiting": 0},
-        )
+        self.state = page_state().chart_cache(key)
         sig = tuple((j.id, len(j.records), (j.view or {}).get("step"), j.status) for j in jobs)
         now = time.monotonic()
         self.finished = not any(job.is_active for job in jobs)
-        self.due = self.finished or now >= self.state["next"]
-        self.rebuild = sig != self.state["sig"] and self.due
+        self.due = self.finished or now >= self.state.next
+        self.rebuild = sig != self.state.sig and self.due
         if self.rebuild:
-            self.state.update(sig=sig, fresh=set())
+            self.state.sig, self.state.fresh = sig, set()
         self.allowed = self._turns()
         self.shown: set[str] = set()
         self.started = now
@@ -122,32 +119,30 @@ class ChartCache:
         budget; none while charts never built wait for their first build (they go first)."""
         if not self.rebuild or self.finished:
             return None
-        if self.state["waiting"]:
+        if self.state.waiting:
             return set()
-        built, cost = self.state["built"], self.state["cost"]
+        built, cost = self.state.built, self.state.cost
         allowed: set[str] = set()
         spent = 0.0
         for slot in sorted(built, key=built.get):
-            if allowed and spent + cost.get(slot, 0.0) > TICK_BUDGET_S:
+            if allowed and spent + cost.get(slot, 0.0) > pace.TICK_BUDGET_S:
                 break
             allowed.add(slot)
             spent += cost.get(slot, 0.0)
         return allowed
 
     def show(self, slot: str, build: Callable[[], alt.TopLevelMixin]) -> None:
-        specs = self.state["specs"]
+        specs = self.state.specs
         self.shown.add(slot)
         if slot not in specs:
             # Never built: built now if the page is final or this tick has budget left (the
             # first chart of a tick always), else a placeholder until a later tick.
-            if not (self.finished or (self.due and self.spent < TICK_BUDGET_S)):
+            if not (self.finished or (self.due and self.spent < pace.TICK_BUDGET_S)):
                 self.waiting += 1
                 st.vega_lite_chart(PLACEHOLDER, width="stretch")
                 return
         elif not (
-            self.rebuild
-            and slot not in self.state["fresh"]
-            and (self.allowed is None or slot in self.allowed)
+            self.rebuild and slot not in self.state.fresh and (self.allowed is None or slot in self.allowed)
         ):
             st.vega_lite_chart(specs[slot], width="stretch")
             return
@@ -162,13 +157,13 @@ class ChartCache:
         specs[slot] = spec
         cost = time.perf_counter() - started
         self.spent += cost
-        self.state["cost"][slot] = cost
-        self.state["built"][slot] = time.monotonic()
-        self.state["fresh"].add(slot)
+        self.state.cost[slot] = cost
+        self.state.built[slot] = time.monotonic()
+        self.state.fresh.add(slot)
         st.vega_lite_chart(spec, width="stretch")
 
     def release(self) -> None:
-        """Let go of this page part's claim (nnexplore.ui.shared_charts), if this page holds it:
+        """Let go of this page part's claim (nnexplore.ui.live.shared), if this page holds it:
         called by ``close``, and where a draw is cut short, so that no page waits for it."""
         if self.claimed:
             self.claimed = False
@@ -178,15 +173,14 @@ class ChartCache:
         """End of the tick: pace the next rebuild, forget the charts this tick did not show, and
         share a finished page part's new charts with the other pages."""
         if self.new_shared:
-            specs = self.state["specs"]
+            specs = self.state.specs
             shown = {normalise(slot, self.names): specs[slot] for slot in self.shown if slot in specs}
             shared_charts().put(self.shared_key, {**self.shared, **shown})
         self.release()
         if self.spent:
             cost = time.monotonic() - self.started
-            self.state["next"] = self.started + max(CHART_REFRESH_S, cost / DRAW_SHARE)
-        self.state["waiting"] = self.waiting
-        for name in ("specs", "built", "cost"):
-            table = self.state[name]
+            self.state.next = self.started + max(pace.CHART_REFRESH_S, cost / pace.DRAW_SHARE)
+        self.state.waiting = self.waiting
+        for table in (self.state.specs, self.state.built, self.state.cost):
             for slot in [s for s in table if s not in self.shown]:
                 del table[slot]

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from nnexplore.config import RunConfig
 from nnexplore.lru import LRU
 from nnexplore.runs.job import DONE, RUNNING, STOPPED, Job
-from nnexplore.ui.shared_charts import part_key
+from nnexplore.ui.live.shared import part_key
 
 #: The runs the test page shows, set per test (AppTest copies what goes through session_state).
 PAGE_JOBS: list[Job] = []
@@ -31,12 +31,12 @@ def _page() -> None:
     import altair as alt
     import pandas as pd
     import streamlit as st
-    from test_shared_charts import BUILT as built
-    from test_shared_charts import PAGE_JOBS as jobs
+    from test_live_shared import BUILT as built
+    from test_live_shared import PAGE_JOBS as jobs
 
-    from nnexplore.ui import chart_cache
+    from nnexplore.ui.live import specs
 
-    cache = chart_cache.ChartCache(jobs, "part", [f"run {i}" for i in range(len(jobs))])
+    cache = specs.ChartCache(jobs, "part", [f"run {i}" for i in range(len(jobs))])
     for i, job in enumerate(jobs):
 
         def build(i=i) -> alt.Chart:
@@ -136,7 +136,7 @@ def test_the_lru_drops_the_least_recently_used_beyond_either_limit():
 
 
 def test_pages_asking_for_a_part_being_built_wait_for_it_instead_of_building_it_too():
-    from nnexplore.ui.shared_charts import SharedCharts
+    from nnexplore.ui.live.shared import SharedCharts
 
     charts = SharedCharts()
     assert charts.claim("part") == ({}, True)  # the first page builds it
@@ -152,7 +152,7 @@ def test_pages_asking_for_a_part_being_built_wait_for_it_instead_of_building_it_
 
 
 def test_a_claim_given_up_or_left_too_long_is_not_waited_for_again():
-    from nnexplore.ui.shared_charts import SharedCharts
+    from nnexplore.ui.live.shared import SharedCharts
 
     charts = SharedCharts()
     assert charts.claim("cut short") == ({}, True)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import time
 
-from nnexplore.ui import live_pages
-from nnexplore.ui.chart_cache import CHART_REFRESH_S, DRAW_SHARE, TICK_BUDGET_S
-from nnexplore.ui.live_pages import LivePages, chart_interval, queued_interval, status_interval
+from nnexplore.ui.live import pace as live_pages
+from nnexplore.ui.live.pace import (
+    CHART_REFRESH_S,
+    DRAW_SHARE,
+    STATUS_REFRESH_S,
+    TICK_BUDGET_S,
+    LivePages,
+    chart_interval,
+    queued_interval,
+    status_interval,
+)
 
 
 def test_pages_are_counted_once_and_forgotten_after_the_window(monkeypatch):
@@ -20,15 +28,15 @@ def test_pages_are_counted_once_and_forgotten_after_the_window(monkeypatch):
 
 
 def test_one_page_keeps_its_pace_and_thirty_share_the_core():
-    assert chart_interval(1, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE) == CHART_REFRESH_S
-    assert status_interval(1, 0.5) == 0.5
+    assert chart_interval(1) == CHART_REFRESH_S
+    assert status_interval(1) == STATUS_REFRESH_S == 0.5
     for live in (1, 5, 30):
-        charts = chart_interval(live, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE)
-        status = status_interval(live, 0.5)
+        charts = chart_interval(live)
+        status = status_interval(live)
         # all live pages together: at most DRAW_SHARE of a core for charts, STATUS_SHARE for status
         assert live * TICK_BUDGET_S / charts <= DRAW_SHARE + 1e-9
         assert live * live_pages.STATUS_TICK_S / status <= live_pages.STATUS_SHARE + 1e-9
-    assert chart_interval(30, CHART_REFRESH_S, TICK_BUDGET_S, DRAW_SHARE) == 30 * CHART_REFRESH_S
+    assert chart_interval(30) == 30 * CHART_REFRESH_S
 
 
 def test_a_few_waiting_pages_poll_every_second_and_thirty_share_their_budget():
@@ -59,7 +67,8 @@ def _job(status: str, *, step: int = 0, total: int = 1000, elapsed: float = 0.0)
 
 def test_a_waiting_page_draws_its_run_live_only_once_it_trains_with_seconds_to_go():
     from nnexplore.runs.job import LOADING, QUEUED, RUNNING
-    from nnexplore.ui.live import ENDS_SOON_S, _worth_drawing_live
+    from nnexplore.ui.live.pace import ENDS_SOON_S
+    from nnexplore.ui.live.view import _worth_drawing_live
 
     assert not _worth_drawing_live(_job(QUEUED))
     assert not _worth_drawing_live(_job(LOADING))  # its data loads: nothing to chart yet
@@ -94,7 +103,7 @@ class _Manager:
 def _queued_tick() -> None:
     import streamlit as st
 
-    from nnexplore.ui import live
+    from nnexplore.ui.live import view as live
 
     live._queued_status(st.session_state["ids"], "page", st.session_state["ended"])
 
@@ -106,7 +115,7 @@ def test_a_waiting_page_is_redrawn_when_one_of_its_runs_ends_or_trains_with_seco
     from streamlit.testing.v1 import AppTest
 
     from nnexplore.runs.job import DONE, QUEUED, RUNNING
-    from nnexplore.ui import live
+    from nnexplore.ui.live import view as live
 
     reruns: list[int] = []
     monkeypatch.setattr(live.st, "rerun", lambda: reruns.append(1))
