@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -39,12 +40,17 @@ __all__ = [
     "jacobian_table",
     "parse_vector",
     "loss_vs_probability",
+    "push_factors",
+    "PUSH_FACTORS",
     "toy_1d",
     "loss_curve",
     "loss_surface",
     "output_gradients",
     "gradient_check",
     "gradient_vs_output",
+    "RECIPES",
+    "RECIPE_BCE",
+    "RECIPE_RAW",
 ]
 
 DTYPE = torch.float64
@@ -53,6 +59,8 @@ DTYPE = torch.float64
 LOSS_CE = "cross-entropy"
 LOSS_MSE = "squared error"
 RECIPE_CE = "softmax + cross-entropy"
+RECIPE_BCE = "sigmoid + binary cross-entropy"
+RECIPE_RAW = "raw outputs + squared error"
 RECIPE_MSE = "sigmoid + squared error"
 
 # Element-wise activations that can be drawn as a curve z -> f(z), in the table's
@@ -194,26 +202,30 @@ def parse_vector(text: object, min_len: int = 2, max_len: int = 10) -> tuple[lis
 # ---------------------------------------------------------------------------
 
 
+# The loss of one prediction p for a target of 1, as a function of p.
+_LOSSES_OF_P: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    LOSS_CE: lambda p: -torch.log(p),
+    LOSS_MSE: lambda p: (1.0 - p) ** 2,
+}
+
+
 def loss_vs_probability(n: int = 200, p_min: float = 0.01) -> pd.DataFrame:
-    """Loss and its slope against the probability p given to the right class.
+    """Loss and its slope in p against the probability p given to the right class.
 
     For a target of 1, cross-entropy is -log p (slope -1/p) and squared error
     is (1 - p)^2 (slope -2(1 - p)). When the prediction is badly wrong (p near
-    0) cross-entropy shoots up and pushes hard, while squared error never
-    exceeds 1 and its push never exceeds 2: the log is what makes a confident
-    mistake expensive.
+    0) cross-entropy shoots up while squared error never exceeds 1: the log
+    makes a confident mistake expensive. The slope in p is *not* how hard
+    training pushes: training moves the score z, and the push on z is this
+    slope times dp/dz (see push_factors).
 
     Long form, columns ``p, loss, value, gradient``: ``n`` points with p from
     ``p_min`` to 1 for each loss (``LOSS_CE``, ``LOSS_MSE``). Gradients are
     dL/dp by autograd.
     """
     p_grid = np.linspace(p_min, 1.0, n)
-    losses: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-        LOSS_CE: lambda p: -torch.log(p),
-        LOSS_MSE: lambda p: (1.0 - p) ** 2,
-    }
     frames = []
-    for label, fn in losses.items():
+    for label, fn in _LOSSES_OF_P.items():
         p = torch.tensor(p_grid, dtype=DTYPE, requires_grad=True)
         value = fn(p)
         (grad,) = torch.autograd.grad(value.sum(), p)
@@ -222,6 +234,43 @@ def loss_vs_probability(n: int = 200, p_min: float = 0.01) -> pd.DataFrame:
                 {"p": p_grid, "loss": label, "value": value.detach().numpy(), "gradient": grad.numpy()}
             )
         )
+    return pd.concat(frames, ignore_index=True)
+
+
+#: The three factors of the chain rule dL/dz = dL/dp · dp/dz, in the order the page shows them.
+PUSH_FACTORS: tuple[str, ...] = ("dL/dp", "dp/dz", "dL/dz")
+
+
+def push_factors(p: object = None) -> pd.DataFrame:
+    """The chain rule for one output p = sigmoid(z), target 1: dL/dp, dp/dz and dL/dz, by autograd.
+
+    Training changes the weights, and they move the score z, not p itself; the push on z is
+    dL/dz = dL/dp · dp/dz, with dp/dz = p(1 - p) for a sigmoid (and for a softmax's right class,
+    in its own score). Cross-entropy's dL/dp = -1/p cancels the p of p(1 - p), leaving
+    dL/dz = -(1 - p): the push grows as p falls. Squared error's dL/dp = -2(1 - p) cancels
+    nothing, leaving dL/dz = -2p(1 - p)^2: it falls to 0 with p, although its dL/dp does not.
+
+    ``p``: the probabilities (default 0.01, 0.02, ..., 0.99). Long form, columns ``p, loss,
+    factor, value``: for each loss (``LOSS_CE``, ``LOSS_MSE``) and each factor of
+    ``PUSH_FACTORS``, the signed value (negative: raising z lowers the loss). ``dp/dz`` is the
+    same for both losses. Each factor is its own autograd computation in float64: dL/dp with p
+    as the variable, dp/dz and dL/dz with z = logit(p) as the variable, so the tests can check
+    the chain rule instead of assuming it.
+    """
+    grid = np.round(np.linspace(0.01, 0.99, 99), 10) if p is None else np.asarray(p, dtype=np.float64)
+    if grid.ndim != 1 or grid.size == 0 or not ((grid > 0) & (grid < 1)).all():
+        raise ValueError("push_factors needs probabilities strictly between 0 and 1.")
+    z_grid = np.log(grid) - np.log1p(-grid)  # logit: the z that gives each p
+    z = torch.tensor(z_grid, dtype=DTYPE, requires_grad=True)
+    (dp_dz,) = torch.autograd.grad(torch.sigmoid(z).sum(), z)
+    frames = []
+    for label, fn in _LOSSES_OF_P.items():
+        p_var = torch.tensor(grid, dtype=DTYPE, requires_grad=True)
+        (dl_dp,) = torch.autograd.grad(fn(p_var).sum(), p_var)
+        z = torch.tensor(z_grid, dtype=DTYPE, requires_grad=True)
+        (dl_dz,) = torch.autograd.grad(fn(torch.sigmoid(z)).sum(), z)
+        for factor, values in zip(PUSH_FACTORS, (dl_dp, dp_dz, dl_dz), strict=True):
+            frames.append(pd.DataFrame({"p": grid, "loss": label, "factor": factor, "value": values.numpy()}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -377,116 +426,127 @@ def _targets_onehot(targets: object, logits: torch.Tensor) -> torch.Tensor:
     return t
 
 
-def output_gradients(logits: object, targets_onehot: object) -> dict[str, np.ndarray | float]:
-    """Gradients of two recipes with respect to the output pre-activation z.
+@dataclass(frozen=True)
+class Recipe:
+    """An output activation and a loss trained together, and its gradient at the output, closed form.
 
-    Both recipes are often summarised as "the gradient is t - o", but only one
-    of them is:
-
-    * softmax + cross-entropy (mean over the batch): dL/dz = (o - t) / B,
-      exactly, with o = softmax(z). A confidently wrong output (o ~ 0 where
-      t = 1) gets the largest possible push.
-    * sigmoid + squared error (summed over classes, mean over the batch):
-      dL/dz = 2 (o - t) o (1 - o) / B with o = sigmoid(z). The extra o (1 - o)
-      is the sigmoid's slope; it goes to 0 when the unit saturates, so a
-      confidently wrong output gets almost no push at all.
-
-    ``logits`` is (B, C); ``targets_onehot`` is (B, C) one-hot, or (B,) class
-    labels. Returns float64 arrays ``softmax_probs``, ``sigmoid_probs``,
-    ``ce_autograd``, ``ce_closed``, ``mse_autograd``, ``mse_closed`` (each
-    (B, C)) and floats ``ce_max_diff``, ``mse_max_diff``: the largest absolute
-    difference between autograd and the closed form.
+    ``closed(o, t)`` is ∂ℓ/∂z for one example (ℓ its loss, z its output layer's scores, o the
+    outputs after the activation, t the one-hot target); ``latex`` the same formula for the page.
     """
+
+    name: str
+    output: str
+    loss: str
+    closed: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    latex: str
+
+
+#: The four recipes of the "same t − o gradient?" question, in the order the page shows them. Two
+#: pairs: softmax + cross-entropy and sigmoid + binary cross-entropy both give exactly o − t (the
+#: log cancels the activation's slope); raw outputs + squared error give 2(o − t) (there is no
+#: slope to cancel); sigmoid + squared error keep the slope o(1 − o).
+RECIPES: tuple[Recipe, ...] = (
+    Recipe(RECIPE_CE, "softmax", "cross_entropy", lambda o, t: o - t, r"o-t"),
+    Recipe(RECIPE_BCE, "sigmoid", "binary_cross_entropy", lambda o, t: o - t, r"o-t"),
+    Recipe(RECIPE_RAW, "none", "mse", lambda o, t: 2.0 * (o - t), r"2\,(o-t)"),
+    Recipe(RECIPE_MSE, "sigmoid", "mse", lambda o, t: 2.0 * (o - t) * o * (1.0 - o), r"2\,(o-t)\,o\,(1-o)"),
+)
+
+
+def output_gradients(logits: object, targets_onehot: object) -> dict[str, dict[str, np.ndarray | float]]:
+    """Each recipe's gradient with respect to the output pre-activation z, by autograd and in closed form.
+
+    Both "softmax + cross-entropy" and "sigmoid + squared error" are often summarised as "the
+    gradient is t - o"; the four RECIPES show what is true. The autograd gradient goes through
+    the engine's own loss (nnexplore.losses, the function training calls: summed over the
+    classes, averaged over the batch), in float64, and is scaled back by the batch size B, so
+    each row is one example's ∂ℓ_i/∂z: exactly what the closed form gives.
+
+    ``logits`` is (B, C); ``targets_onehot`` is (B, C) one-hot, or (B,) class labels. Returns,
+    per recipe name: float64 arrays ``outputs`` (o), ``autograd`` and ``closed`` (each (B, C)),
+    and floats ``max_diff`` (the largest |autograd - closed|) and ``push``: the mean over the
+    examples of Σ_k |∂ℓ_i/∂z_k|, the size of one example's gradient at z. The training record's
+    output push is this same number, for the training batches.
+    """
+    from nnexplore.losses import loss_fn  # the engine's losses: what training differentiates
+
     z0 = _as_tensor(logits)
     if z0.ndim != 2 or z0.shape[0] == 0 or z0.shape[1] == 0:
         raise ValueError("Logits must be a non-empty table: one row per example, one column per class.")
     t = _targets_onehot(targets_onehot, z0)
     batch = z0.shape[0]
-
-    z = z0.clone().requires_grad_(True)
-    ce = -(t * torch.log_softmax(z, dim=1)).sum(dim=1).mean()
-    (ce_grad,) = torch.autograd.grad(ce, z)
-
-    z = z0.clone().requires_grad_(True)
-    mse = ((torch.sigmoid(z) - t) ** 2).sum(dim=1).mean()
-    (mse_grad,) = torch.autograd.grad(mse, z)
-
-    o_soft = torch.softmax(z0, dim=1)
-    o_sig = torch.sigmoid(z0)
-    ce_closed = (o_soft - t) / batch
-    mse_closed = 2.0 * (o_sig - t) * o_sig * (1.0 - o_sig) / batch
-    return {
-        "softmax_probs": o_soft.numpy(),
-        "sigmoid_probs": o_sig.numpy(),
-        "ce_autograd": ce_grad.numpy(),
-        "ce_closed": ce_closed.numpy(),
-        "mse_autograd": mse_grad.numpy(),
-        "mse_closed": mse_closed.numpy(),
-        "ce_max_diff": float((ce_grad - ce_closed).abs().max()),
-        "mse_max_diff": float((mse_grad - mse_closed).abs().max()),
-    }
+    out: dict[str, dict[str, np.ndarray | float]] = {}
+    for recipe in RECIPES:
+        z = z0.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(loss_fn(recipe.loss)(z, t, recipe.output), z)
+        per_example = grad * batch
+        o = activations.get(recipe.output).f(z0)
+        closed = recipe.closed(o, t)
+        out[recipe.name] = {
+            "outputs": o.numpy(),
+            "autograd": per_example.numpy(),
+            "closed": closed.numpy(),
+            "max_diff": float((per_example - closed).abs().max()),
+            "push": float(per_example.abs().sum(dim=1).mean()),
+        }
+    return out
 
 
-def gradient_check(model_logits: object, targets: object, tol: float = 1e-6) -> dict[str, float | int | bool]:
-    """Check the o - t identity numerically on a real batch of model outputs.
+def gradient_check(model_logits: object, targets: object, tol: float = 1e-6) -> dict[str, object]:
+    """Check each recipe's closed-form output gradient numerically on a real batch of model outputs.
 
-    ``model_logits`` are the output layer's pre-activations for a batch (a
-    tensor straight from the model is fine: it is detached and moved to the
-    CPU in float64); ``targets`` are class labels (B,) or one-hot (B, C).
+    ``model_logits`` are the output layer's pre-activations for a batch (a tensor straight from
+    the model is fine: it is detached and moved to the CPU in float64); ``targets`` are class
+    labels (B,) or one-hot (B, C).
 
-    Returns plain numbers for a small table: ``batch_size``, ``num_classes``,
-    ``ce_max_diff`` and ``mse_max_diff`` (autograd vs closed form, per mean
-    loss), ``ok`` (both below ``tol``), and ``ce_mean_abs`` / ``mse_mean_abs``:
-    the mean |dL/dz| per example (the batch factor 1/B taken out, as in the
-    ``out_grad_mean_abs`` training metric), which shows how much less push the
-    sigmoid + squared-error recipe gives on the same outputs.
+    Returns plain numbers for a small table: ``batch_size``, ``num_classes``, ``ok`` (every
+    recipe's difference below ``tol``) and ``recipes``: per recipe name, ``max_diff`` (autograd
+    against the closed form, per example) and ``push`` (the mean over the examples of
+    Σ_k |∂ℓ_i/∂z_k|), all on the very same outputs.
     """
     g = output_gradients(model_logits, targets)
-    batch, classes = g["ce_autograd"].shape
-    ce_diff, mse_diff = float(g["ce_max_diff"]), float(g["mse_max_diff"])
+    first = next(iter(g.values()))
+    batch, classes = first["autograd"].shape
+    recipes = {name: {"max_diff": float(r["max_diff"]), "push": float(r["push"])} for name, r in g.items()}
     return {
         "batch_size": int(batch),
         "num_classes": int(classes),
-        "ce_max_diff": ce_diff,
-        "mse_max_diff": mse_diff,
-        "ok": bool(ce_diff < tol and mse_diff < tol),
-        "ce_mean_abs": float(np.abs(g["ce_autograd"] * batch).sum(axis=1).mean()),
-        "mse_mean_abs": float(np.abs(g["mse_autograd"] * batch).sum(axis=1).mean()),
+        "ok": all(r["max_diff"] < tol for r in recipes.values()),
+        "recipes": recipes,
     }
 
 
 def gradient_vs_output(n: int = 200, o_min: float = 0.001, o_max: float = 0.999) -> pd.DataFrame:
-    """How hard each recipe pushes, |dL/dz|, against the output o, for target 1.
+    """How hard each recipe pushes, |∂ℓ/∂z|, against the output o, for one output whose target is 1.
 
-    The binary view of both recipes on one output unit whose target is 1:
+    One output unit, target 1, its output o from ``o_min`` to ``o_max``:
 
-    * softmax + cross-entropy: with two classes softmax(z, 0)[0] = sigmoid(z),
-      and dL/dz = o - 1. The more wrong the output, the harder the push; at
-      o ~ 0 it is ~1.
-    * sigmoid + squared error: dL/dz = 2 (o - 1) o (1 - o). It is largest
-      around o = 1/3 and falls to 0 as o -> 0: the network that is
-      confidently wrong barely learns from its mistake.
+    * softmax + cross-entropy (two classes, the other score 0, so softmax(z, 0)[0] = sigmoid(z))
+      and sigmoid + binary cross-entropy: ∂ℓ/∂z = o - 1, the same line. The more wrong the
+      output, the harder the push; at o ~ 0 it is ~1.
+    * raw outputs + squared error: ∂ℓ/∂z = 2(o - 1), twice that (and o may be any number).
+    * sigmoid + squared error: ∂ℓ/∂z = 2(o - 1) o (1 - o). Largest at o = 1/3, and it falls to
+      0 as o -> 0: the network that is confidently wrong barely learns from its mistake.
 
-    Long form, columns ``o, recipe, gradient`` (``gradient`` is |dL/dz|, by
-    autograd), ``n`` points from ``o_min`` to ``o_max`` per recipe
-    (``RECIPE_CE``, ``RECIPE_MSE``). o = 0.001 is on the default grid.
+    Long form, columns ``o, recipe, gradient`` (``gradient`` is |∂ℓ/∂z|, by autograd through
+    each recipe's loss), ``n`` points per recipe, in the order of RECIPES. o = 0.001 is on the
+    default grid.
     """
     o_grid = np.linspace(o_min, o_max, n)
-    z_grid = np.log(o_grid) - np.log1p(-o_grid)  # logit: the z that gives each o
-
-    z = torch.tensor(z_grid, dtype=DTYPE, requires_grad=True)
-    two_class = torch.stack([z, torch.zeros_like(z)], dim=1)
-    ce = -torch.log_softmax(two_class, dim=1)[:, 0]
-    (ce_grad,) = torch.autograd.grad(ce.sum(), z)
-
-    z = torch.tensor(z_grid, dtype=DTYPE, requires_grad=True)
-    mse = (torch.sigmoid(z) - 1.0) ** 2
-    (mse_grad,) = torch.autograd.grad(mse.sum(), z)
-
-    return pd.concat(
-        [
-            pd.DataFrame({"o": o_grid, "recipe": RECIPE_CE, "gradient": ce_grad.abs().numpy()}),
-            pd.DataFrame({"o": o_grid, "recipe": RECIPE_MSE, "gradient": mse_grad.abs().numpy()}),
-        ],
-        ignore_index=True,
-    )
+    logit = np.log(o_grid) - np.log1p(-o_grid)  # the z that gives each o through a sigmoid
+    losses: dict[str, tuple[np.ndarray, Callable[[torch.Tensor], torch.Tensor]]] = {
+        RECIPE_CE: (
+            logit,
+            lambda z: -torch.log_softmax(torch.stack([z, torch.zeros_like(z)], dim=1), dim=1)[:, 0],
+        ),
+        RECIPE_BCE: (logit, lambda z: -F.logsigmoid(z)),
+        RECIPE_RAW: (o_grid, lambda z: (z - 1.0) ** 2),
+        RECIPE_MSE: (logit, lambda z: (torch.sigmoid(z) - 1.0) ** 2),
+    }
+    frames = []
+    for recipe in RECIPES:
+        z_grid, fn = losses[recipe.name]
+        z = torch.tensor(z_grid, dtype=DTYPE, requires_grad=True)
+        (grad,) = torch.autograd.grad(fn(z).sum(), z)
+        frames.append(pd.DataFrame({"o": o_grid, "recipe": recipe.name, "gradient": grad.abs().numpy()}))
+    return pd.concat(frames, ignore_index=True)

@@ -60,6 +60,56 @@ def activation_facts(table: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["activation", "largest slope", "slope at z = −4", "slope at z = 4"])
 
 
+#: The probabilities the chain-rule table shows, from confidently wrong to nearly right.
+PUSH_TABLE_P = (0.01, 0.1, 0.5, 0.9)
+_CE, _SE = "cross-entropy", "squared error"
+
+
+def push_table(factors: pd.DataFrame, at: tuple[float, ...] = PUSH_TABLE_P) -> pd.DataFrame:
+    """The chain rule as a small table: one row per p in ``at``, the three factors for both losses.
+
+    Input: :func:`nnexplore.theory.push_factors` (columns p, loss, factor, value), which must hold
+    the probabilities of ``at``. Columns: ``p``, ``dL/dp`` for each loss, ``dp/dz = p(1 − p)``
+    (the same for both) and ``dL/dz`` for each loss: signed values, negative where raising z
+    lowers the loss.
+    """
+    rows = []
+    for p in at:
+        here = factors[np.isclose(factors["p"], p)]
+        if here.empty:
+            raise ValueError(f"push_table: p = {p} is not in the table.")
+
+        def value(loss: str, factor: str, here: pd.DataFrame = here) -> float:
+            return float(here[(here["loss"] == loss) & (here["factor"] == factor)]["value"].iloc[0])
+
+        rows.append(
+            {
+                "p": p,
+                f"dL/dp, {_CE}": value(theory.LOSS_CE, "dL/dp"),
+                f"dL/dp, {_SE}": value(theory.LOSS_MSE, "dL/dp"),
+                "dp/dz = p(1 − p)": value(theory.LOSS_CE, "dp/dz"),
+                f"dL/dz, {_CE}": value(theory.LOSS_CE, "dL/dz"),
+                f"dL/dz, {_SE}": value(theory.LOSS_MSE, "dL/dz"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def push_sentence(table: pd.DataFrame) -> str:
+    """What the chain-rule table shows, with its own numbers, at its first (most wrong) p."""
+    row = table.iloc[0]
+    se_slope = abs(row[f"dL/dp, {_SE}"])
+    ce_push, se_push = abs(row[f"dL/dz, {_CE}"]), abs(row[f"dL/dz, {_SE}"])
+    return (
+        f"At p = {fmt(row['p'])} (confidently wrong) squared error's slope in p, {fmt(se_slope)}, is "
+        f"larger than cross-entropy's push on z, {fmt(ce_push)}. But training moves z, and p moves "
+        f"with z only by p(1 − p) = {fmt(row['dp/dz = p(1 − p)'])}. Cross-entropy's 1/p cancels that "
+        f"p, so its push on z stays {fmt(ce_push)}; squared error keeps it, so its push on z is "
+        f"{fmt(se_push)}, {fmt(ce_push / se_push, 2)} times weaker. At every p squared error's push on "
+        "z is at most half of cross-entropy's, and it falls to 0 as p does."
+    )
+
+
 def negative_curvature_regions(curve: pd.DataFrame) -> pd.DataFrame:
     """Stretches of w where a loss curve bends downward (second derivative < 0).
 
@@ -168,11 +218,12 @@ def landscape_sentences(facts: dict[str, Any], w_range: tuple[float, float]) -> 
         f = facts[label]
         if not f["regions"]:
             text = (
-                f"**{name} is convex**: its curvature never drops below 0 on this grid "
-                f"(smallest: {fmt(f['min_curvature'])}), so it has one valley and every downhill path leads there."
+                f"**{name} is convex**: along w its curvature never drops below 0 on this grid "
+                f"(smallest: {fmt(f['min_curvature'])})"
             )
             if f["non_convex_share"] == 0:
-                text += " Over weight *and* bias, none of the grid points bends downward either."
+                text += ", and over weight *and* bias no grid point bends downward in any direction"
+            text += ", so it has one valley and every downhill path leads there."
         else:
             where = " and ".join(_range_words(a, b, *w_range) for a, b in f["regions"])
             text = (

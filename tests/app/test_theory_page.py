@@ -76,6 +76,11 @@ def test_headings_math_and_help(page):
     latex = " ".join(x.value for x in page.latex)
     assert r"S_i\,(\delta_{ij}-S_j)" in latex
     assert r"-\log p" in latex and "o-t" in latex and r"2\,(o-t)\,o\,(1-o)" in latex
+    # section 3: the chain rule, and each loss's push on z worked out
+    assert r"\frac{\partial L}{\partial p}\cdot\frac{\partial p}{\partial z}" in latex
+    assert "=-(1-p)" in latex and r"=-2\,p\,(1-p)^2" in latex
+    # the landscape panel: the Hessian, not only the curvature along w
+    assert r"\succeq" in latex and "pmatrix" in latex
     # Every control explains itself.
     controls = [*page.multiselect, *page.text_input, *page.slider]
     assert len(controls) == 3 and all(c.help for c in controls)
@@ -115,10 +120,32 @@ def test_typed_markdown_is_not_rendered():
     assert at.code[0].value.startswith("![x](http://e.co")  # the typed text (cut at 20), in a code block
 
 
+def check_table(at: AppTest):
+    return next(f.value for f in at.dataframe if "push per example" in f.value.columns)
+
+
 def test_gradient_check_default_batch(page):
-    for label in ("Largest difference, softmax + CE", "Largest difference, sigmoid + SE"):
-        assert float(metric(page, label).value) < 1e-5
+    table = check_table(page)
+    assert table["recipe"].tolist() == [r.name for r in T.RECIPES]
+    assert (table["largest difference"] < 1e-6).all()
     assert any("64 examples × 10 classes" in c.value for c in page.caption)
+    # the push is the module's, on the same stand-in batch
+    logits, labels = theory_facts.default_batch()
+    expected = T.gradient_check(logits, labels)["recipes"]
+    for name, push in zip(table["recipe"], table["push per example"], strict=True):
+        assert push == pytest.approx(expected[name]["push"])
+
+
+def test_the_chain_rule_table_shows_the_cancellation(page):
+    table = next(f.value for f in page.dataframe if "dp/dz = p(1 − p)" in f.value.columns)
+    assert table["p"].tolist() == list(theory_facts.PUSH_TABLE_P)
+    first = table.iloc[0]
+    assert first["dL/dp, squared error"] == pytest.approx(-1.98)
+    assert first["dL/dz, cross-entropy"] == pytest.approx(-0.99)
+    assert first["dL/dz, squared error"] == pytest.approx(-0.019602)
+    text = " ".join(m.value for m in page.markdown)
+    assert "squared error's slope in p, 1.98, is larger than cross-entropy's push on z, 0.99" in text
+    assert "its push on z is 0.0196, 51 times weaker" in text
 
 
 def test_activation_picker_softmax_note_and_facts(page):
@@ -169,8 +196,10 @@ def test_gradient_check_on_a_model_batch():
     ).run()
     assert not at.exception and not at.warning
     assert any("the test batch, 32 examples × 10 classes" in c.value for c in at.caption)
-    assert float(metric(at, "Largest difference, softmax + CE").value) < 1e-5
-    assert float(metric(at, "Largest difference, sigmoid + SE").value) < 1e-5
+    table = check_table(at)
+    assert (table["largest difference"] < 1e-5).all()
+    expected = T.gradient_check(logits, targets)["recipes"]
+    assert table["push per example"].tolist() == pytest.approx([r["push"] for r in expected.values()])
 
 
 def test_gradient_check_mismatched_batch_warns_and_falls_back():

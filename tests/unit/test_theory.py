@@ -183,6 +183,51 @@ def test_loss_vs_probability_matches_closed_forms() -> None:
     assert ce.p.iloc[-1] == 1.0 and ce.value.iloc[-1] == 0.0
 
 
+def test_push_factors_follow_the_chain_rule_and_the_closed_forms() -> None:
+    df = T.push_factors()
+    assert list(df.columns) == ["p", "loss", "factor", "value"]
+    p = np.round(np.linspace(0.01, 0.99, 99), 10)
+    for loss in (T.LOSS_CE, T.LOSS_MSE):
+        f = {name: df[(df.loss == loss) & (df.factor == name)].value.to_numpy() for name in T.PUSH_FACTORS}
+        np.testing.assert_array_equal(df[(df.loss == loss) & (df.factor == "dL/dz")].p, p)
+        # three separate autograd computations: the chain rule holds between them
+        np.testing.assert_allclose(f["dL/dz"], f["dL/dp"] * f["dp/dz"], rtol=1e-12)
+        np.testing.assert_allclose(f["dp/dz"], p * (1 - p), rtol=1e-12)
+        if loss == T.LOSS_CE:
+            np.testing.assert_allclose(f["dL/dp"], -1 / p, rtol=1e-12)
+            np.testing.assert_allclose(f["dL/dz"], p - 1, atol=1e-12)  # the 1/p cancels the p
+            ce_push = -f["dL/dz"]
+        else:
+            np.testing.assert_allclose(f["dL/dp"], -2 * (1 - p), rtol=1e-12)
+            np.testing.assert_allclose(f["dL/dz"], -2 * p * (1 - p) ** 2, rtol=1e-12)  # the p stays
+            se_slope, se_push = -f["dL/dp"], -f["dL/dz"]
+    # What the page says: at p = 0.01 squared error's slope in p (1.98) is larger than
+    # cross-entropy's push on z (0.99), yet its push on z (0.0196) is 50 times smaller; everywhere
+    # squared error's push on z is at most half of cross-entropy's (2p(1 − p) ≤ 1/2).
+    assert se_slope[0] == pytest.approx(1.98) and ce_push[0] == pytest.approx(0.99)
+    assert se_push[0] == pytest.approx(0.019602) and ce_push[0] / se_push[0] == pytest.approx(
+        50.505, rel=1e-3
+    )
+    assert (se_push <= ce_push / 2 + 1e-15).all()
+
+
+def test_a_softmax_right_class_has_the_same_dp_dz_as_a_sigmoid() -> None:
+    """The page's note: for a softmax, ∂p_y/∂z_y = p_y(1 − p_y), and cross-entropy's push is p_y − 1."""
+    z = torch.tensor([2.0, -1.0, 0.5, 3.0], dtype=torch.float64, requires_grad=True)
+    p = torch.softmax(z, 0)
+    (dp,) = torch.autograd.grad(p[1], z, retain_graph=True)
+    (dl,) = torch.autograd.grad(-torch.log(p[1]), z)
+    py = float(p[1].detach())
+    assert float(dp[1]) == pytest.approx(py * (1 - py), rel=1e-12)
+    assert float(dl[1]) == pytest.approx(py - 1, rel=1e-12)
+
+
+def test_push_factors_refuse_probabilities_outside_0_1() -> None:
+    for bad in ([0.0, 0.5], [0.5, 1.0], [], [[0.5]]):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            T.push_factors(bad)
+
+
 # -- 4. logistic-regression landscapes --------------------------------------------
 
 
@@ -242,6 +287,47 @@ def test_mse_has_plateaus_where_ce_keeps_growing() -> None:
     assert (ce.slope.abs().to_numpy()[W <= -20] > 1.0).all()
 
 
+def test_cross_entropy_of_a_sigmoid_has_the_hessian_the_page_shows() -> None:
+    """The landscape panel's formula: per example, the Hessian in (w, b) of cross-entropy∘sigmoid is
+    σ(1 − σ)·x̃x̃ᵀ with x̃ = (x, 1), positive semi-definite: convex in every direction, not only along w."""
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        x = torch.randn(3, generator=gen, dtype=torch.float64) * 3
+        y = float(torch.randint(0, 2, (1,), generator=gen))
+        theta = torch.randn(4, generator=gen, dtype=torch.float64) * 3  # three weights and a bias
+        xt = torch.cat([x, torch.ones(1, dtype=torch.float64)])
+
+        def loss(th: torch.Tensor, xt: torch.Tensor = xt, y: float = y) -> torch.Tensor:
+            z = th @ xt
+            return torch.logaddexp(torch.zeros_like(z), z) - y * z
+
+        hess = torch.func.hessian(loss)(theta)
+        s = torch.sigmoid(theta @ xt)
+        torch.testing.assert_close(hess, s * (1 - s) * torch.outer(xt, xt), rtol=1e-12, atol=1e-14)
+        assert float(torch.linalg.eigvalsh(hess).min()) >= -1e-12
+
+
+def test_softmax_regression_cross_entropy_is_convex() -> None:
+    """The why-log card's own model (no hidden layer, softmax, cross-entropy): per example the Hessian
+    in the weights and biases is (diag(o) − ooᵀ) ⊗ x̃x̃ᵀ, positive semi-definite, so the mean loss is convex."""
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(10):
+        x = torch.randn(2, generator=gen, dtype=torch.float64) * 2
+        y = int(torch.randint(0, 4, (1,), generator=gen))
+        theta = torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2  # 4 classes × (2 weights + bias)
+        xt = torch.cat([x, torch.ones(1, dtype=torch.float64)])
+
+        def loss(th: torch.Tensor, xt: torch.Tensor = xt, y: int = y) -> torch.Tensor:
+            return -torch.log_softmax(th @ xt, 0)[y]
+
+        hess = torch.func.hessian(loss)(theta).reshape(12, 12)
+        o = torch.softmax(theta @ xt, 0)
+        torch.testing.assert_close(
+            hess, torch.kron(torch.diag(o) - torch.outer(o, o), torch.outer(xt, xt)), rtol=1e-10, atol=1e-12
+        )
+        assert float(torch.linalg.eigvalsh(hess).min()) >= -1e-12
+
+
 def test_loss_surface_flags_only_mse() -> None:
     # Small enough (29 x 21 x 40 points) that torch stays on one thread: fast on a busy CI box.
     w = np.linspace(-21, 21, 29)
@@ -274,21 +360,42 @@ def test_loss_surface_hessian_matches_closed_form_for_ce() -> None:
 # -- 5. output-layer gradients ------------------------------------------------------
 
 
-def test_output_gradients_match_closed_forms() -> None:
+def _closed(recipe: str, z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The four recipes' per-example gradients at z, written out independently of the module."""
+    s = _sigmoid(z)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    soft = e / e.sum(axis=1, keepdims=True)
+    return {
+        T.RECIPE_CE: soft - t,
+        T.RECIPE_BCE: s - t,
+        T.RECIPE_RAW: 2 * (z - t),
+        T.RECIPE_MSE: 2 * (s - t) * s * (1 - s),
+    }[recipe]
+
+
+def test_output_gradients_match_closed_forms_for_the_four_recipes() -> None:
     gen = torch.Generator().manual_seed(0)
     logits = torch.randn(16, 10, generator=gen, dtype=torch.float64) * 4
     labels = torch.randint(0, 10, (16,), generator=gen)
     onehot = torch.nn.functional.one_hot(labels, 10).double()
     g = T.output_gradients(logits, onehot)
-    assert g["ce_autograd"].shape == (16, 10)
-    assert g["ce_max_diff"] < 1e-12 and g["mse_max_diff"] < 1e-12
-    o = torch.softmax(logits, 1).numpy()
-    np.testing.assert_allclose(g["ce_autograd"], (o - onehot.numpy()) / 16, atol=1e-12)
-    s = _sigmoid(logits.numpy())
-    np.testing.assert_allclose(g["mse_autograd"], 2 * (s - onehot.numpy()) * s * (1 - s) / 16, atol=1e-12)
+    assert list(g) == [r.name for r in T.RECIPES] == [T.RECIPE_CE, T.RECIPE_BCE, T.RECIPE_RAW, T.RECIPE_MSE]
+    for name, result in g.items():
+        assert result["autograd"].shape == (16, 10)
+        assert result["max_diff"] < 1e-12, name
+        np.testing.assert_allclose(
+            result["autograd"], _closed(name, logits.numpy(), onehot.numpy()), atol=1e-12
+        )
+        # the push: mean over the examples of the L1 size of one example's gradient
+        assert result["push"] == pytest.approx(np.abs(result["autograd"]).sum(axis=1).mean(), rel=1e-12)
+    # The matched pairs: softmax + CE and sigmoid + BCE are both exactly o − t (each with its own o);
+    # raw outputs + squared error is exactly twice o − t with o = z.
+    for name in (T.RECIPE_CE, T.RECIPE_BCE):
+        np.testing.assert_allclose(g[name]["autograd"], g[name]["outputs"] - onehot.numpy(), atol=1e-12)
+    np.testing.assert_allclose(g[T.RECIPE_RAW]["autograd"], 2 * (logits.numpy() - onehot.numpy()), atol=1e-12)
     # Labels and one-hot targets give the same answer.
     g2 = T.output_gradients(logits.numpy(), labels.numpy())
-    np.testing.assert_array_equal(g2["ce_autograd"], g["ce_autograd"])
+    np.testing.assert_array_equal(g2[T.RECIPE_CE]["autograd"], g[T.RECIPE_CE]["autograd"])
 
 
 def test_output_gradients_reject_mismatched_targets() -> None:
@@ -307,29 +414,54 @@ def test_gradient_check_on_a_float32_model_batch() -> None:
     report = T.gradient_check(out, torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
     assert report["ok"] is True
     assert report["batch_size"] == 8 and report["num_classes"] == 3
-    assert report["ce_max_diff"] < 1e-6 and report["mse_max_diff"] < 1e-6
-    assert report["ce_mean_abs"] > 0 and report["mse_mean_abs"] > 0
+    assert list(report["recipes"]) == [r.name for r in T.RECIPES]
+    for result in report["recipes"].values():
+        assert result["max_diff"] < 1e-6 and result["push"] > 0
 
 
-def test_confidently_wrong_output_gets_no_push_from_mse() -> None:
+@pytest.mark.parametrize("recipe", T.RECIPES, ids=lambda r: r.name)
+def test_the_push_is_what_training_sums_at_the_output(recipe: T.Recipe) -> None:
+    """The gradient check's "push per example" is the training record's output push: training sums
+    |∂L/∂z| over the batch-mean loss's gradient (probes.grad_sums' out_push), which is the mean over
+    the examples of Σ_k |∂ℓ_i/∂z_k|. Same batch, same engine loss, float32 as in training."""
+    from nnexplore import probes
+    from nnexplore.losses import loss_fn
+
+    gen = torch.Generator().manual_seed(3)
+    layer = torch.nn.Linear(20, 10)
+    x = torch.randn(32, 20, generator=gen)
+    labels = torch.randint(0, 10, (32,), generator=gen)
+    z = layer(x)
+    z.retain_grad()
+    loss_fn(recipe.loss)(z, labels, recipe.output).backward()
+    summed = float(probes.grad_sums([layer.weight], z.grad)["out_push"])
+    checked = T.gradient_check(z, labels)["recipes"][recipe.name]["push"]
+    assert checked == pytest.approx(summed, rel=1e-5)
+
+
+def test_confidently_wrong_output_gets_no_push_from_sigmoid_squared_error() -> None:
     # One unit, target 1, output 0.001 (z = logit(0.001)).
     z = math.log(0.001 / 0.999)
     report = T.gradient_check(np.array([[z, 0.0]]), np.array([[1.0, 0.0]]))
-    assert report["ok"] and report["ce_mean_abs"] > report["mse_mean_abs"]
+    pushes = {name: r["push"] for name, r in report["recipes"].items()}
+    assert report["ok"] and pushes[T.RECIPE_CE] > pushes[T.RECIPE_MSE]
     g = T.output_gradients(np.array([[z]]), np.array([[1.0]]))
-    assert abs(g["mse_autograd"][0, 0]) < 0.01
+    assert abs(g[T.RECIPE_MSE]["autograd"][0, 0]) < 0.01
+    assert g[T.RECIPE_BCE]["autograd"][0, 0] == pytest.approx(0.001 - 1, abs=1e-12)
 
 
 def test_gradient_vs_output() -> None:
     df = T.gradient_vs_output(n=200)
-    assert list(df.columns) == ["o", "recipe", "gradient"] and len(df) == 400
-    ce = df[df.recipe == T.RECIPE_CE]
-    mse = df[df.recipe == T.RECIPE_MSE]
-    np.testing.assert_allclose(ce.gradient, 1 - ce.o, atol=1e-9)
+    assert list(df.columns) == ["o", "recipe", "gradient"] and len(df) == 800
+    by = {name: df[df.recipe == name] for name in (T.RECIPE_CE, T.RECIPE_BCE, T.RECIPE_RAW, T.RECIPE_MSE)}
+    np.testing.assert_allclose(by[T.RECIPE_CE].gradient, 1 - by[T.RECIPE_CE].o, atol=1e-9)
+    np.testing.assert_allclose(by[T.RECIPE_BCE].gradient, 1 - by[T.RECIPE_BCE].o, atol=1e-9)
+    np.testing.assert_allclose(by[T.RECIPE_RAW].gradient, 2 * (1 - by[T.RECIPE_RAW].o), atol=1e-9)
+    mse = by[T.RECIPE_MSE]
     np.testing.assert_allclose(mse.gradient, 2 * (1 - mse.o) * mse.o * (1 - mse.o), atol=1e-9)
-    at = np.isclose(ce.o, 0.001)
+    at = np.isclose(mse.o, 0.001)
     assert at.sum() == 1
-    assert ce.gradient[at].item() == pytest.approx(1.0, abs=0.002)
+    assert by[T.RECIPE_CE].gradient.to_numpy()[at].item() == pytest.approx(1.0, abs=0.002)
     assert mse.gradient.to_numpy()[at].item() < 0.01
     # MSE's push peaks near o = 1/3, then vanishes towards o = 0.
     assert mse.o.iloc[mse.gradient.argmax()] == pytest.approx(1 / 3, abs=0.01)

@@ -99,6 +99,28 @@ def test_loss_probability_gradient_chart_is_log_of_positive_push():
     assert all(r["push"] > 0 for r in rows)  # log scale: the zero slope at p = 1 is left out
     ce_first = min((r for r in rows if r["loss"] == T.LOSS_CE), key=lambda r: r["p"])
     assert ce_first["push"] == pytest.approx(1 / ce_first["p"])
+    assert spec["title"] == "Each loss's slope in p"  # not "how hard it pushes": that is the slope in z
+
+
+@pytest.mark.parametrize("factor", T.PUSH_FACTORS)
+def test_push_factor_charts_share_one_log_axis(factor):
+    table = T.push_factors()
+    spec = LC.push_factor_chart(table, factor).to_dict()
+    y = spec["encoding"]["y"]
+    assert y["field"] == "size" and y["scale"]["type"] == "log" and y["scale"]["domain"] == list(LC.PUSH_AXIS)
+    rows = layer_data(spec, spec)
+    assert all(r["size"] > 0 and r["size"] == pytest.approx(abs(r["value"])) for r in rows)
+    if factor == "dp/dz":  # the same for both losses: one grey line
+        assert {r["loss"] for r in rows} == {T.LOSS_CE} and "color" not in spec["encoding"]
+    else:
+        assert spec["encoding"]["color"]["scale"]["domain"] == [T.LOSS_CE, T.LOSS_MSE]
+    # every value sits inside the shared axis, so no line is cut off
+    assert all(LC.PUSH_AXIS[0] <= r["size"] <= LC.PUSH_AXIS[1] for r in rows)
+
+
+def test_push_factor_chart_rejects_unknown_factor():
+    with pytest.raises(ValueError, match="dL/dp"):
+        LC.push_factor_chart(T.push_factors(), "d2L/dz2")
 
 
 # --------------------------------------------------------------------------- loss landscape
@@ -175,7 +197,12 @@ def test_gradient_output_chart():
     assert spec["mark"]["type"] == "line"
     enc = spec["encoding"]
     assert enc["x"]["field"] == "o" and enc["y"]["field"] == "gradient"
-    assert enc["color"]["scale"]["domain"] == [T.RECIPE_CE, T.RECIPE_MSE]
+    order = [T.RECIPE_CE, T.RECIPE_BCE, T.RECIPE_RAW, T.RECIPE_MSE]
+    assert enc["color"]["scale"]["domain"] == order == enc["strokeDash"]["scale"]["domain"]
+    dashes = dict(zip(order, enc["strokeDash"]["scale"]["range"], strict=True))
+    assert dashes[T.RECIPE_BCE] != dashes[T.RECIPE_CE]  # the two o − t lines coincide: one is dashed
     rows = layer_data(spec, spec)
     wrong = {r["recipe"]: r["gradient"] for r in rows if r["o"] == pytest.approx(0.001)}
     assert wrong[T.RECIPE_CE] > 100 * wrong[T.RECIPE_MSE]  # confidently wrong: CE pushes, SE barely
+    assert wrong[T.RECIPE_BCE] == pytest.approx(wrong[T.RECIPE_CE])
+    assert wrong[T.RECIPE_RAW] == pytest.approx(2 * wrong[T.RECIPE_CE])

@@ -1,7 +1,7 @@
 """Altair chart builders for the Theory page: pure functions DataFrame -> chart.
 
 Inputs are the long-form tables of :mod:`nnexplore.theory` (activation_table,
-jacobian_table, loss_vs_probability, loss_curve, loss_surface,
+jacobian_table, loss_vs_probability, push_factors, loss_curve, loss_surface,
 gradient_vs_output). The builders hold no state and never import streamlit,
 so they are unit-tested through ``chart.to_dict()``.
 
@@ -24,13 +24,33 @@ import numpy as np
 import pandas as pd
 
 from nnexplore import activations
-from nnexplore.theory import LOSS_CE, LOSS_MSE, RECIPE_CE, RECIPE_MSE
+from nnexplore.theory import LOSS_CE, LOSS_MSE, PUSH_FACTORS, RECIPE_BCE, RECIPE_CE, RECIPE_MSE, RECIPE_RAW
 from nnexplore.theory_facts import negative_curvature_regions
 
 HEIGHT = 320
 
 LOSS_COLORS: dict[str, str] = {LOSS_CE: "#4c78a8", LOSS_MSE: "#f58518"}
-RECIPE_COLORS: dict[str, str] = {RECIPE_CE: "#4c78a8", RECIPE_MSE: "#f58518"}
+# The recipes with cross-entropy in the loss's blues and greens, the squared-error ones in orange and
+# purple; the two o − t recipes draw one line, so the binary one is dashed to show both.
+RECIPE_COLORS: dict[str, str] = {
+    RECIPE_CE: "#4c78a8",
+    RECIPE_BCE: "#54a24b",
+    RECIPE_RAW: "#b279a2",
+    RECIPE_MSE: "#f58518",
+}
+RECIPE_DASHES: dict[str, list[int]] = {
+    RECIPE_CE: [1, 0],
+    RECIPE_BCE: [6, 4],
+    RECIPE_RAW: [1, 0],
+    RECIPE_MSE: [1, 0],
+}
+# The chain-rule charts share one log axis, so a factor's size reads the same in all three.
+PUSH_AXIS = (1e-4, 200.0)
+PUSH_TITLES = {
+    "dL/dp": ("|dL/dp|: the loss's slope in p", "1. The loss's slope in p"),
+    "dp/dz": ("dp/dz = p(1 − p): p's slope in z", "2. How much p moves when z moves"),
+    "dL/dz": ("|dL/dz| = |dL/dp| · dp/dz: the push on z", "3. Their product: the push on z"),
+}
 NEGATIVE_CURVATURE = "curves downward (not convex)"
 
 
@@ -183,20 +203,22 @@ def loss_probability_chart(df: pd.DataFrame, quantity: str = "value") -> alt.Cha
     Input: :func:`nnexplore.theory.loss_vs_probability` (columns p, loss,
     value, gradient). ``quantity="value"`` draws the loss itself;
     ``quantity="gradient"`` draws the size of its slope |dL/dp| on a log
-    scale, because cross-entropy's push (1/p) is a hundred times squared
+    scale, because cross-entropy's slope (1/p) is fifty times squared
     error's (2(1 − p)) at p = 0.01 and a linear axis would flatten the other curve.
+    The slope in p is not the push training gives: that is the slope in z
+    (see push_factor_chart).
     """
     if quantity not in ("value", "gradient"):
         raise ValueError('quantity must be "value" or "gradient".')
     data = df.copy()
     if quantity == "gradient":
         data["push"] = pd.to_numeric(data["gradient"], errors="coerce").abs()
-        field, y_title = "push", "push on p: |dL/dp| (log scale)"
+        field, y_title = "push", "slope in p: |dL/dp| (log scale)"
         data = _finite(data, ["p", field], positive=[field])
         # Squared error's push falls to 0 at p = 1: below 0.01 the line runs off the bottom.
         scale = alt.Scale(type="log", domain=[0.01, 200])
         axis = alt.Axis(values=[0.01, 0.1, 1, 10, 100], format="~g")
-        title = "How hard each loss pushes p up (its slope)"
+        title = "Each loss's slope in p"
     else:
         field, y_title = "value", "loss L"
         data = _finite(data, ["p", field])
@@ -221,6 +243,50 @@ def loss_probability_chart(df: pd.DataFrame, quantity: str = "value") -> alt.Cha
         )
         .properties(title=title, height=HEIGHT)
     )
+
+
+def push_factor_chart(df: pd.DataFrame, factor: str) -> alt.Chart:
+    """One factor of the chain rule dL/dz = dL/dp · dp/dz against p, for both losses, on a log axis.
+
+    Input: :func:`nnexplore.theory.push_factors` (columns p, loss, factor, value). ``factor`` is
+    one of ``PUSH_FACTORS``. The size |value| is drawn on a log axis shared by the three charts
+    (``PUSH_AXIS``), so that drawn side by side they show the 1/p of cross-entropy's slope and the
+    p of p(1 − p) cancelling, and squared error keeping the p. dp/dz is the same for both losses:
+    one grey line.
+    """
+    if factor not in PUSH_FACTORS:
+        raise ValueError(f"factor must be one of {', '.join(PUSH_FACTORS)}.")
+    data = df[df["factor"] == factor].copy()
+    data["size"] = pd.to_numeric(data["value"], errors="coerce").abs()
+    data = _finite(data, ["p", "size"], positive=["size"])
+    data["loss"] = data["loss"].astype(str)
+    y_title, title = PUSH_TITLES[factor]
+    x = alt.X("p:Q", title="probability p given to the right class", scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y(
+        "size:Q",
+        title=y_title,
+        scale=alt.Scale(type="log", domain=list(PUSH_AXIS)),
+        axis=alt.Axis(values=[1e-4, 1e-3, 0.01, 0.1, 1, 10, 100], format="~g"),
+    )
+    tooltip = [
+        alt.Tooltip("p:Q", title="p", format=".2f"),
+        alt.Tooltip("value:Q", title=factor, format=".4g"),
+    ]
+    if factor == "dp/dz":
+        data = data[data["loss"] == LOSS_CE]  # the same for both losses
+        chart = (
+            alt.Chart(data)
+            .mark_line(strokeWidth=2.5, color="#888888", clip=True)
+            .encode(x=x, y=y, tooltip=tooltip)
+        )
+    else:
+        color = _named_color("loss", LOSS_COLORS, "loss", _present(data, "loss", list(LOSS_COLORS)))
+        chart = (
+            alt.Chart(data)
+            .mark_line(strokeWidth=2.5, clip=True)
+            .encode(x=x, y=y, color=color, tooltip=[alt.Tooltip("loss:N", title="loss"), *tooltip])
+        )
+    return chart.properties(title=title, height=HEIGHT)
 
 
 # --------------------------------------------------------------------------- loss landscape
@@ -400,12 +466,19 @@ def gradient_output_chart(df: pd.DataFrame) -> alt.Chart:
 
     Input: :func:`nnexplore.theory.gradient_vs_output` (columns o, recipe,
     gradient). Left of the chart is a confidently *wrong* output (o near 0):
-    softmax + cross-entropy pushes hardest there, sigmoid + squared error
-    hardly at all.
+    the two recipes whose gradient is o − t push hardest there (one line,
+    the binary one dashed over it), raw outputs with squared error twice as
+    hard, sigmoid + squared error hardly at all.
     """
     data = _finite(df, ["o", "gradient"])
     data["recipe"] = data["recipe"].astype(str)
-    color = _named_color("recipe", RECIPE_COLORS, "recipe", _present(data, "recipe", list(RECIPE_COLORS)))
+    present = _present(data, "recipe", list(RECIPE_COLORS))
+    color = _named_color("recipe", RECIPE_COLORS, "recipe", present)
+    dash = alt.StrokeDash(
+        "recipe:N",
+        scale=alt.Scale(domain=present, range=[RECIPE_DASHES[r] for r in present]),
+        legend=None,
+    )
     return (
         alt.Chart(data)
         .mark_line(strokeWidth=2.5)
@@ -413,6 +486,7 @@ def gradient_output_chart(df: pd.DataFrame) -> alt.Chart:
             x=alt.X("o:Q", title="output o for the right class (target 1)", scale=alt.Scale(domain=[0, 1])),
             y=alt.Y("gradient:Q", title="push on z: |dL/dz|", scale=alt.Scale(zero=True)),
             color=color,
+            strokeDash=dash,
             tooltip=[
                 alt.Tooltip("recipe:N", title="recipe"),
                 alt.Tooltip("o:Q", title="output o", format=".3f"),

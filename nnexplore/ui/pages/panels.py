@@ -4,9 +4,11 @@
   the loss against the weight (and over weight and bias) for
   cross-entropy∘sigmoid and squared error∘sigmoid. The experiment card on
   "why the log in the loss" embeds it too.
-* :func:`render_gradient_check` — the o − t identity checked by autograd on a
-  batch, and the push each recipe gives against the output value. The MNIST
-  experiment card embeds it with a real batch of model outputs.
+* :func:`render_gradient_check` — each recipe's output gradient (o − t for
+  softmax + cross-entropy and sigmoid + binary cross-entropy, 2(o − t) for raw
+  outputs + squared error, 2(o − t)·o·(1 − o) for sigmoid + squared error)
+  checked by autograd on a batch, and the push each gives against the output
+  value. The MNIST experiment card embeds it with a real batch of model outputs.
 
 Every number in the text is read from the computation just made (see
 :mod:`nnexplore.theory_facts`). The tables are cached with ``st.cache_data``:
@@ -40,6 +42,10 @@ SURFACE_W_POINTS = 61
 SURFACE_B_POINTS = 41
 
 GRADIENT_TOL = 1e-6  # the text calls it "one millionth": change both together
+HESSIAN_CE = (
+    r"\nabla^2_{(w,\,b)}\,L_{\mathrm{CE}} = \frac{1}{n}\sum_k p_k\,(1-p_k)"
+    r"\begin{pmatrix} x_k^2 & x_k \\ x_k & 1 \end{pmatrix} \;\succeq\; 0"
+)
 #: The two losses of the logistic-regression landscape, each drawn in its own column.
 SIGMOID_LOSSES = (
     (theory.LOSS_CE, "cross-entropy ∘ sigmoid"),
@@ -93,6 +99,17 @@ def render_loss_landscape(key: str = "landscape") -> None:
         r"L_{\mathrm{CE}}=-\frac{1}{n}\sum_k\bigl[y_k\log p_k+(1-y_k)\log(1-p_k)\bigr] \quad "
         r"L_{\mathrm{SE}}=\frac{1}{n}\sum_k (p_k-y_k)^2"
     )
+    st.markdown(
+        "Curving upwards along w alone would not make a loss convex: it must curve upwards (or stay "
+        "flat) in every direction of (w, b) at once. Cross-entropy of a sigmoid does. Its matrix of "
+        "second derivatives, the **Hessian** H, is a sum of pieces that each bend upward:"
+    )
+    st.latex(HESSIAN_CE)
+    st.caption(
+        "⪰ 0 means that for every direction v = (v₁, v₂), vᵀHv = (1/n)·Σ_k p_k(1 − p_k)(v₁x_k + v₂)² ≥ 0. "
+        "The same holds with many classes: softmax followed by cross-entropy is convex in the "
+        "weights of a network with no hidden layer."
+    )
     b = st.slider(
         "Bias b for the curves",
         min_value=-3.0,
@@ -120,7 +137,7 @@ def render_loss_landscape(key: str = "landscape") -> None:
 
 
 def render_gradient_check(logits: Any = None, targets: Any = None, source: str | None = None) -> None:
-    """Check "∂L/∂z = o − t" with autograd on a batch, and plot each recipe's push.
+    """Check each recipe's output gradient with autograd on a batch, and plot each recipe's push.
 
     ``logits`` is (batch, classes) of output-layer pre-activations (a torch
     tensor straight from a model is fine); ``targets`` the class labels or
@@ -130,15 +147,22 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     """
     st.subheader("Gradient check: is it really o − t?")
     st.markdown(
-        'Both recipes are often summed up as "the gradient is t − o". Here autograd (the machinery '
-        "that trains the networks) computes the gradient at the output layer's weighted sum z, and we "
-        "compare it with each formula:"
+        'Softmax + cross-entropy and sigmoid + squared error are both often summed up as "the gradient '
+        'is t − o". Here autograd (the machinery that trains the networks) computes, for each recipe, '
+        "the gradient of one example's loss ℓ at the output layer's weighted sums z, and compares it "
+        "with the recipe's formula (o: the outputs after the recipe's activation; t: the target, 1 for "
+        "the right class and 0 for the others):"
     )
-    c1, c2 = st.columns(2)
-    with c1:
-        st.latex(r"\text{softmax + cross-entropy: }\ \frac{\partial L}{\partial z}=o-t")
-    with c2:
-        st.latex(r"\text{sigmoid + squared error: }\ \frac{\partial L}{\partial z}=2\,(o-t)\,o\,(1-o)")
+    for left, right in (theory.RECIPES[:2], theory.RECIPES[2:]):
+        c1, c2 = st.columns(2)
+        for column, recipe in ((c1, left), (c2, right)):
+            with column:
+                st.latex(rf"\text{{{recipe.name}: }}\ \frac{{\partial \ell}}{{\partial z}}={recipe.latex}")
+    st.caption(
+        "These are gradients, o − t: they point the way the loss grows. A training step goes the other "
+        "way, changing z by −(learning rate) × gradient, so in the direction of t − o: that is where "
+        '"t − o" comes from.'
+    )
     result: dict[str, Any] | None = None
     where = source or "the batch given"
     if logits is not None and targets is not None:
@@ -154,31 +178,35 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
         result = _default_check()
         where = "a fixed batch of random outputs"
     st.caption(f"Batch: {where}, {result['batch_size']} examples × {result['num_classes']} classes.")
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(
-        "Largest difference, softmax + CE",
-        f"{result['ce_max_diff']:.1e}",
-        help="The largest gap, over every example and class, between autograd's gradient and (o − t)/batch size.",
-    )
-    m2.metric(
-        "Largest difference, sigmoid + SE",
-        f"{result['mse_max_diff']:.1e}",
-        help="The largest gap between autograd's gradient and 2(o − t)·o·(1 − o)/batch size.",
-    )
-    m3.metric(
-        "Push per example, softmax + CE",
-        f"{result['ce_mean_abs']:.3f}",
-        help="Mean over the examples of the summed size |∂L/∂z| over the classes: how hard this batch pushes the outputs.",
-    )
-    m4.metric(
-        "Push per example, sigmoid + SE",
-        f"{result['mse_mean_abs']:.3f}",
-        help="The same for sigmoid + squared error, on the very same outputs.",
+    st.dataframe(
+        check_table(result),
+        hide_index=True,
+        column_config={
+            "recipe": st.column_config.TextColumn("recipe", help="An output activation and a loss."),
+            "formula": st.column_config.TextColumn("∂ℓ/∂z", help="The recipe's gradient in closed form."),
+            "largest difference": st.column_config.NumberColumn(
+                "largest difference",
+                format="%.1e",
+                help="The largest gap, over every example and class, between autograd's gradient "
+                "and the formula.",
+            ),
+            "push per example": st.column_config.NumberColumn(
+                "push per example",
+                format="%.3f",
+                help="How hard this batch pushes the outputs: the mean over the examples of "
+                "Σ_k |∂ℓ/∂z_k|, the size of one example's gradient summed over the classes. The "
+                "runs' output push is the same measure, on their training batches.",
+            ),
+        },
     )
     if result["ok"]:
         st.markdown(
-            "Both differences are below one millionth: only rounding error. The formulas hold exactly, "
-            "but they are not the same formula: sigmoid + squared error has the extra factor o·(1 − o)."
+            "Every difference is below one millionth: only rounding error. The formulas hold exactly, "
+            "and they come in pairs. Softmax + cross-entropy and sigmoid + binary cross-entropy are "
+            "both exactly o − t, each with its own o; raw outputs + squared error is 2(o − t), with o "
+            "any number. In these three no activation's slope multiplies the error: the log cancels "
+            "it, or there is no activation. Sigmoid + squared error keeps the sigmoid's slope "
+            "o·(1 − o) as an extra factor."
         )
     else:
         st.warning(
@@ -195,7 +223,30 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
         peak = table[table["recipe"] == theory.RECIPE_MSE].nlargest(1, "gradient").iloc[0]
         st.markdown(
             f"For one output whose target is 1: when it is confidently wrong (o = {fmt(o_low)}), "
-            f"softmax + cross-entropy pushes with {fmt(at[theory.RECIPE_CE])}, sigmoid + squared error "
-            f"with only {fmt(at[theory.RECIPE_MSE])}. Squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} "
-            f"({fmt(peak['gradient'])}): the more wrong the sigmoid unit is, the less it learns."
+            f"softmax + cross-entropy and sigmoid + binary cross-entropy both push with "
+            f"{fmt(at[theory.RECIPE_CE])} (one line), raw outputs + squared error with "
+            f"{fmt(at[theory.RECIPE_RAW])}, sigmoid + squared error with only {fmt(at[theory.RECIPE_MSE])}. "
+            f"Sigmoid + squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} ({fmt(peak['gradient'])}): "
+            "the more wrong the sigmoid unit is, the less it learns."
         )
+
+
+def check_table(result: dict[str, Any]) -> pd.DataFrame:
+    """The gradient check as a table: one row per recipe, its formula, its largest difference, its push."""
+    formulas = {
+        theory.RECIPE_CE: "o − t",
+        theory.RECIPE_BCE: "o − t",
+        theory.RECIPE_RAW: "2(o − t)",
+        theory.RECIPE_MSE: "2(o − t)·o·(1 − o)",
+    }
+    return pd.DataFrame(
+        [
+            {
+                "recipe": name,
+                "formula": formulas[name],
+                "largest difference": r["max_diff"],
+                "push per example": r["push"],
+            }
+            for name, r in result["recipes"].items()
+        ]
+    )

@@ -3,7 +3,8 @@
 * activation functions and their slopes;
 * the softmax Jacobian for a vector the learner types;
 * cross-entropy against squared error as functions of the predicted
-  probability;
+  probability, and the chain rule that turns each loss's slope in p into the
+  push on the score z;
 
 by default followed by the two panels of :mod:`nnexplore.ui.pages.panels`
 (loss landscape, gradient check), which the Experiments page shows too.
@@ -24,7 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations, theory
-from nnexplore.theory_facts import activation_facts, fmt
+from nnexplore.theory_facts import activation_facts, fmt, push_sentence, push_table
 from nnexplore.ui.charts import theory as lc
 from nnexplore.ui.pages.panels import render_gradient_check, render_loss_landscape, show_chart
 from nnexplore.ui.safe_text import plain_text, split_quoted
@@ -55,6 +56,11 @@ def _jacobian(values: tuple[float, ...]) -> tuple[np.ndarray, pd.DataFrame, np.n
 @st.cache_data(show_spinner=False)
 def _loss_vs_probability() -> pd.DataFrame:
     return theory.loss_vs_probability()
+
+
+@st.cache_data(show_spinner=False)
+def _push_factors() -> pd.DataFrame:
+    return theory.push_factors()
 
 
 # --------------------------------------------------------------------------- the page
@@ -180,26 +186,72 @@ def _loss_probability_section() -> None:
     st.subheader("3. Cross-entropy or squared error: the loss for one prediction")
     st.markdown(
         "Say the right answer is class 1 (target t = 1) and the network gives it probability p. "
-        "The **loss** is the penalty; its **slope** dL/dp is how hard training pushes p up."
+        "The **loss** is the penalty for that answer:"
     )
     c1, c2 = st.columns(2)
     with c1:
-        st.latex(r"\text{cross-entropy: } L=-\log p \qquad \frac{dL}{dp}=-\frac{1}{p}")
+        st.latex(r"\text{cross-entropy: } L=-\log p")
     with c2:
-        st.latex(r"\text{squared error: } L=(1-p)^2 \qquad \frac{dL}{dp}=-2\,(1-p)")
+        st.latex(r"\text{squared error: } L=(1-p)^2")
     table = _loss_vs_probability()
     left, right = st.columns(2)
     with left:
         show_chart(lc.loss_probability_chart(table, "value"))
     with right:
-        show_chart(lc.loss_probability_chart(table, "gradient"))
-    p_low = float(table["p"].min())
-    at = table[table["p"] == p_low].set_index("loss")
-    ce, se = at.loc[theory.LOSS_CE], at.loc[theory.LOSS_MSE]
+        p_low = float(table["p"].min())
+        at = table[table["p"] == p_low].set_index("loss")
+        ce, se = at.loc[theory.LOSS_CE], at.loc[theory.LOSS_MSE]
+        st.markdown(
+            f"At p = {fmt(p_low)} (confidently wrong) cross-entropy is {fmt(ce['value'])}, squared error "
+            f"only {fmt(se['value'])}: the log makes a confident mistake expensive."
+        )
+        st.markdown(
+            "But the size of a loss is not how hard training pushes. Training changes the weights, "
+            "and they move the output unit's score **z** (its weighted sum); p only follows, through "
+            "the sigmoid p = σ(z). (With a softmax output, p is the right class's probability, and "
+            "its slope in its own score is the same p(1 − p).) So the push is the loss's slope in "
+            "z, and the chain rule splits it in two:"
+        )
+        st.latex(
+            r"\frac{\partial L}{\partial z}=\frac{\partial L}{\partial p}\cdot\frac{\partial p}{\partial z},"
+            r"\qquad \frac{\partial p}{\partial z}=p\,(1-p)"
+        )
+    c1, c2 = st.columns(2)
+    with c1:
+        st.latex(r"\text{cross-entropy: } \frac{\partial L}{\partial z}=-\frac{1}{p}\cdot p\,(1-p)=-(1-p)")
+    with c2:
+        st.latex(
+            r"\text{squared error: } \frac{\partial L}{\partial z}=-2\,(1-p)\cdot p\,(1-p)=-2\,p\,(1-p)^2"
+        )
+    factors = _push_factors()
+    for column, factor in zip(st.columns(3), theory.PUSH_FACTORS, strict=True):
+        with column:
+            show_chart(lc.push_factor_chart(factors, factor))
+    st.caption(
+        "The three charts share one log axis: each step down is ten times smaller. On a log axis a "
+        "product is a sum: the push on z lies as far below the slope in p as p(1 − p) lies below 1."
+    )
+    numbers = push_table(factors)
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(
+            numbers,
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(c, format="%.4f") for c in numbers.columns if c != "p"
+            },
+        )
+        st.caption(
+            "Negative: raising z lowers the loss. A training step goes against the gradient, so it "
+            "raises z, and with it p."
+        )
+    with right:
+        st.markdown(push_sentence(numbers))
     st.markdown(
-        f"At p = {fmt(p_low)} (confidently wrong), cross-entropy is {fmt(ce['value'])} and pushes with "
-        f"{fmt(abs(ce['gradient']))}; squared error is only {fmt(se['value'])} and pushes with "
-        f"{fmt(abs(se['gradient']))}. The log makes a confident mistake expensive, so it gets fixed first."
+        'This answers "softmax + cross-entropy and sigmoid + squared error both give t − o, so what '
+        'is the benefit?": they do not both give it. With the log, the gradient in z is exactly '
+        "p − 1, the error o − t; squared error's is 2(o − t) times p(1 − p), the factor the log "
+        "would have cancelled. The gradient check below computes both on a batch."
     )
 
 
