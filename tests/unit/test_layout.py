@@ -150,3 +150,14 @@ def test_the_product_never_imports_the_developer_tools():
         for name, path in found.items()
     }
     assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_the_architecture_map_names_every_module_and_no_module_that_is_gone():
+    """docs/architecture.md's map is how a newcomer finds a module: it must match the tree."""
+    import re
+
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    mapped = set(re.findall(r"`(nnexplore/[\w/]+\.py)`", doc))
+    present = {p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*.py")}
+    assert present - mapped == set(), "modules missing from docs/architecture.md"
+    assert mapped - present == set(), "docs/architecture.md names modules that do not exist"
