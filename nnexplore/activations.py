@@ -3,14 +3,14 @@
 An activation *is* one ``Activation`` row, as in TensorFlow Playground's
 ``nn.ts`` (where an activation is an object with its output and its
 derivative): its torch module, its function and slope, its largest slope (what
-saturation is measured against), its names on screen, its formula and its
+a weak slope is a small share of), its names on screen, its formula and its
 colour on the Theory charts. The settings table (``nnexplore.config``), the
 model, the probes, the Theory lessons and the charts all read these rows, so a
 new activation is added here in one row and appears everywhere.
 
 Importing this module does not import torch (``import nnexplore.config`` must
-not need it, DESIGN.md): every torch call is made inside a function, when a
-tensor is already at hand.
+not need it, tests/unit/test_imports.py): every torch call is made inside a
+function, when a tensor is already at hand.
 """
 
 from __future__ import annotations
@@ -119,10 +119,13 @@ class Activation:
 
     ``slope`` is the true derivative f′(z) (softmax: the Jacobian's diagonal
     S_i(1 − S_i), since each output depends on every input); it can be
-    negative (GELU just below 0), so the saturation probe takes its size.
-    ``max_slope`` is the largest value of the slope, the number "below 1% of
-    the activation's maximum derivative" (DESIGN.md, saturated_frac) is
-    measured against; a test checks it against a dense numeric maximum.
+    negative (GELU just below 0), so the probes take its size.
+    ``max_slope`` is the largest value of the slope, what a *weak* entry's slope
+    is a small share of (docs/metrics.md, weak_frac); a test checks it against a
+    dense numeric maximum. ``least_slope`` is the smallest size of the slope
+    outside the switched-off side, so the probes know which activations can
+    have weak entries at all. ``switches_off``: the slope is exactly 0 on a whole
+    side (ReLU for z ≤ 0), where the unit is *off* (docs/metrics.md, off_frac).
     """
 
     name: str  # the code name: RunConfig value, URL, CLI
@@ -132,6 +135,7 @@ class Activation:
     latex_slope: str
     color: str  # its line on the Theory charts, the same on every chart
     max_slope: float
+    least_slope: float  # the smallest |slope| where the unit is not off (0: it fades to nothing)
     module: Callable[[], nn.Module]  # a new torch module (torch imported when called)
     f: Callable[[torch.Tensor], torch.Tensor]
     slope: Callable[[torch.Tensor], torch.Tensor]
@@ -140,6 +144,7 @@ class Activation:
     elementwise: bool = True  # each output depends on its own input only (softmax: no)
     squashes: bool = False  # bounded on both sides: the slope vanishes at both ends
     probabilities: bool = False  # every output lies in (0, 1)
+    switches_off: bool = False  # slope exactly 0 (and output 0) on a whole side: ReLU for z ≤ 0
     # The least and the greatest output, where the pictures of hidden units should span them in
     # colour (so "flat at 0" looks the same in every ReLU layer); None: the layer's own extreme.
     bounds: tuple[float | None, float | None] = (None, None)
@@ -159,6 +164,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"f'(z)=1",
         color="#9d755d",  # the same function as linear, so the same colour
         max_slope=1.0,
+        least_slope=1.0,
         module=_module("Identity"),
         f=_identity,
         slope=_ones,
@@ -173,9 +179,11 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"\mathrm{ReLU}'(z)=" + _cases("1", "0", "z<0"),
         color="#e45756",
         max_slope=1.0,
+        least_slope=1.0,  # 1 where it is on (z > 0); 0 is the off side
         module=_module("ReLU"),
         f=lambda z: z.relu(),
         slope=_relu_slope,
+        switches_off=True,
         bounds=(0.0, None),
     ),
     Activation(
@@ -186,6 +194,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"f'(z)=" + _cases("1", f"{LEAKY_SLOPE}", "z<0"),
         color="#72b7b2",
         max_slope=1.0,
+        least_slope=LEAKY_SLOPE,
         module=_module("LeakyReLU", negative_slope=LEAKY_SLOPE),
         f=_leaky_relu,
         slope=_leaky_relu_slope,
@@ -198,6 +207,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"\mathrm{ELU}'(z)=" + _cases("1", "e^{z}", "z<0"),
         color="#54a24b",
         max_slope=1.0,  # 1 for z > 0; e^z < 1 below
+        least_slope=0.0,  # e^z → 0 as z → −∞
         module=_module("ELU", alpha=1.0),
         f=_elu,
         slope=_elu_slope,
@@ -213,6 +223,7 @@ ROWS: tuple[Activation, ...] = (
         # GELU''(z) = φ(z)(2 − z²) is 0 at z = √2, where GELU' = Φ(√2) + √2·φ(√2)
         # = (1 + erf 1)/2 + e^(−1)/√π ≈ 1.1289.
         max_slope=0.5 * (1 + math.erf(1.0)) + math.exp(-1.0) / math.sqrt(math.pi),
+        least_slope=0.0,  # 0 at z ≈ −0.75, and → 0 as z → −∞
         module=_module("GELU"),
         f=_gelu,
         slope=_gelu_slope,
@@ -225,6 +236,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"\tanh'(z)=1-\tanh^2(z)",
         color="#f58518",
         max_slope=1.0,  # at z = 0
+        least_slope=0.0,
         module=_module("Tanh"),
         f=lambda z: z.tanh(),
         slope=lambda z: 1 - z.tanh() ** 2,
@@ -239,6 +251,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"\sigma'(z)=\sigma(z)\,\bigl(1-\sigma(z)\bigr)\le 0.25",
         color="#4c78a8",
         max_slope=0.25,  # σ(0)(1 − σ(0)) = ½·½
+        least_slope=0.0,
         module=_module("Sigmoid"),
         f=lambda z: z.sigmoid(),
         slope=_sigmoid_slope,
@@ -255,6 +268,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"\frac{\partial S_i}{\partial z_i}=S_i\,(1-S_i)\le 0.25",
         color="#eeca3b",
         max_slope=0.25,  # S_i(1 − S_i) is largest at S_i = ½
+        least_slope=0.0,  # S_i(1 − S_i) → 0 as S_i → 0 or 1
         module=_module("Softmax", dim=-1),
         f=_softmax,
         slope=_softmax_slope,
@@ -272,6 +286,7 @@ ROWS: tuple[Activation, ...] = (
         latex_slope=r"f'(z)=1",
         color="#9d755d",
         max_slope=1.0,
+        least_slope=1.0,
         module=_module("Identity"),
         f=_identity,
         slope=_ones,

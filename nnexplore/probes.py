@@ -1,118 +1,120 @@
-"""What is measured while training (DESIGN.md, "Metrics").
+"""What is measured while training (docs/metrics.md).
 
-Each probe is a small function over tensors so it can be tested on a tensor
-built by hand. The per-step probes return device tensors: the trainer keeps
-them on the device and reads them once per record, because a `.item()` per step
-forces a GPU sync and costs more than the step itself on a small MLP.
-
-The ``*_count`` and ``grad_sums`` forms are what the trainer uses: 0-dim device
-tensors, few operations each (on a 16-16 network every tensor operation costs
-about as much as the arithmetic), read in one go per record and divided by the
-sizes there. The float forms are the same numbers for one tensor.
+Each probe is a small function over tensors, so that it can be tested on a tensor built by
+hand, and it returns its parts by name: a dict of device tensors (0-dim or 1-dim), or, for
+the per-step gradient sizes that are averaged over steps, ``Packed`` (named parts in one
+tensor). The trainer keeps them on the device and reads every part of a record in one go
+(``training._read``), because a ``.item()`` per step forces a GPU sync and costs more than the
+step itself on a small MLP; it then assembles the record from the names. The parts are counts
+and sums, few tensor operations each (on a 16-16 network every operation costs about as much
+as the arithmetic); the trainer divides them by the sizes once they are read.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import torch
-from torch import nn
 
 from nnexplore import activations
 
-SATURATION_THRESHOLD = 0.01  # "below 1% of the activation's maximum derivative"
+# A unit entry is *weak* when its slope is under a quarter of the activation's largest slope.
+# Chosen from the cards' own runs (docs/metrics.md, "weak_frac"): a softmax layer of 32 units
+# that spreads its total evenly sits at 4·(1/32)·(31/32) ≈ 0.12 of its largest slope, and the
+# softmax-hidden card's softmax run has 93–100% of its entries under 1/4 at every record looked
+# at, while its sigmoid run has 0–2% (first layer) and 0–32% (second layer, as it saturates) and
+# the vanishing-depth card's sigmoid layers have none (their slopes sit at 50–100% of ¼).
+WEAK_SHARE = 0.25
 
 
-def out_of_range(outputs: torch.Tensor) -> dict[str, int]:
-    """Counts of output entries below 0 and above 1, entries looked at, rows with any such entry."""
-    below = outputs < 0
-    above = outputs > 1
-    return {
-        "out_below": int(below.sum()),
-        "out_above": int(above.sum()),
-        "out_total": outputs.numel(),
-        "out_rows": int((below | above).any(dim=1).sum()),
-    }
-
-
-def out_of_range_counts(outputs: torch.Tensor) -> list[torch.Tensor]:
-    """out_below, out_above and out_rows of `out_of_range`, as 0-dim device tensors."""
-    below = outputs < 0
-    above = outputs > 1
-    return [below.sum(), above.sum(), (below | above).any(dim=1).sum()]
-
-
-def saturated_count(activation: str, pre: torch.Tensor) -> torch.Tensor:
-    """How many entries of `pre` have a local derivative below 1% of the maximum (0-dim tensor)."""
+def can_be_weak(activation: str) -> bool:
+    """Whether any entry of this activation can be weak: its slope falls under WEAK_SHARE of its
+    largest somewhere outside a switched-off side (not ReLU, not linear: their slope is 1 where on)."""
     row = activations.get(activation)
-    return (row.slope(pre).abs() < SATURATION_THRESHOLD * row.max_slope).sum()
+    return row.least_slope < WEAK_SHARE * row.max_slope
 
 
-def saturated_fraction(activation: str, pre: torch.Tensor) -> float:
-    """Share of unit activations whose local derivative is below 1% of its maximum.
+def unit_counts(
+    activation: str, pre: list[torch.Tensor], post: list[torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """Every hidden layer at once, per unit (layers side by side, input side first), by name.
 
-    The size of the slope counts, not its sign (GELU's is negative just below 0); softmax's
-    is the Jacobian's diagonal S_i(1 − S_i), the share of a change that stays in unit i.
-    """
-    if pre.numel() == 0:
-        return 0.0
-    return int(saturated_count(activation, pre)) / pre.numel()
-
-
-def dead_count(post: torch.Tensor) -> torch.Tensor:
-    """How many units (columns of a layer's output `post`) are exactly 0 for every row (0-dim tensor)."""
-    return (post == 0).all(dim=0).sum()
-
-
-def dead_fraction(act: nn.Module, pre: torch.Tensor) -> float:
-    """Share of a layer's units that output exactly 0 for every example of the batch."""
-    if pre.numel() == 0:
-        return 0.0
-    return int(dead_count(act(pre))) / pre.shape[1]
-
-
-def unit_counts(activation: str, pre: list[torch.Tensor], post: list[torch.Tensor]) -> list[torch.Tensor]:
-    """Every hidden layer at once, per unit (layers side by side, input side first).
-
-    Two 1-dim tensors: how many of the unit's entries are saturated (as `saturated_count`)
-    and whether it outputs 0 for every row (as `dead_count`). One pass over all the units
-    costs a few tensor operations instead of a few per layer; the per-layer numbers are sums
-    of slices.
+    ``weak_units``: how many of the unit's entries have a slope under WEAK_SHARE of the
+    activation's largest and are not off; for softmax, whose unit i depends on the whole layer,
+    the slope's size is that of the unit's Jacobian row,
+    ‖J_i‖₁ = Σ_j |S_i(δ_ij − S_j)| = S_i(1 − S_i) + S_i·Σ_{j≠i} S_j = 2·S_i(1 − S_i), largest (½)
+    at S_i = ½: the most of an output gradient of size ≤ 1 per unit that reaches z_i (J is
+    symmetric). Over its largest it is 4·S_i(1 − S_i), the table's diagonal S_i(1 − S_i) over
+    its largest (¼): the same number, so the table's slope serves. Only where ``can_be_weak``.
+    ``off_units``: how many entries sit where the slope is exactly 0 (ReLU's z ≤ 0); only for an
+    activation that ``switches_off``. ``dead_units``: 1 where the unit outputs exactly 0 for
+    every row. One pass over all the units costs a few tensor operations instead of a few per
+    layer; the per-layer numbers are sums of slices.
     """
     row = activations.get(activation)
     if row.elementwise:
         slopes = row.slope(torch.cat(pre, dim=1))
     else:  # softmax: the slope of a unit depends on its whole layer
         slopes = torch.cat([row.slope(z) for z in pre], dim=1)
-    saturated = (slopes.abs() < SATURATION_THRESHOLD * row.max_slope).sum(dim=0)
-    dead = (torch.cat(post, dim=1) == 0).all(dim=0)
-    return [saturated, dead]
+    off = slopes == 0 if row.switches_off else None
+    counts = {}
+    if can_be_weak(activation):
+        weak = slopes.abs() < WEAK_SHARE * row.max_slope
+        counts["weak_units"] = (weak if off is None else weak & ~off).sum(dim=0)
+    if off is not None:
+        counts["off_units"] = off.sum(dim=0)
+    counts["dead_units"] = (torch.cat(post, dim=1) == 0).all(dim=0)
+    return counts
 
 
-def grad_sums(weights: list[torch.Tensor], out_grad: torch.Tensor | None = None) -> torch.Tensor:
-    """(3 · layers [+ 1]) device tensor from three fused norms over the weight gradients.
+def out_of_range_counts(outputs: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Output entries below 0 (``out_below``) and above 1 (``out_above``), and rows with any such
+    entry (``out_rows``), as 0-dim device tensors."""
+    below = outputs < 0
+    above = outputs > 1
+    return {"out_below": below.sum(), "out_above": above.sum(), "out_rows": (below | above).any(dim=1).sum()}
 
-    Per layer, in blocks: L2 norm, Σ |g| (divide by the weight count for the mean |g|) and
-    max |g|; then, when `out_grad` is given, Σ |out_grad| at the end (inside the Σ block's
-    norm call, so it costs no extra operation).
+
+@dataclass(frozen=True)
+class Packed:
+    """Named parts in one flat device tensor, so that averaging or reading them costs one tensor
+    operation, not one per part; ``unpack`` gives them back by name once read.
+
+    ``layout``: (name, length) in order, length 0 for a single number.
+    """
+
+    flat: torch.Tensor
+    layout: tuple[tuple[str, int], ...]
+
+    def unpack(self, values: Sequence[float]) -> dict[str, Any]:
+        """The read values of ``flat`` by name: a list of floats, or a float for length 0."""
+        parts: dict[str, Any] = {}
+        at = 0
+        for name, length in self.layout:
+            parts[name] = list(values[at : at + length]) if length else values[at]
+            at += max(length, 1)
+        return parts
+
+
+def grad_sums(weights: list[torch.Tensor], out_grad: torch.Tensor) -> Packed:
+    """One sampled step's gradient sizes, by name, from three fused norms over the gradients.
+
+    Per layer (input side first), of the weight gradient: ``grad_norm`` its L2 norm,
+    ``grad_l1`` Σ |g| (the trainer divides by the weight count for the mean |g|) and
+    ``grad_max_abs`` its largest |g|. And ``out_push``, Σ |out_grad| over the batch, in the Σ
+    block's norm call so that it costs no extra operation: the loss is a batch mean
+    L = (1/B)·Σ_i ℓ_i, so out_grad = ∂L/∂z = (1/B)·∂ℓ_i/∂z and Σ_{i,k} |∂L/∂z_ik| =
+    (1/B)·Σ_i Σ_k |∂ℓ_i/∂z_ik|: the mean over the batch of each example's push, as it is.
+    Packed, because the trainer averages the samples of a record as one tensor.
     """
     grads = [w.grad for w in weights]
-    l1 = torch._foreach_norm(grads if out_grad is None else [*grads, out_grad], 1)
-    return torch.stack(
-        [
-            *torch._foreach_norm(grads, 2),
-            *l1[: len(grads)],
-            *torch._foreach_norm(grads, math.inf),
-            *l1[len(grads) :],
-        ]
-    )
-
-
-def weight_grad_stats(weights: list[torch.Tensor]) -> torch.Tensor:
-    """(3, layers) device tensor: L2 norm, mean |g| and max |g| of each weight gradient."""
-    stats = grad_sums(weights).reshape(3, len(weights))
-    sizes = torch.tensor([w.numel() for w in weights], dtype=stats.dtype, device=stats.device)
-    return torch.stack([stats[0], stats[1] / sizes, stats[2]])
+    l1 = torch._foreach_norm([*grads, out_grad], 1)
+    n = len(grads)
+    flat = torch.stack([*torch._foreach_norm(grads, 2), *l1, *torch._foreach_norm(grads, math.inf)])
+    return Packed(flat, (("grad_norm", n), ("grad_l1", n), ("out_push", 0), ("grad_max_abs", n)))
 
 
 def accuracy_count(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,10 @@
-"""The training loop: a generator of records (DESIGN.md, "Metrics").
+"""The training loop: a generator of records (docs/metrics.md says what each field measures).
 
-Records fall at fixed step counts, never on a timer, so the same seed gives the
-same records. Per-step values (loss, correct count, sampled gradient statistics)
-stay on the device as tensors and are read once per record.
+Records fall at fixed step counts, never on a timer, so the same seed gives the same records.
+Per-step values (loss, logits, sampled gradient sizes) stay on the device as tensors and are
+read once per record, all in one go, by name: each probe returns named parts
+(nnexplore.probes), ``_read`` reads them together and ``_fields`` assembles the record from the
+names.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -26,6 +29,8 @@ MIN_STEPS_PER_GRAD_SAMPLE = 4  # ...but on one step in 4 at most (a sample costs
 _INIT_LOCK = threading.Lock()  # model init uses torch's global RNG: one thread at a time
 
 Record = dict[str, Any]
+NO_GRADS: Record = {"grad_norm": [], "grad_mean_abs": [], "grad_max_abs": [], "out_push": None}
+"""The gradient fields of a record before the first sampled step."""
 
 
 def resolve_device(name: str) -> torch.device:
@@ -71,6 +76,78 @@ def _make_optimizer(cfg: RunConfig, model: MLP) -> optimizers.Optimizer:
     return optimizers.SGD(params, lr=cfg.lr, momentum=momentum, weight_decay=cfg.weight_decay)
 
 
+@dataclass(frozen=True)
+class _Data:
+    """A run's tensors on its device. ``x_eval``/``y_eval``: EVAL_SAMPLE evenly spaced held-out
+    examples, the same at every record (as features, scaled once)."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    x_eval: torch.Tensor
+    y_eval: torch.Tensor
+    n_classes: int
+
+
+def _load(cfg: RunConfig, dataset: Any, device: torch.device) -> _Data:
+    """`dataset` (loaded from the config when None) on `device`, images flattened to rows."""
+    if dataset is None:
+        from nnexplore.data import load_dataset
+
+        dataset = load_dataset(cfg)
+    x_train = dataset.x_train.reshape(len(dataset.x_train), -1).to(device)
+    x_test = dataset.x_test.reshape(len(dataset.x_test), -1).to(device)
+    if len(x_train) == 0 or len(x_test) == 0:
+        raise ValueError("The dataset has no training or no test examples.")
+    y_test = dataset.y_test.to(device)
+    eval_idx = torch.linspace(0, len(x_test) - 1, min(EVAL_SAMPLE, len(x_test))).long().to(device)
+    x_eval, y_eval = features(x_test[eval_idx]), y_test[eval_idx]
+    return _Data(
+        x_train, dataset.y_train.to(device), x_test, y_test, x_eval, y_eval, int(dataset.num_classes)
+    )
+
+
+@dataclass
+class _SinceLastRecord:
+    """What the steps since the last record left on the device, read at the next record.
+
+    Per step the loss, the logits and the labels (the training accuracy comes from these at the
+    record, and, should the loss stop being finite, the outputs outside the log's domain); per
+    sampled step the gradient sizes of probes.grad_sums.
+    """
+
+    losses: list[torch.Tensor] = field(default_factory=list)
+    logits: list[torch.Tensor] = field(default_factory=list)
+    labels: list[torch.Tensor] = field(default_factory=list)
+    grads: list[probes.Packed] = field(default_factory=list)
+
+    def add(self, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
+        self.losses.append(loss.detach())
+        self.logits.append(logits.detach())
+        self.labels.append(labels)
+
+    def parts(self, device: torch.device) -> tuple[dict[str, torch.Tensor], probes.Packed | None]:
+        """``loss`` (the mean, float64) and ``train_correct``; and, after a sampled step, the
+        gradient sizes averaged over the sampled steps (float64), one tensor for all of them."""
+        parts = {
+            "loss": torch.stack(self.losses).double().mean()
+            if self.losses
+            else torch.tensor(math.nan, device=device),
+            "train_correct": probes.accuracy_count(torch.cat(self.logits), torch.cat(self.labels))
+            if self.logits
+            else torch.zeros((), device=device),
+        }
+        if not self.grads:
+            return parts, None
+        mean = torch.stack([sample.flat for sample in self.grads]).double().mean(dim=0)
+        return parts, probes.Packed(mean, self.grads[0].layout)
+
+    def clear(self) -> None:
+        for values in (self.losses, self.logits, self.labels, self.grads):
+            values.clear()
+
+
 def train(
     cfg: RunConfig,
     dataset: Any = None,
@@ -89,115 +166,40 @@ def train(
     """
     start = time.perf_counter()
     device = resolve_device(cfg.device)
-    if dataset is None:
-        from nnexplore.data import load_dataset
-
-        dataset = load_dataset(cfg)
-    x_train = dataset.x_train.reshape(len(dataset.x_train), -1).to(device)
-    y_train = dataset.y_train.to(device)
-    x_test = dataset.x_test.reshape(len(dataset.x_test), -1).to(device)
-    y_test = dataset.y_test.to(device)
-    n_classes = int(dataset.num_classes)
-    n_train = len(x_train)
-    if n_train == 0 or len(x_test) == 0:
-        raise ValueError("The dataset has no training or no test examples.")
-
+    data = _load(cfg, dataset, device)
     with _INIT_LOCK:
         torch.manual_seed(cfg.seed)
-        model = build_model(cfg, x_train.shape[1], n_classes).to(device)
+        model = build_model(cfg, data.x_train.shape[1], data.n_classes).to(device)
     weights = [linear.weight for linear in model.linears]
     optimizer = _make_optimizer(cfg, model)
     compute_loss = loss_fn(cfg.loss)
     shuffle = torch.Generator().manual_seed(cfg.seed)
+    n_train = len(data.x_train)
     steps_per_epoch, record_every, grad_every = schedule(cfg, n_train)
     total_steps = steps_per_epoch * cfg.epochs
-    eval_idx = torch.linspace(0, len(x_test) - 1, min(EVAL_SAMPLE, len(x_test))).long().to(device)
-    x_eval, y_eval = features(x_test[eval_idx]), y_test[eval_idx]  # the same sample at every record
-    n_layers = len(weights)
-    weight_sizes = [w.numel() for w in weights]
-    widths = [linear.out_features for linear in model.linears[:-1]]  # hidden layers
-    unit_starts = [sum(widths[:i]) for i in range(len(widths) + 1)]  # each layer's first unit
-    n_units = unit_starts[-1]
+    since = _SinceLastRecord()
+    bounds = _unit_bounds(model)
+    grads = dict(NO_GRADS)  # the newest sampled gradient sizes, repeated until the next sample
+    step = samples = 0
 
-    # Since the last record, per step: loss, logits and labels (train accuracy and, should the
-    # loss stop being finite, the count of outputs outside the log's domain are taken from
-    # these at the record); per sampled step: the gradient sums of probes.grad_sums.
-    losses: list[torch.Tensor] = []
-    step_logits: list[torch.Tensor] = []
-    step_labels: list[torch.Tensor] = []
-    grad_sums: list[torch.Tensor] = []
-    last_grads: Record = {"grad_norm": [], "grad_mean_abs": [], "grad_max_abs": [], "out_grad_mean_abs": None}
-    samples = 0
-    step = 0
+    def measure(full_test: bool, check: bool = False) -> dict[str, Any] | None:
+        return _measure(model, cfg, compute_loss, data, since, full_test, weights if check else None)
 
-    def make_record(
-        status: str, reason: str = "", full_test: bool = False, check: bool = False
-    ) -> Record | None:
-        """The record of this step; with `check`, None instead when a loss or a weight is not finite.
-
-        Every number comes from one read of the device (a single .tolist()): the loss mean
-        first (float64, so every part is read as float64), the checks' largest |w| last.
-        """
-        parts = [
-            torch.stack(losses).double().mean() if losses else torch.tensor(math.nan, device=device),
-            probes.accuracy_count(torch.cat(step_logits), torch.cat(step_labels))
-            if step_logits
-            else torch.zeros((), device=device),
-        ]
-        if grad_sums:
-            parts.append(torch.stack(grad_sums).double().mean(dim=0))
-        held_out, n_examples, n_outputs = _evaluate(
-            model, cfg, compute_loss, x_eval, y_eval, x_test, y_test, full_test
-        )
-        checks = torch._foreach_norm(weights, math.inf) if check else []
-        values = _read([*parts, *held_out, *checks])
-        if check:
-            if not all(math.isfinite(v) for v in [values[0], *values[-n_layers:]]):
-                return None
-            del values[-n_layers:]
-        loss_mean, correct = values[0], values[1]
-        seen = sum(len(labels) for labels in step_labels)
-        if grad_sums:
-            g = values[2 : 2 + 3 * n_layers + 1]
-            last_grads.update(
-                grad_norm=g[:n_layers],
-                grad_mean_abs=[total / size for total, size in zip(g[n_layers : 2 * n_layers], weight_sizes)],
-                grad_max_abs=g[2 * n_layers : 3 * n_layers],
-                # the loss is a batch mean, so one example's gradient is len(batch) times larger:
-                # mean |g| · len(batch) = Σ |g| / classes
-                out_grad_mean_abs=g[3 * n_layers] / n_classes,
-            )
-            del values[2 : 2 + 3 * n_layers + 1]
-        test_loss, test_correct, below, above, rows = values[2:7]
-        # per hidden unit: saturated entries over the sample, then 1 where the unit is dead
-        sat_units, dead_units = values[7 : 7 + n_units], values[7 + n_units :]
-        bounds = list(zip(unit_starts, unit_starts[1:]))
+    def emit(values: dict[str, Any], status: str, reason: str = "") -> Record:
+        if "grad_norm" in values:
+            grads.update(_grad_fields(values, weights))
         record: Record = {
             "step": step,
             "epoch": step / steps_per_epoch,
             "samples": samples,
             "elapsed_s": time.perf_counter() - start,
             "total_steps": total_steps,
-            "loss": loss_mean,
-            "train_acc": correct / seen if seen else math.nan,
-            "test_loss": test_loss,
-            "test_acc": test_correct / n_examples,
-            "test_examples": n_examples,
-            "out_below": int(below),
-            "out_above": int(above),
-            "out_total": n_outputs,
-            "out_rows": int(rows),
-            "saturated_frac": [sum(sat_units[a:b]) / (len(x_eval) * (b - a)) for a, b in bounds],
-            "dead_frac": [sum(dead_units[a:b]) / (b - a) for a, b in bounds],
-            "layer_names": list(model.layer_names),
-            **last_grads,
+            **_fields(values, model, bounds, len(data.x_eval), sum(len(labels) for labels in since.labels)),
+            **grads,
             "status": status,
             "reason": reason,
         }
-        losses.clear()
-        step_logits.clear()
-        step_labels.clear()
-        grad_sums.clear()
+        since.clear()
         if on_record is not None and status != "diverged":
             on_record(model, record)
         return record
@@ -206,11 +208,12 @@ def train(
         order = torch.randperm(n_train, generator=shuffle).to(device)
         for first in range(0, n_train, cfg.batch_size):
             if stop is not None and stop.is_set():
-                yield make_record("stopped", f"Stopped by you at step {step} of {total_steps}.", True)
+                yield emit(
+                    measure(full_test=True), "stopped", f"Stopped by you at step {step} of {total_steps}."
+                )
                 return
             idx = order[first : first + cfg.batch_size]
-            xb = features(x_train[idx])
-            yb = y_train[idx]
+            xb, yb = features(data.x_train[idx]), data.y_train[idx]
             sample_grads = (step + 1) % grad_every == 0
             logits = model(xb)
             if sample_grads:
@@ -219,42 +222,130 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if sample_grads:
-                grad_sums.append(probes.grad_sums(weights, logits.grad))
+                since.grads.append(probes.grad_sums(weights, logits.grad))
             optimizer.step()
             step += 1
-            losses.append(loss.detach())
-            step_logits.append(logits.detach())
-            step_labels.append(yb)
             samples += len(idx)
+            since.add(loss, logits, yb)
 
             if step % record_every == 0 or step == total_steps:
                 last = step == total_steps
-                record = make_record("done" if last else "running", "", last, check=True)
-                if record is None:
-                    reason = _divergence(cfg, losses, step_logits, weights, step - len(losses))
-                    yield make_record("diverged", reason, True)
+                values = measure(full_test=last, check=True)
+                if values is None:  # the loss or a weight is no longer finite
+                    reason = _divergence(cfg, since.losses, since.logits, weights, step - len(since.losses))
+                    yield emit(measure(full_test=True), "diverged", reason)
                     return
-                yield record
+                yield emit(values, "done" if last else "running")
 
 
-def _read(parts: list[torch.Tensor]) -> list[float]:
-    """0-dim and 1-dim tensors as one flat list of floats, in order.
+def _measure(
+    model: MLP,
+    cfg: RunConfig,
+    compute_loss: Callable,
+    data: _Data,
+    since: _SinceLastRecord,
+    full_test: bool,
+    check_weights: list[torch.Tensor] | None = None,
+) -> dict[str, Any] | None:
+    """Every number of a record, by name, from one read of the device.
+
+    With `check_weights`, None instead when the loss or one of these weights is not finite:
+    their largest |w| is read with the rest, so that the check costs no read of its own.
+    """
+    parts, grads = since.parts(data.x_eval.device)
+    held_out, n_examples, n_outputs = _evaluate(model, cfg, compute_loss, data, full_test)
+    parts.update(held_out)
+    if grads is not None:
+        parts["grads"] = grads.flat
+    if check_weights is not None:
+        parts["weight_max_abs"] = torch._foreach_norm(check_weights, math.inf)
+    values = _read(parts)
+    if check_weights is not None and not all(
+        math.isfinite(v) for v in [values["loss"], *values["weight_max_abs"]]
+    ):
+        return None
+    if grads is not None:
+        values.update(grads.unpack(values.pop("grads")))
+    return {**values, "test_examples": n_examples, "out_total": n_outputs}
+
+
+def _per_layer(units: list[float] | None, bounds: list[tuple[int, int]], per_unit: int) -> list[float]:
+    """Per hidden layer, its units' counts summed over the count possible: [] when not measured."""
+    if units is None:
+        return []
+    return [sum(units[a:b]) / (per_unit * (b - a)) for a, b in bounds]
+
+
+def _unit_bounds(model: MLP) -> list[tuple[int, int]]:
+    """Each hidden layer's units (first, past the last) in probes.unit_counts, layers side by side."""
+    widths = [linear.out_features for linear in model.linears][:-1]
+    starts = [sum(widths[:i]) for i in range(len(widths) + 1)]
+    return list(zip(starts, starts[1:]))
+
+
+def _fields(
+    values: dict[str, Any], model: MLP, bounds: list[tuple[int, int]], n_eval: int, seen: int
+) -> Record:
+    """The measured fields of a record, from `_measure`'s values (docs/metrics.md)."""
+    return {
+        "loss": values["loss"],
+        "train_acc": values["train_correct"] / seen if seen else math.nan,
+        "test_loss": values["test_loss"],
+        "test_acc": values["test_correct"] / values["test_examples"],
+        "test_examples": values["test_examples"],
+        "out_below": int(values["out_below"]),
+        "out_above": int(values["out_above"]),
+        "out_total": values["out_total"],
+        "out_rows": int(values["out_rows"]),
+        "weak_frac": _per_layer(values.get("weak_units"), bounds, n_eval),
+        "off_frac": _per_layer(values.get("off_units"), bounds, n_eval),
+        "dead_frac": _per_layer(values.get("dead_units"), bounds, 1),
+        "layer_names": list(model.layer_names),
+    }
+
+
+def _grad_fields(values: dict[str, Any], weights: list[torch.Tensor]) -> Record:
+    """The gradient fields of a record, from the sizes averaged over the sampled steps."""
+    return {
+        "grad_norm": values["grad_norm"],
+        "grad_mean_abs": [total / w.numel() for total, w in zip(values["grad_l1"], weights)],
+        "grad_max_abs": values["grad_max_abs"],
+        "out_push": values["out_push"],
+    }
+
+
+def _read(parts: dict[str, torch.Tensor | Sequence[torch.Tensor]]) -> dict[str, Any]:
+    """Every part as Python numbers, under its name: a 0-dim tensor as a float, a 1-dim tensor
+    or a sequence of 0-dim ones as a list of floats.
 
     On the CPU each is read on its own (a read costs next to nothing there, and joining
     tensors of mixed dtypes costs more than all the reads together); on a GPU every read
-    waits for the device, so they are joined first and read in one go.
+    waits for the device, so they are joined first and read in one go (`_read_joined`).
     """
-    if not parts:
-        return []
-    if parts[0].device.type == "cpu":
-        values: list[float] = []
-        for t in parts:
-            if t.dim():
-                values.extend(t.double().tolist())
-            else:
-                values.append(float(t.item()))
-        return values
-    return torch.cat([t.reshape(-1).double() for t in parts]).tolist()
+    first = next(iter(parts.values()), None)
+    if first is not None and not isinstance(first, torch.Tensor):
+        first = first[0] if first else None
+    if first is not None and first.device.type != "cpu":
+        return _read_joined(parts)
+    values: dict[str, Any] = {}
+    for name, part in parts.items():
+        if not isinstance(part, torch.Tensor):
+            values[name] = [float(t.item()) for t in part]
+        else:
+            values[name] = part.double().tolist() if part.dim() else float(part.item())
+    return values
+
+
+def _read_joined(parts: dict[str, torch.Tensor | Sequence[torch.Tensor]]) -> dict[str, Any]:
+    """`_read` with a single read: every part joined into one float64 vector, split by name."""
+    pieces = {name: p if isinstance(p, torch.Tensor) else torch.stack(p) for name, p in parts.items()}
+    flat = torch.cat([t.reshape(-1).double() for t in pieces.values()]).tolist()
+    values: dict[str, Any] = {}
+    at = 0
+    for name, t in pieces.items():
+        values[name] = flat[at : at + t.numel()] if t.dim() else flat[at]
+        at += t.numel()
+    return values
 
 
 def _outside_log_domain(loss: str, outputs: torch.Tensor) -> torch.Tensor:
@@ -308,47 +399,38 @@ def _divergence(
 
 @torch.no_grad()
 def _evaluate(
-    model: MLP,
-    cfg: RunConfig,
-    compute_loss: Callable,
-    x_eval: torch.Tensor,
-    y_eval: torch.Tensor,
-    x_test: torch.Tensor,
-    y_test: torch.Tensor,
-    full: bool,
-) -> tuple[list[torch.Tensor], int, int]:
+    model: MLP, cfg: RunConfig, compute_loss: Callable, data: _Data, full: bool
+) -> tuple[dict[str, torch.Tensor], int, int]:
     """Held-out metrics, output range counts and hidden-layer probes, from one forward pass.
 
     Intermediate records use a fixed, evenly spaced sample of the held-out split
-    (EVAL_SAMPLE examples, `x_eval`) so that evaluation costs little; the last record uses
-    all of it for the loss, the accuracy and the output counts. Returns 0-dim device
-    tensors (test loss, correct count, out_below, out_above, out_rows) and two 1-dim ones
-    (probes.unit_counts: per hidden unit, its saturated entries and whether it is dead),
-    the examples used and the outputs looked at.
+    (EVAL_SAMPLE examples, `data.x_eval`) so that evaluation costs little; the last record uses
+    all of it for the loss, the accuracy and the output counts (the hidden-layer probes stay on
+    the sample). Returns the named device tensors (``test_loss``, ``test_correct``, the
+    probes.out_of_range_counts and the probes.unit_counts), the examples used and the outputs
+    looked at.
 
     The model is not switched to eval mode: an MLP has no layer that behaves differently
     in training (no dropout, no batch norm), and switching costs a walk over every module.
     """
-    logits, pre, post = model.forward_layers(x_eval)
-    labels = y_eval
-    if full and len(x_eval) < len(x_test):
+    logits, pre, post = model.forward_layers(data.x_eval)
+    labels = data.y_eval
+    if full and len(data.x_eval) < len(data.x_test):
+        x_test = data.x_test
         chunks = [model(features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
-        logits, labels = torch.cat(chunks), y_test
+        logits, labels = torch.cat(chunks), data.y_test
     if activations.get(cfg.output_activation).probabilities:
         # Sigmoid and softmax outputs lie in [0, 1] in floating point too (1 / (1 + e^−z) ≤ 1, and
         # e^z_i / Σ_j e^z_j ≤ 1 since a sum of positive numbers is never below one of them):
         # nothing to count.
-        out_range = [torch.zeros((), dtype=torch.long, device=logits.device)] * 3
+        zero = torch.zeros((), dtype=torch.long, device=logits.device)
+        out_range = {"out_below": zero, "out_above": zero, "out_rows": zero}
     else:
         out_range = probes.out_of_range_counts(model.activate(logits))
-    per_unit = probes.unit_counts(cfg.hidden_activation, pre, post) if pre else []
-    return (
-        [
-            compute_loss(logits, labels, cfg.output_activation),
-            probes.accuracy_count(logits, labels),
-            *out_range,
-            *per_unit,
-        ],
-        len(labels),
-        logits.numel(),  # the outputs looked at: one per logit
-    )
+    parts = {
+        "test_loss": compute_loss(logits, labels, cfg.output_activation),
+        "test_correct": probes.accuracy_count(logits, labels),
+        **out_range,
+        **(probes.unit_counts(cfg.hidden_activation, pre, post) if pre else {}),
+    }
+    return parts, len(labels), logits.numel()  # the outputs looked at: one per logit

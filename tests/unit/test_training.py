@@ -13,7 +13,7 @@ from devtools.local_servers import SHARED_MNIST
 from nnexplore import RunConfig, train
 from nnexplore.config import HIDDEN_ACTIVATIONS, LOSSES, MIN_STEPS_PER_RECORD, OUTPUT_ACTIVATIONS
 from nnexplore.data import Dataset, make_toy, read_idx
-from nnexplore.training import expected_records, schedule
+from nnexplore.training import _read, _read_joined, expected_records, schedule
 
 RECORD_FIELDS = {
     "step",
@@ -34,8 +34,9 @@ RECORD_FIELDS = {
     "grad_norm",
     "grad_mean_abs",
     "grad_max_abs",
-    "out_grad_mean_abs",
-    "saturated_frac",
+    "out_push",
+    "weak_frac",
+    "off_frac",
     "dead_frac",
     "status",
     "reason",
@@ -68,7 +69,10 @@ def test_every_combination_trains_or_ends_with_a_clear_status(moons, activation,
     for record in records:
         assert set(record) == RECORD_FIELDS
         json.dumps(record)
-        assert len(record["grad_norm"]) == 3 and len(record["saturated_frac"]) == 2
+        assert len(record["grad_norm"]) == 3 and len(record["dead_frac"]) == 2
+        # off only where the activation switches off (ReLU), weak only where its slope can be small
+        assert len(record["off_frac"]) == (2 if activation == "relu" else 0)
+        assert len(record["weak_frac"]) == (0 if activation in ("relu", "linear") else 2)
     if output in ("softmax", "sigmoid"):
         assert last["out_below"] == 0 and last["out_above"] == 0
 
@@ -198,7 +202,7 @@ def test_any_object_with_dataset_attributes_works_and_never_loads(monkeypatch):
 
 def test_no_hidden_layer_is_logistic_regression(moons):
     last = list(train(small(hidden=()), dataset=moons))[-1]
-    assert last["grad_norm"] and last["saturated_frac"] == [] and last["dead_frac"] == []
+    assert last["grad_norm"] and last["weak_frac"] == last["off_frac"] == last["dead_frac"] == []
 
 
 def test_cuda_without_gpu_is_a_plain_error(moons):
@@ -218,3 +222,38 @@ def test_real_digits_reach_85_percent_after_one_epoch_on_8000_images():
     assert last["status"] == "done"
     assert last["test_acc"] > 0.85
     assert last["test_examples"] == 2000
+
+
+def test_the_joined_read_gives_the_same_numbers_by_name():
+    """The GPU's single read (joined, then split by name) and the CPU's reads one by one agree."""
+    parts = {
+        "loss": torch.tensor(0.25, dtype=torch.float64),
+        "count": torch.tensor(7),
+        "per_unit": torch.tensor([True, False, True]),
+        "sizes": torch.tensor([1.5, 2.5]),
+        "checks": (torch.tensor(3.0), torch.tensor(-1.0)),
+    }
+    expected = {
+        "loss": 0.25,
+        "count": 7.0,
+        "per_unit": [1.0, 0.0, 1.0],
+        "sizes": [1.5, 2.5],
+        "checks": [3.0, -1.0],
+    }
+    assert _read(parts) == _read_joined(parts) == expected
+
+
+def test_relu_units_are_off_and_sigmoid_ones_weak_in_real_records(moons):
+    relu = list(train(small(hidden_activation="relu"), dataset=moons))[-1]
+    assert relu["weak_frac"] == [] and all(0 < f < 1 for f in relu["off_frac"])
+    assert all(
+        0 <= d <= f for d, f in zip(relu["dead_frac"], relu["off_frac"])
+    )  # dead units are off throughout
+    softmax = list(train(small(hidden_activation="softmax", hidden=(32,)), dataset=moons))[-1]
+    assert softmax["off_frac"] == [] and softmax["weak_frac"][0] > 0.5
+
+
+def test_out_push_of_softmax_cross_entropy_is_twice_the_missing_probability(moons):
+    """At the start every answer is near ½ for two classes: the push 2(1 − p) is near 1."""
+    first = next(iter(train(small(hidden=(4,), lr=1e-5), dataset=moons)))
+    assert first["out_push"] == pytest.approx(1.0, abs=0.1)
