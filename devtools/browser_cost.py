@@ -1,0 +1,152 @@
+"""What a page costs the learner's browser: python -m devtools.browser_cost [--reps 3].
+
+A school's laptop is two to three times slower than one core of this project's
+machine, and a chart the server sends is drawn by the browser: Vega parses the
+spec, builds a dataflow and renders it, for every chart on the page. This
+bench measures the browser's CPU for one Chromium page alone on its own core,
+with the app (a real ``streamlit run``, one training slot) pinned to the other
+(devtools.local_servers.app_pinned), three ways:
+
+* a finished Playground run shown: the Playground trains its default run, then
+  the page is reloaded (a reload keeps the browser's runs) and the browser's
+  CPU is summed from the reload until the page is quiet;
+* a finished card shown: the same with the softmax-hidden card (three or four runs);
+* an idle page: the share of a core the quiet page then takes over IDLE_S.
+
+The browser's CPU is the user and system time of every Chromium process this
+process started (/proc, devtools.procmem). "Quiet": a QUIET_S window in which
+the browser used less than QUIET_SHARE of a core; the cost is counted up to
+the start of that window. Medians over ``--reps`` fresh pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, app_pinned, streamlit_server
+from devtools.procmem import command_line, cpu_seconds, descendants
+from nnexplore.experiments import EXPERIMENTS
+
+#: A page is quiet once the browser used less than 2% of a core over 1.5 s: Streamlit's own
+#: heartbeat (every 5 s) and websocket pings cost a few ms each.
+QUIET_S = 1.5
+QUIET_SHARE = 0.02
+#: The idle page's share of a core is read over this long (a few heartbeats of the page).
+IDLE_S = 20.0
+#: No page takes longer than this to become quiet: past it the figure is reported as it is.
+SETTLE_LIMIT_S = 90.0
+CARD = "softmax-hidden"
+
+
+def browser_cpu_s() -> float:
+    """CPU seconds of every Chromium process below this one (renderers, GPU, browser)."""
+    return sum(cpu_seconds(pid) for pid in descendants(os.getpid()) if "chrom" in command_line(pid))
+
+
+def cpu_until_quiet() -> tuple[float, float]:
+    """(browser CPU s, wall s) from now until the browser is quiet (see the module docstring)."""
+    start_cpu, start = browser_cpu_s(), time.monotonic()
+    readings = [(start, start_cpu)]
+    while time.monotonic() - start < SETTLE_LIMIT_S:
+        time.sleep(0.25)
+        now, cpu = time.monotonic(), browser_cpu_s()
+        readings.append((now, cpu))
+        window = [(t, c) for t, c in readings if now - t <= QUIET_S]
+        if now - start >= QUIET_S and now - window[0][0] >= QUIET_S * 0.8:
+            if (cpu - window[0][1]) / (now - window[0][0]) < QUIET_SHARE:
+                return window[0][1] - start_cpu, window[0][0] - start
+    return browser_cpu_s() - start_cpu, time.monotonic() - start
+
+
+def idle_share() -> float:
+    """The share of a core the browser takes over IDLE_S while the page sits there."""
+    cpu, start = browser_cpu_s(), time.monotonic()
+    time.sleep(IDLE_S)
+    return (browser_cpu_s() - cpu) / (time.monotonic() - start)
+
+
+def _click(page: Any, name: str) -> None:
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name, exact=True).click()
+
+
+def _wait_done(page: Any, runs: int, timeout_s: float = 300.0) -> None:
+    """Until ``runs`` status lines say done and the page has drawn its Compare-runs table."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        statuses = page.locator("[data-testid=stMainBlockContainer] [data-testid=stAlert]").all_inner_texts()
+        if sum(": done" in s for s in statuses) >= runs and page.get_by_text("Compare runs").count():
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"{runs} runs not done within {timeout_s:.0f} s")
+
+
+def _train_playground(page: Any, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name="Playground").wait_for(timeout=60_000)
+    _click(page, "Train")
+    _wait_done(page, 1)
+
+
+def _train_card(page: Any, url: str) -> None:
+    page.goto(f"{url}experiments?experiment={CARD}")
+    page.get_by_role("button", name="Run this experiment").wait_for(timeout=60_000)
+    _click(page, "Run this experiment")
+    _wait_done(page, len(EXPERIMENTS[CARD].runs))
+
+
+def measure(browser: Any, url: str, train: Callable[[Any, str], None]) -> tuple[float, float, float]:
+    """(browser CPU s to show the finished page, wall s until quiet, idle share) for one fresh page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        train(page, url)
+        cpu_until_quiet()
+        page.reload()
+        cost, wall = cpu_until_quiet()
+        return cost, wall, idle_share()
+    finally:
+        context.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.browser_cost", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--reps", type=int, default=3, help="fresh pages per measure (default 3)")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    env = {"NNEXPLORE_SLOTS": "1", "NNEXPLORE_WORKER_IDLE_S": "600"}
+    with streamlit_server(env) as (url, proc), app_pinned(proc.pid) as apart, sync_playwright() as p:
+        if not apart:
+            print("Needs 2 cores: one for the app, one for the browser.", file=sys.stderr)
+            return 1
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        rows = []
+        for name, train in (
+            ("a finished Playground run", _train_playground),
+            (f"the finished {CARD} card", _train_card),
+        ):
+            results = [measure(browser, url, train) for _ in range(args.reps)]
+            costs, walls, idles = zip(*results)
+            rows.append((name, costs, walls, idles))
+        browser.close()
+    print("| page | browser CPU to show it (median; each) | until quiet | idle page, share of a core |")
+    print("|---|---|---|---|")
+    for name, costs, walls, idles in rows:
+        each = ", ".join(f"{c:.2f}" for c in costs)
+        print(
+            f"| {name} | {statistics.median(costs):.2f} s ({each}) | {statistics.median(walls):.1f} s "
+            f"| {statistics.median(idles):.1%} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
