@@ -25,6 +25,7 @@ from nnexplore.config import MAX_LAYERS, RunConfig
 
 # The live charts a "look for" bullet may point at (names as the pages title them).
 CHART_ACCURACY = "Accuracy"
+CHART_LOSS = "Loss"
 CHART_OUTSIDE = "Outside [0, 1]"
 CHART_GRADIENT = "Gradient flow"
 CHART_REACH = "How much reaches the first layer"  # needs a hidden layer
@@ -35,6 +36,7 @@ CHART_PUSHES = "Who gets pushed"  # only on cards whose views include "pushes"
 CHART_HIDDEN_UNITS = "Hidden units"  # toy problems only, on cards whose views include "units"
 CHARTS: tuple[str, ...] = (
     CHART_ACCURACY,
+    CHART_LOSS,
     CHART_OUTSIDE,
     CHART_GRADIENT,
     CHART_REACH,
@@ -154,8 +156,18 @@ _MOONS = RunConfig(
     seed=0,
 )
 _USUAL = dict(hidden_activation="relu", output_activation="softmax", loss="cross_entropy")
+_RELU_RAW = dict(hidden_activation="relu", output_activation="none", loss="mse")
 _SOFTMAX_RAW = dict(hidden_activation="softmax", output_activation="none", loss="mse")
 _SIGMOID_RAW = dict(hidden_activation="sigmoid", output_activation="none", loss="mse")
+
+# Hui and Belkin (2021), "Evaluation of neural architectures trained with square loss vs
+# cross-entropy in classification tasks" (ICLR): squared error on the raw outputs, no softmax.
+HUI_BELKIN = (
+    "Hui and Belkin (2021) trained many standard networks with squared error on raw outputs, "
+    "with no softmax, and found them about as accurate as with cross-entropy on a range of "
+    "language, speech and image benchmarks (cross-entropy kept a slight edge on images); for "
+    "tasks with many classes they rescaled the loss."
+)
 
 SOFTMAX_HIDDEN = Experiment(
     slug="softmax-hidden",
@@ -167,32 +179,44 @@ SOFTMAX_HIDDEN = Experiment(
     ),
     runs=(
         ("ReLU → softmax, cross-entropy", _MOONS.replace(**_USUAL)),
+        ("ReLU → nothing, squared error", _MOONS.replace(**_RELU_RAW)),
         ("softmax → nothing, squared error", _MOONS.replace(**_SOFTMAX_RAW)),
         ("sigmoid → nothing, squared error", _MOONS.replace(**_SIGMOID_RAW)),
     ),
     look_for=(
-        "**Accuracy**: all three start from random weights. See how fast each line climbs and "
-        "where it levels off.",
+        "**Accuracy**: all four start from the same random weights and see the points in the same "
+        "order. The first two differ only at the output, the last three only in the hidden layers. "
+        "Both ReLU runs pass 90% within the first epoch and reach the top within three: raw outputs "
+        "with squared error are not what fails. The softmax run sits at 50%, what guessing gives on two classes, for most "
+        "of the run, and climbs only late, ending below the ReLU runs; the sigmoid run climbs early "
+        "but levels off below them too.",
+        "**Loss**: the softmax run's loss stays flat for most of the run, a *plateau*, near 0.5: "
+        "the squared error of answering 0.5 for each moon at every point (see *Why*).",
         "**Outside [0, 1]**: a softmax output always lies between 0 and 1. Raw outputs have no such "
-        "limit: count how many fall below 0 or above 1. A value like −0.2 or 1.3 is a score, not a "
-        "probability.",
+        "limit: count how many of the three raw runs' outputs fall below 0 or above 1. A value like "
+        "−0.2 or 1.3 is a score, not a probability.",
         "**Gradient flow**: one panel per run, one line per layer, all on the same scale. In each "
         "panel, compare the first hidden layer's line with the output layer's.",
         "**How much reaches the first layer**: the first hidden layer's gradient divided by the "
         "output layer's, one line per run, on a log scale (from 1 to 0.1 to 0.01, each step down is "
         "ten times weaker). Softmax and sigmoid layers shrink the gradient on its way back, so "
-        "their lines stay below the ReLU line and mostly below the dashed line at 1, where the "
-        "first layer would get as strong a signal as the output layer. The ReLU line rises to "
+        "their lines stay below both ReLU lines and mostly below the dashed line at 1, where the "
+        "first layer would get as strong a signal as the output layer. The ReLU lines rise to "
         "about 1 or above.",
-        "**Weak, off and dead units**: ReLU has its own weak spot. A unit whose input is negative "
-        "for every example always outputs 0 and gets no gradient: it is *dead*. See how many of "
-        "the ReLU run's units are.",
+        "**Weak, off and dead units**: a unit's value is *weak* when its slope is under a quarter of "
+        "its activation's largest slope, so it passes back less than a quarter of the gradient it "
+        "could. Almost every softmax value is weak from the first record on: 32 units sharing a "
+        "total of 1 sit near 1/32 each, far from ½, where a softmax unit's slope is largest. The "
+        "sigmoid run starts with none and gains some as its units saturate. ReLU's values are never "
+        "weak, only *off* (input below 0, slope 0); a unit that is off for every test example is "
+        "*dead* and gets no gradient from any of them. Count the dead units of the two ReLU runs.",
         "**Decision regions**: where each network draws the line between the two moons.",
         "**Hidden units**: each small square is one *unit* (one of the numbers a hidden layer "
-        "computes), showing its output over the same plane as the decision regions: dark where it is "
-        "low, bright where it is high. Pick the softmax run: its units share a total of 1 at every "
-        "point, so they compete, each bright only where the others are dark. Then pick the ReLU run: "
-        "a square that is dark all over is a dead unit.",
+        "computes), showing its output over the same plane as the decision regions: dark where it "
+        "is low, bright where it is high. Pick the softmax run early on: every square of its second "
+        "layer is titled *flat*, its units near 1/32 at every point, so the output layer receives "
+        "almost the same 32 numbers wherever the point lies. Squares stop being flat before its "
+        "accuracy leaves 50%. Then pick a ReLU run: a square that is dark all over is a dead unit.",
     ),
     why=(
         (
@@ -209,14 +233,30 @@ SOFTMAX_HIDDEN = Experiment(
             r"\sigma'(z) = \sigma(z)\,\bigl(1 - \sigma(z)\bigr) \le \tfrac{1}{4}",
         ),
         (
+            "That explains the plateau. At the start the second softmax layer's 32 units sit near "
+            "1/32 at every point, so the output layer sees almost the same inputs everywhere and can "
+            "only give every point the same answer. The best single answer is 0.5 for each moon, "
+            "and its squared error is",
+            r"\bigl(\tfrac{1}{2} - 1\bigr)^2 + \bigl(\tfrac{1}{2} - 0\bigr)^2 = \tfrac{1}{2}",
+        ),
+        (
+            "Only the sliver of gradient that gets through the softmax layers can pull those units "
+            "apart. Once some of them differ from point to point, the output layer has something to "
+            "tell the moons apart with, and the accuracy climbs, late.",
+            "",
+        ),
+        (
             "ReLU lets the gradient through unchanged where its input is positive and blocks it where "
             "the input is negative. That is why it trains deep networks well, and also why a unit "
             "that is negative for every example stops learning:",
             r"\mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
         ),
         (
-            "With nothing on the output, the outputs are plain numbers that nothing keeps inside "
-            "[0, 1]. A softmax output is always a probability: positive, and summing to 1.",
+            "The ReLU run with raw outputs answers the question's other half: with ReLU hidden "
+            "layers, raw outputs and squared error learn the moons as well as a softmax with "
+            f"cross-entropy. {HUI_BELKIN} What raw outputs give up is the meaning: nothing keeps "
+            "them inside [0, 1] or makes them add up to 1, so they are scores, not probabilities. "
+            "A softmax output always is one:",
             r"o_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
         ),
     ),
@@ -269,26 +309,40 @@ WHY_LOG = Experiment(
     runs=(
         ("softmax + cross-entropy", _BLOBS_LR.replace(loss="cross_entropy")),
         ("softmax + squared error", _BLOBS_LR.replace(loss="mse")),
+        ("raw outputs + cross-entropy", _BLOBS_LR.replace(loss="cross_entropy", output_activation="none")),
     ),
     look_for=(
-        "**Accuracy**: both runs start from exactly the same weights and see the examples in the same "
-        "order; only the loss differs. Count the steps each line needs to reach the top.",
+        "**Accuracy**: the runs start from exactly the same weights and see the examples in the same "
+        "order. The first two differ only in the loss: count the steps each line needs to reach "
+        "the top. The third differs from the first only in having no softmax: it has a single "
+        "point, because it stopped at its first record. Its status line, in red, says why.",
         "**Gradient flow**: the size of the output layer's gradient. While the answers are "
-        "confidently wrong, compare how hard each loss pushes.",
+        "confidently wrong, compare how hard the first two losses push.",
         "**Who gets pushed**: each dot is one test point (one the network never trains on). The "
         "further left, the smaller the probability the network gives the right class: the far "
         "left holds the confidently wrong answers. The height is how hard the loss pushes the "
         "right class's score z (its number before the softmax) up. While the runs train, compare "
-        "the two colours on the far left; by the end most dots have moved to the right, where "
+        "the first two colours on the far left; by the end most dots have moved to the right, where "
         "both losses push gently.",
         "**Decision regions**: how the borders between the four blobs move into place.",
     ),
     why=(
         (
-            "Both runs start from large random weights, so many first answers are confidently wrong: "
-            "close to 0 for the right class. Call z the numbers before the softmax, o the outputs "
-            "and t the target (1 for the right class, 0 for the others). With cross-entropy the "
-            "log undoes the exponential inside the softmax, and the gradient is just the error:",
+            "Where the log comes from: cross-entropy is the *negative log-likelihood* of the labels. "
+            "The network gives example i's right class y_i the probability o_{i,y_i}; the chance it "
+            "gives all n labels at once is the product of these. Training makes that chance as "
+            "large as it can, and the log turns the product into a sum with one term per example, "
+            "which a batch can estimate by its mean (a product of thousands of numbers below 1 "
+            "would round to 0 in the computer):",
+            r"-\log \prod_{i=1}^{n} o_{i,y_i} \;=\; \sum_{i=1}^{n} -\log o_{i,y_i}"
+            r" \;=\; \sum_{i=1}^{n} L_{\mathrm{CE}}(i)",
+        ),
+        (
+            "The first two runs start from large random weights, so many first answers are "
+            "confidently wrong: close to 0 for the right class. Call z the numbers before the "
+            "softmax, o the outputs and t the target (1 for the right class, 0 for the others). "
+            "With cross-entropy the log undoes the exponential inside the softmax, and the "
+            "gradient is just the error:",
             r"L = -\sum_k t_k \log o_k, \qquad \frac{\partial L}{\partial z_k} = o_k - t_k",
         ),
         (
@@ -308,14 +362,30 @@ WHY_LOG = Experiment(
             r"\frac{\partial}{\partial z_j} \sum_i (o_i - t_i)^2 = \sum_i 2\,(o_i - t_i)\;o_i\,(\delta_{ij} - o_j)",
         ),
         (
-            "The same shows in the shape of the loss. For a sigmoid of z = wx + b, cross-entropy "
-            "curves upwards for every weight w (it is convex: one valley, no flat traps):",
-            r"\frac{\partial^2 L_{\mathrm{CE}}}{\partial w^2} = x^2\,\sigma(z)\,\bigl(1 - \sigma(z)\bigr) \ge 0",
+            "The same shows in the shape of the loss. For a sigmoid of z = wx + b, cross-entropy is "
+            "convex in w and b together, not only along w: its matrix of second derivatives (the "
+            "Hessian) is the sigmoid's slope times a matrix that never bends downward in any "
+            "direction (⪰ 0), so any point where the slope is 0 is a lowest point:",
+            r"\nabla^2_{(w,\,b)}\, L_{\mathrm{CE}} = \sigma(z)\,\bigl(1 - \sigma(z)\bigr)"
+            r"\begin{pmatrix} x^2 & x \\ x & 1 \end{pmatrix} \succeq 0",
         ),
         (
-            "Squared error of a sigmoid is not convex: it has flat plateaus where the gradient is "
-            "almost 0 although the loss is high. The loss landscape panel below draws both.",
+            "This card's own model, softmax with cross-entropy and no hidden layer (softmax "
+            "regression), is convex in all its weights too: for an input x̃ = (x, 1) its Hessian is "
+            "(diag(o) − ooᵀ) ⊗ x̃x̃ᵀ ⪰ 0. Squared error of a sigmoid is not convex: it has flat "
+            "plateaus where the gradient is almost 0 although the loss is high. The loss landscape "
+            "panel below draws both.",
             "",
+        ),
+        (
+            "The log also needs what it is given to be a probability: log o exists only for o > 0. "
+            "The third run takes the log of raw outputs, and at its very first step some of them are "
+            '0 or negative: the loss becomes NaN ("not a number"), the update fills the weights '
+            'with NaN, and at the first record training stops. Its status line says so: "diverged. The loss became NaN '
+            'at step 1: cross-entropy takes log(output), and … outputs were ≤ 0." Even positive raw '
+            "outputs would not do: −log o keeps falling as o grows, so the right class's output "
+            "would be pushed up forever. The softmax keeps every output above 0 and the total at 1:",
+            r"o_k = \frac{e^{z_k}}{\sum_j e^{z_j}} > 0, \qquad \sum_k o_k = 1",
         ),
     ),
     try_next=(
@@ -324,8 +394,8 @@ WHY_LOG = Experiment(
             _BLOBS_LR.replace(loss="mse", init="default"),
         ),
         (
-            "Cross-entropy on raw outputs (no softmax): the log needs probabilities",
-            _BLOBS_LR.replace(loss="cross_entropy", output_activation="none", init="default"),
+            "Sigmoid outputs with binary cross-entropy (its log cancels the sigmoid's slope too)",
+            _BLOBS_LR.replace(output_activation="sigmoid", loss="binary_cross_entropy"),
         ),
         (
             "Squared error with two hidden layers, on three spiral arms",
@@ -340,7 +410,7 @@ WHY_LOG = Experiment(
 
 
 # ---------------------------------------------------------------------------
-# 3. Softmax + cross-entropy or sigmoid + squared error on MNIST
+# 3. Same gradient? Four output recipes on MNIST
 # ---------------------------------------------------------------------------
 
 _MNIST = RunConfig(
@@ -357,64 +427,98 @@ _MNIST = RunConfig(
 
 MNIST_GRADIENT = Experiment(
     slug="mnist-gradient",
-    title="Same gradient? Softmax + cross-entropy against sigmoid + squared error on MNIST",
+    title="Same gradient? Softmax + cross-entropy, sigmoid + squared error and their matched pairs on MNIST",
     question=(
         "People say that softmax with cross-entropy and sigmoid with squared error both give the "
-        "gradient 'output minus target' at the last layer. If so, what does the first recipe gain?"
+        "gradient 'target minus output' at the last layer. If so, what does the first recipe gain?"
     ),
     runs=(
         ("softmax + cross-entropy", _MNIST.replace(output_activation="softmax", loss="cross_entropy")),
+        (
+            "sigmoid + binary cross-entropy",
+            _MNIST.replace(output_activation="sigmoid", loss="binary_cross_entropy"),
+        ),
+        ("raw outputs + squared error", _MNIST.replace(output_activation="none", loss="mse")),
         ("sigmoid + squared error", _MNIST.replace(output_activation="sigmoid", loss="mse")),
     ),
     look_for=(
         "**Accuracy**: same network, same starting weights, same images in the same order; only the "
-        "output recipe differs. Look how far apart the lines are in the first epoch.",
+        "output recipe differs. The three recipes whose gradient is the plain error (o − t, or "
+        "twice it) climb fastest and end close together; sigmoid + squared error starts slowest "
+        "and is still behind at the end.",
+        "**Who gets pushed**: each dot is one test digit, placed left to right by the output the "
+        "network gives the right digit (far left: confidently wrong) and bottom to top by how hard "
+        "the loss pushes that digit's score z (its number before the activation) up. At the first "
+        "picture, on the far left, the two o − t recipes push with almost the whole error (near 1) "
+        "and sigmoid + squared error's dots lie low. Raw outputs are not probabilities: that run's "
+        "outputs below 0 or above 1 are drawn at the edge, and its push is twice the error.",
+        "**Outside [0, 1]**: softmax and sigmoid keep every output between 0 and 1; raw outputs do "
+        "not: count how many of that run's outputs leave it.",
         "**Gradient flow**: the gradient that reaches each layer. The output layer's push is what "
-        "the two recipes compute differently.",
+        "the recipes compute differently.",
         "**Test digits**: the digits each network gets wrong, and how sure it was.",
-        "**Who gets pushed**: each dot is one test digit, placed left to right by the probability "
-        "the network gives the right digit (far left: confidently wrong) and bottom to top by how "
-        "hard the loss pushes that digit's score z (its number before the activation) up. Both "
-        "formulas contain the error, output minus target; see which recipe still pushes where "
-        "that error is largest.",
-        "**Outside [0, 1]**: both recipes keep every output between 0 and 1, so the difference is "
-        "not the range of the outputs but the gradient.",
     ),
     why=(
         (
             "Call z the output layer's numbers before the activation, o the outputs and t the target "
-            "(1 for the right digit, 0 for the nine others). With softmax and cross-entropy the "
-            "gradient is exactly the error:",
-            r"\frac{\partial L}{\partial z_k} = o_k - t_k",
+            "(1 for the right digit, 0 for the nine others). Every recipe's gradient at z comes from "
+            "one line of the chain rule: the loss's slope in each output times that output's slope "
+            "in z (with a sigmoid or raw outputs, o_k depends on z_k alone, so only k = j counts):",
+            r"\frac{\partial L}{\partial z_j} = \sum_k \frac{\partial L}{\partial o_k}\cdot\frac{\partial o_k}{\partial z_j}",
         ),
         (
-            "With a sigmoid on each output and squared error it is not: the sigmoid's slope stays "
-            "in as an extra factor.",
-            r"\frac{\partial L}{\partial z_k} = 2\,(o_k - t_k)\;o_k\,(1 - o_k)",
+            "Softmax + cross-entropy: the log's 1/o cancels the softmax's slope, and what is left is "
+            "exactly the error. Sigmoid + binary cross-entropy does the same for each output on its "
+            "own: its slope in o is (o − t)/(o(1 − o)), and the sigmoid's slope o(1 − o) cancels the "
+            "denominator. The same formula, each with its own o:",
+            r"\text{softmax + CE, sigmoid + BCE:}\quad \frac{\partial L}{\partial z_k} = o_k - t_k",
         ),
         (
-            "That slope is never more than 1/4 and is nearly 0 when o is near 0 or 1:",
+            "Raw outputs + squared error: there is no activation, o = z, so there is no slope to "
+            "cancel, and the gradient is twice the error:",
+            r"\text{raw outputs + squared error:}\quad \frac{\partial L}{\partial z_k} = 2\,(o_k - t_k)",
+        ),
+        (
+            "Sigmoid + squared error: the loss's slope in o is 2(o − t), which cancels nothing, so "
+            "the sigmoid's slope stays in as an extra factor:",
+            r"\text{sigmoid + squared error:}\quad \frac{\partial L}{\partial z_k} = 2\,(o_k - t_k)\;o_k\,(1 - o_k)",
+        ),
+        (
+            "That slope is never more than 1/4 and is nearly 0 when o is near 0 or 1. So when the "
+            "network is confidently wrong, say o = 0.01 for the right digit, the two o − t recipes "
+            "push with almost the whole error (0.99) and sigmoid + squared error about 50 times "
+            "less (2 × 0.99 × 0.01 × 0.99 ≈ 0.02).",
             r"\sigma'(z) = \sigma(z)\,\bigl(1 - \sigma(z)\bigr) \le \tfrac{1}{4}",
         ),
         (
-            "So when the network is confidently wrong, say o = 0.01 for the right digit, "
-            "cross-entropy pushes with almost the whole error (0.99) and squared error about 50 times "
-            "less (2 × 0.99 × 0.01 × 0.99 ≈ 0.02). The 'output minus target' both formulas share is "
-            "the error; only cross-entropy removes the slope. The gradient check panel computes both "
-            "gradients with automatic differentiation on a real batch and compares them with these "
-            "formulas.",
+            "'t − o' and 'o − t' are the same thing seen from two sides. o − t is the gradient: the "
+            "direction in which the loss grows. A training step goes against it. For one example, "
+            "the weight w_jk from the output layer's input a_j to output k moves by the learning "
+            "rate η times (t_k − o_k)·a_j, which moves z_k the way that brings o_k towards t_k:",
+            r"w_{jk} \;\leftarrow\; w_{jk} - \eta\,(o_k - t_k)\,a_j \;=\; w_{jk} + \eta\,(t_k - o_k)\,a_j",
+        ),
+        (
+            "So what does the first recipe gain? Not its formula: sigmoid + binary cross-entropy "
+            "shares it exactly, and raw outputs + squared error up to the 2. What differs is what o "
+            "is, and which factor the loss cancels. A softmax gives ten probabilities that add up "
+            "to 1; sigmoids give ten separate yes-or-no probabilities; raw outputs are any numbers, "
+            "so their error has no bound, and squared error also pushes down a right answer that "
+            "overshoots 1. Sigmoid + squared error keeps the slope the log would have cancelled, so "
+            f"it learns least from the digits it is most wrong about. {HUI_BELKIN} The gradient "
+            "check panel computes all four gradients with automatic differentiation on a real "
+            "batch and compares them with these formulas.",
             "",
         ),
     ),
     try_next=(
-        (
-            "Sigmoid outputs with binary cross-entropy (the log removes the slope here too)",
-            _MNIST.replace(output_activation="sigmoid", loss="binary_cross_entropy"),
-        ),
         ("Softmax outputs with squared error", _MNIST.replace(output_activation="softmax", loss="mse")),
         (
             "Sigmoid + squared error with momentum",
             _MNIST.replace(output_activation="sigmoid", loss="mse", optimizer="momentum", lr=0.05),
+        ),
+        (
+            "Raw outputs with cross-entropy (the log of a raw number: watch it fail)",
+            _MNIST.replace(output_activation="none", loss="cross_entropy"),
         ),
     ),
     extra="gradient_check",
