@@ -537,25 +537,35 @@ VANISHING_DEPTH = Experiment(
     slug="vanishing-depth",
     title="Vanishing gradients: what depth does to sigmoid and ReLU",
     question=(
-        "What happens to the gradient on its way back through many sigmoid layers, and why does "
-        "ReLU not suffer the same way?"
+        "What happens to the gradient on its way back through many sigmoid layers? Does ReLU, "
+        "whose slope is 1, escape it, and what do the starting weights have to do with it?"
     ),
     runs=(
-        ("sigmoid hidden layers", _DEEP.replace(hidden_activation="sigmoid")),
-        ("ReLU hidden layers", _DEEP.replace(hidden_activation="relu")),
+        ("sigmoid, default start", _DEEP.replace(hidden_activation="sigmoid")),
+        ("ReLU, default start", _DEEP.replace(hidden_activation="relu")),
+        ("ReLU, He start", _DEEP.replace(hidden_activation="relu", init="he")),
     ),
     look_for=(
         "**Gradient flow**: read each run's panel from the output layer back to the first hidden "
         "layer. The axis is logarithmic, so equal gaps are equal factors, not equal differences.",
         "**How much reaches the first layer**: the first hidden layer's gradient divided by the "
         "output layer's, on a log scale (from 1 to 0.1 to 0.01, each step down is ten times "
-        "weaker). The ReLU line stays near the dashed line at 1 (as strong as at the output); the "
-        "sigmoid line lies many steps below it. Move the depth slider: beyond two hidden layers, "
-        "every sigmoid layer you add pushes that line further down.",
+        "weaker). The sigmoid line lies many steps below the dashed line at 1 for the whole run. "
+        "The ReLU line from PyTorch's default start begins far below 1 too, and climbs to about 1 "
+        "as training goes on; at the card's six hidden layers the He start's line begins several "
+        "times higher. Move the depth slider: beyond two hidden layers every sigmoid layer you add pushes its line further "
+        "down, and the deeper the network, the lower the default-start ReLU line begins.",
         "**Accuracy**: a layer whose gradient is almost 0 barely changes. On two classes, 50% is "
-        "what guessing gives.",
-        "**Weak, off and dead units**: how many sigmoid units sit on the flat parts of the curve, "
-        "where the slope is almost 0, and how many ReLU units are dead.",
+        "what guessing gives. The He start climbs at once; from the default start the ReLU network "
+        "sits at 50% for its first records, until its line on *How much reaches the first layer* "
+        "climbs; the sigmoid network stays near 50%. At 8 hidden layers the He run blows up with "
+        "steps this large: it diverges, and its status line says so (smaller steps fix it: try "
+        "next).",
+        "**Weak, off and dead units**: a sigmoid value is *weak* when its slope is under a quarter "
+        "of sigmoid's largest slope (1/4), so under 1/16. Few or none of these sigmoid values are: the gradient vanishes "
+        "although the units are not saturated, because even sigmoid's best slope, 1/4, shrinks it "
+        "at every layer. ReLU values are *off* where the input is below 0, slope 0; a unit off for "
+        "every test example is *dead*, and both ReLU runs have some.",
     ),
     why=(
         (
@@ -571,16 +581,32 @@ VANISHING_DEPTH = Experiment(
             r"\|\delta_1\| \;\le\; \left(\tfrac{1}{4}\right)^{n}\,\|W_2\|\,\|W_3\|\cdots\|W_{n+1}\|\;\|\delta_{\mathrm{out}}\|",
         ),
         (
-            "With the usual small starting weights each factor is well below 1, so every extra layer "
-            "divides the first layer's gradient again: it falls by orders of magnitude, and the "
-            "first layers hardly learn.",
+            "With the usual small starting weights each factor ‖W‖/4 is well below 1, even at "
+            "sigmoid's best slope, so every extra layer divides the first layer's gradient again: "
+            "it falls by orders of magnitude, and the first layers hardly learn. No unit needs to "
+            "be saturated for this.",
             "",
         ),
         (
-            "ReLU's slope is exactly 1 wherever a unit is active, so depth alone does not shrink the "
-            "gradient. Its risk is the opposite case, a slope of 0 everywhere (see the dying-ReLU "
-            "experiment).",
-            r"\mathrm{ReLU}'(z) = 1 \quad \text{for } z > 0",
+            "ReLU's slope is exactly 1 wherever a unit is active, so its slopes do not shrink the "
+            "gradient. The weights still can. On average, with n inputs per unit, starting weights "
+            "of variance σ² and about half the units active, each layer multiplies the gradient's "
+            "squared size by nσ²/2:",
+            r"\mathbb{E}\,\|\delta_{l}\|^2 \;\approx\; \frac{n\,\sigma^2}{2}\;\mathbb{E}\,\|\delta_{l+1}\|^2",
+        ),
+        (
+            "He initialisation draws the weights with σ² = 2/n, which makes that factor 1: the "
+            "gradient keeps its size through any number of ReLU layers. PyTorch's default draws "
+            "each weight evenly between −1/√n and 1/√n, so σ² = 1/(3n) and the factor is 1/6: every "
+            "layer divides the squared size by about 6. That is why the default-start ReLU line "
+            "begins far below 1 and the He line does not. As training changes the weights, the "
+            "default-start line climbs.",
+            r"\text{He: } \sigma^2 = \frac{2}{n} \;\Rightarrow\; \frac{n\sigma^2}{2} = 1, \qquad "
+            r"\text{PyTorch's default: } \sigma^2 = \frac{1}{3n} \;\Rightarrow\; \frac{n\sigma^2}{2} = \frac{1}{6}",
+        ),
+        (
+            "ReLU's own risk is a slope of 0 for every example: a dead unit (see the dying-ReLU experiment).",
+            r"\mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
         ),
     ),
     try_next=(
@@ -591,6 +617,10 @@ VANISHING_DEPTH = Experiment(
         (
             "Deep sigmoid network with Xavier initialisation (scaled for sigmoid and tanh)",
             _DEEP.replace(hidden_activation="sigmoid", init="xavier"),
+        ),
+        (
+            "Eight ReLU layers from the He start, with smaller steps (lr 0.03)",
+            _DEEP.replace(hidden_activation="relu", init="he", hidden=(DEPTH_WIDTH,) * 8, lr=0.03),
         ),
         ("Deep tanh network (slope up to 1, but it saturates too)", _DEEP.replace(hidden_activation="tanh")),
     ),
@@ -633,9 +663,12 @@ DYING_RELU = Experiment(
         ("ReLU, normal steps (lr 0.01)", _SPIRAL3.replace(hidden_activation="relu", lr=NORMAL_LR)),
     ),
     look_for=(
-        "**Weak, off and dead units**: the share of dead units, units that output 0 for every test "
-        "example, over time. A dead unit gets no gradient, so it almost never comes back. Leaky ReLU "
-        "units never output exactly 0, so none of them count as dead.",
+        "**Weak, off and dead units**: a ReLU value is *off* where the unit's input is below 0 "
+        "(output 0, slope 0); a unit that is off for every test example is *dead*. Watch the share "
+        "of dead units over time: a dead unit gets no gradient from any of those examples, so it "
+        "rarely comes back. Leaky ReLU units never output exactly 0, so none of them count as "
+        "off or dead; their negative side, slope 0.01, counts as *weak* instead (a slope under a "
+        "quarter of the largest): small, but not 0.",
         "**Accuracy**: a network with many dead units has fewer units left to do the work. Compare "
         "the three lines.",
         "**Decision regions**: the shapes each network manages to draw around the three arms.",
@@ -652,9 +685,9 @@ DYING_RELU = Experiment(
         ),
         (
             "A weight w feeding a unit is updated in proportion to that slope (x is the input the "
-            "weight multiplies, a the unit's output). If one large step pushes the unit's input z "
-            "below 0 for every example, its update is 0 from then on and the unit stays at 0: it is "
-            "dead.",
+            "weight multiplies, a the unit's output). If a large step pushes the unit's input z "
+            "below 0 for every example, its weights get no update from then on, and unless the "
+            "layers before it move its input back above 0, the unit stays at 0: it is dead.",
             r"\frac{\partial L}{\partial w} = \frac{\partial L}{\partial a}\cdot \mathrm{ReLU}'(z)\cdot x = 0 \quad \text{when } z < 0",
         ),
         (
@@ -663,8 +696,7 @@ DYING_RELU = Experiment(
             r"\mathrm{LeakyReLU}(z) = \max(0.01\,z,\; z)",
         ),
         (
-            "The other fix is the third run: smaller steps, so fewer units are thrown that far in a "
-            "single update.",
+            "The other fix is the third run: smaller steps, and fewer units end up dead.",
             "",
         ),
     ),
@@ -715,8 +747,8 @@ CONFIDENT_WRONG = Experiment(
     title="When does the log matter? A gentle start against a confidently wrong one",
     question=(
         "Squared error on the softmax probabilities also pulls the right digit's probability up, "
-        "and people do train classifiers with it. So does the log in cross-entropy always make a "
-        "difference, or only in some situations?"
+        "and people do train classifiers with squared error. So does the log in cross-entropy "
+        "always make a difference, or only in some situations?"
     ),
     runs=(
         ("cross-entropy, gentle start", _DIGITS_LR.replace(loss="cross_entropy", init_std=GENTLE_STD)),
@@ -745,14 +777,17 @@ CONFIDENT_WRONG = Experiment(
         (
             "Call z the ten scores before the softmax, o the ten probabilities it gives, t the "
             "target (1 for the right digit y, 0 for the nine others) and p = o_y the probability "
-            "of the right digit. With cross-entropy the push on the right digit's score is the "
-            "error itself, p − 1, so it is strongest when p is close to 0:",
+            "of the right digit. With cross-entropy the gradient in the right digit's score is the "
+            "error, p − 1: negative, because raising z_y lowers the loss. A training step goes "
+            "against the gradient, so it raises z_y with a push of 1 − p, strongest when p is "
+            "close to 0:",
             r"L_{\mathrm{CE}} = -\log p, \qquad \frac{\partial L_{\mathrm{CE}}}{\partial z_y} = p - 1",
         ),
         (
-            "With squared error the push on the same score works out to p times the loss itself. "
-            "The factor p comes from the softmax: when z_y moves, each probability o_k moves by "
-            "o_k(δ_ky − p) (δ_ky is 1 for k = y, else 0), and every one of these slopes contains p.",
+            "With squared error the gradient in the same score works out to −2p times the loss "
+            "itself, so its push is 2p times the loss. The factor p comes from the softmax: when z_y "
+            "moves, each probability o_k moves by o_k(δ_ky − p) (δ_ky is 1 for k = y, else 0), and "
+            "every one of these slopes contains p.",
             r"L_{\mathrm{SE}} = \sum_k (o_k - t_k)^2, \qquad \frac{\partial L_{\mathrm{SE}}}{\partial z_y} = -2\,p \sum_k (o_k - t_k)^2",
         ),
         (
@@ -762,12 +797,12 @@ CONFIDENT_WRONG = Experiment(
         ),
         (
             "From the gentle start every p is near 1/10, far from 0, so both losses push every digit "
-            "and they end close together: squared error on classification is not hopeless (Hui and "
-            "Belkin, 2021, compared the two losses on many tasks and found squared error "
-            "competitive). Large weights make the scores far apart, and the softmax then puts almost "
-            "all the probability on the largest score, for most digits a wrong one: p is close to 0. "
-            "There cross-entropy pushes with almost the whole error and squared error with almost "
-            "nothing.",
+            "and they end close together: squared error on classification is not hopeless. (The "
+            "published case for it, Hui and Belkin 2021, is squared error on raw outputs, with no "
+            "softmax, so no factor p: see the softmax-hidden and mnist-gradient experiments.) Large "
+            "weights make the scores far apart, and the softmax then puts almost all the probability "
+            "on the largest score, for most digits a wrong one: p is close to 0. There cross-entropy "
+            "pushes with almost the whole error and squared error with almost nothing.",
             "",
         ),
         (
