@@ -26,6 +26,14 @@ if TYPE_CHECKING:  # type hints only: never imported at run time here
 
 LEAKY_SLOPE = 0.01  # leaky ReLU's slope for z < 0: torch's default, the usual textbook value
 
+# A unit value is *weak* when its slope is under a quarter of the activation's largest slope
+# (docs/metrics.md, weak_frac). Chosen from the experiment cards' own runs: a softmax layer of 32
+# units that spreads its total evenly sits at 4·(1/32)·(31/32) ≈ 0.12 of its largest slope, and
+# the softmax-hidden card's softmax run has 93–100% of its values under ¼ at every record, while
+# its sigmoid run has 0–2% (first layer) and 0–32% (second layer, as it saturates) and the
+# vanishing-depth card's sigmoid layers have none (their slopes sit at 50–100% of their ¼).
+WEAK_SHARE = 0.25
+
 
 # --------------------------------------------------------------------------- the functions
 # Tensors in, tensors out. Softmax works over the last axis: the units of a layer for a
@@ -148,6 +156,12 @@ class Activation:
     # The least and the greatest output, where the pictures of hidden units should span them in
     # colour (so "flat at 0" looks the same in every ReLU layer); None: the layer's own extreme.
     bounds: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def can_be_weak(self) -> bool:
+        """Whether a value can be weak: the slope falls under WEAK_SHARE of its largest somewhere
+        outside the switched-off side (not ReLU, not linear: their slope is 1 wherever they are on)."""
+        return self.least_slope < WEAK_SHARE * self.max_slope
 
 
 def _cases(positive: str, negative: str, at_zero: str = "z\\le 0") -> str:

@@ -21,34 +21,19 @@ import torch
 
 from nnexplore import activations
 
-# A unit entry is *weak* when its slope is under a quarter of the activation's largest slope.
-# Chosen from the cards' own runs (docs/metrics.md, "weak_frac"): a softmax layer of 32 units
-# that spreads its total evenly sits at 4·(1/32)·(31/32) ≈ 0.12 of its largest slope, and the
-# softmax-hidden card's softmax run has 93–100% of its entries under 1/4 at every record looked
-# at, while its sigmoid run has 0–2% (first layer) and 0–32% (second layer, as it saturates) and
-# the vanishing-depth card's sigmoid layers have none (their slopes sit at 50–100% of ¼).
-WEAK_SHARE = 0.25
-
-
-def can_be_weak(activation: str) -> bool:
-    """Whether any entry of this activation can be weak: its slope falls under WEAK_SHARE of its
-    largest somewhere outside a switched-off side (not ReLU, not linear: their slope is 1 where on)."""
-    row = activations.get(activation)
-    return row.least_slope < WEAK_SHARE * row.max_slope
-
 
 def unit_counts(
     activation: str, pre: list[torch.Tensor], post: list[torch.Tensor]
 ) -> dict[str, torch.Tensor]:
     """Every hidden layer at once, per unit (layers side by side, input side first), by name.
 
-    ``weak_units``: how many of the unit's entries have a slope under WEAK_SHARE of the
+    ``weak_units``: how many of the unit's entries have a slope under activations.WEAK_SHARE of the
     activation's largest and are not off; for softmax, whose unit i depends on the whole layer,
     the slope's size is that of the unit's Jacobian row,
     ‖J_i‖₁ = Σ_j |S_i(δ_ij − S_j)| = S_i(1 − S_i) + S_i·Σ_{j≠i} S_j = 2·S_i(1 − S_i), largest (½)
     at S_i = ½: the most of an output gradient of size ≤ 1 per unit that reaches z_i (J is
     symmetric). Over its largest it is 4·S_i(1 − S_i), the table's diagonal S_i(1 − S_i) over
-    its largest (¼): the same number, so the table's slope serves. Only where ``can_be_weak``.
+    its largest (¼): the same number, so the table's slope serves. Only where the row ``can_be_weak``.
     ``off_units``: how many entries sit where the slope is exactly 0 (ReLU's z ≤ 0); only for an
     activation that ``switches_off``. ``dead_units``: 1 where the unit outputs exactly 0 for
     every row. One pass over all the units costs a few tensor operations instead of a few per
@@ -61,8 +46,8 @@ def unit_counts(
         slopes = torch.cat([row.slope(z) for z in pre], dim=1)
     off = slopes == 0 if row.switches_off else None
     counts = {}
-    if can_be_weak(activation):
-        weak = slopes.abs() < WEAK_SHARE * row.max_slope
+    if row.can_be_weak:
+        weak = slopes.abs() < activations.WEAK_SHARE * row.max_slope
         counts["weak_units"] = (weak if off is None else weak & ~off).sum(dim=0)
     if off is not None:
         counts["off_units"] = off.sum(dim=0)

@@ -105,6 +105,49 @@ def reach_sentence(runs: Runs) -> str:
     return "; ".join(clauses) + "." if clauses else ""
 
 
+def percent_words(share: float) -> str:
+    """A share as a whole percentage ("45%"), "under 1%" for a little above 0 and "over 99%" for a
+    little below 1, so that "0%" and "100%" mean exactly none and all."""
+    if share <= 0 or share >= 1:
+        return f"{round(share * 100)}%"
+    if share < 0.01:
+        return "under 1%"
+    return "over 99%" if share > 0.99 else f"{round(share * 100)}%"
+
+
+def _layer_mean(values: Sequence[float] | None) -> float | None:
+    """The mean of a per-layer list of shares (each layer weighs the same); None if empty or not finite."""
+    numbers = [finite(v) for v in values or []]
+    if not numbers or not all(math.isfinite(v) for v in numbers):
+        return None
+    return sum(numbers) / len(numbers)
+
+
+def units_sentence(runs: Runs) -> str:
+    """Under "Weak, off and dead units": each run's shares at its newest record, averaged over its
+    hidden layers, in the kinds its activation can have.
+
+    "Now, averaged over the hidden layers: *softmax* 95% of unit values weak; *ReLU* 45% of unit
+    values off, 8% of units dead." Weak and off are shares of the (example, unit) values, dead a
+    share of the units. Runs without a hidden layer or without a record yet are left out.
+    """
+    clauses = []
+    for label, records in runs:
+        last = next((r for r in reversed(records) if r.get("dead_frac")), None)
+        if last is None:
+            continue
+        weak, off, dead = (_layer_mean(last.get(f)) for f in ("weak_frac", "off_frac", "dead_frac"))
+        parts = [
+            f"{percent_words(v)} of unit values {kind}"
+            for kind, v in (("weak", weak), ("off", off))
+            if v is not None
+        ]
+        if dead is not None:
+            parts.append(f"{percent_words(dead)} of units dead")
+        clauses.append(f"{_name(label)} {', '.join(parts)}")
+    return "Now, averaged over the hidden layers: " + "; ".join(clauses) + "." if clauses else ""
+
+
 def push_words(push: float) -> str:
     """A push to two significant digits ("0.93", "0.08", "1.2"); "under 0.01" below that, where the
     digits would only say "almost none"."""

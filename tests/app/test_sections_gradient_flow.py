@@ -1,4 +1,4 @@
-"""The gradient-flow section and the saturation chart, drawn by AppTest from real finished runs.
+"""The gradient-flow section and the weak, off and dead units chart, drawn by AppTest from real finished runs.
 
 Each page here is the live sections' ``draw`` called on real ``Job`` objects
 that carry the records of a short real training run, so what is checked is
@@ -16,11 +16,12 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import RunConfig
+from nnexplore.experiments import CHART_REACH, CHART_UNITS
 from nnexplore.runs.job import Job
 from nnexplore.training import train
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import FIRST_PICTURE, hidden_layer_note, run_note
-from nnexplore.ui.sentences import reach_sentence
+from nnexplore.ui.sentences import reach_sentence, units_sentence
 
 TIMEOUT = 60
 # 160 training points in batches of 8: 20 steps, two records (they fall at least 10 steps apart)
@@ -71,7 +72,7 @@ def _texts(at: AppTest) -> list[str]:
 
 
 def test_the_note_decides_chart_or_words() -> None:
-    why = "no units that could saturate or die"
+    why = "no units that could be weak, off or dead"
     assert hidden_layer_note(["a", "b"], [], why) == (True, "")
     show, words = hidden_layer_note(["a"], ["a"], why)
     assert not show and words.startswith("This network has no hidden layer, so no units")
@@ -111,11 +112,11 @@ def test_networks_without_a_hidden_layer_get_words_not_empty_charts() -> None:
     ]
     at = _app(jobs)
     infos = [i.value for i in at.info]
-    assert any("no hidden layer, so no units that could saturate or die" in i for i in infos)
+    assert any("no hidden layer, so no units that could be weak, off or dead" in i for i in infos)
     assert any("no hidden layer, so there is no first hidden layer" in i for i in infos)
     headings = [h.value for h in at.subheader]
-    assert "Saturation and dead units" in headings and "How much reaches the first layer" in headings
-    # accuracy, loss, outside [0, 1]; one line, heatmap and bar panel per run; no saturation, no reach
+    assert CHART_UNITS in headings and CHART_REACH in headings
+    # accuracy, loss, outside [0, 1]; one line, heatmap and bar panel per run; no units chart, no reach
     assert _charts(at) == 3 + 3 * len(jobs)
 
 
@@ -138,8 +139,12 @@ def test_one_panel_per_run_under_its_name_and_the_shallow_run_named_as_left_out(
     assert sentence.startswith(f"In *{relu}*, the first layer's gradient is now about")
     assert f"; in *{sigmoid}*, about 1/" in sentence and "linear" not in sentence
     assert sentence in [m.value for m in at.markdown]
+    # the sentence under the units chart: ReLU off and dead, sigmoid weak and dead
+    units = units_sentence([(job.label, job.records) for job in jobs])
+    assert f"*{relu}* " in units and "of unit values off" in units and "of unit values weak" in units
+    assert units in [m.value for m in at.markdown]
     assert not at.info
-    # accuracy, loss, outside, saturation, reach, and three panels per run
+    # accuracy, loss, outside, weak/off/dead units, reach, and three panels per run
     assert _charts(at) == 5 + 3 * len(jobs)
 
 
@@ -158,7 +163,7 @@ def test_a_queued_run_says_its_place_in_each_gradient_panel() -> None:
     at = _app([_job("trained", TINY), waiting], place=2)
     captions = [c.value for c in at.caption]
     assert captions.count("Waiting for a free training slot (place 2 in the queue).") == 3
-    # accuracy, loss, outside, saturation, reach, and three panels for the trained run only
+    # accuracy, loss, outside, weak/off/dead units, reach, and three panels for the trained run only
     assert _charts(at) == 5 + 3
 
 

@@ -46,8 +46,10 @@ def fake_records(n: int, hidden: int = 2, *, diverge_at: int | None = None) -> l
                 "grad_norm": [10.0 ** -(layers - j) for j in range(layers)],
                 "grad_mean_abs": [1e-4 * (j + 1) for j in range(layers)],
                 "grad_max_abs": [1e-2 * (j + 1) for j in range(layers)],
-                "out_grad_mean_abs": 0.1,
-                "saturated_frac": [0.1 * (j + 1) for j in range(hidden)],
+                "out_push": 0.1,
+                # a ReLU-like run: off and dead, never weak
+                "weak_frac": [],
+                "off_frac": [0.1 * (j + 1) for j in range(hidden)],
                 "dead_frac": [0.05 * (j + 1) for j in range(hidden)],
                 "status": "running" if i < n - 1 else ("diverged" if diverge_at is not None else "done"),
                 "reason": "" if diverge_at is None or i < n - 1 else "The loss became infinite.",
@@ -125,9 +127,9 @@ def test_layer_long_names_layers_input_first():
     assert list(one["layer"]) == ["hidden 1", "hidden 2", "output"]
     assert list(one["value"]) == pytest.approx([1e-3, 1e-2, 1e-1])
     # hidden-only fields are named after layer_names[:-1]
-    sat = F.layer_long(RUNS, "saturated_frac")
-    assert set(sat[sat["run"] == RUNS[0][0]]["layer"]) == {"hidden 1", "hidden 2"}
-    assert set(sat[sat["run"] == RUNS[1][0]]["layer"]) == {"hidden 1"}
+    off = F.layer_long(RUNS, "off_frac")
+    assert set(off[off["run"] == RUNS[0][0]]["layer"]) == {"hidden 1", "hidden 2"}
+    assert set(off[off["run"] == RUNS[1][0]]["layer"]) == {"hidden 1"}
 
 
 def test_layer_long_empty_lists_and_mismatched_names():
@@ -140,9 +142,16 @@ def test_layer_long_empty_lists_and_mismatched_names():
     assert list(got["layer"]) == ["layer 1", "layer 2", "layer 3"]
 
 
-def test_saturation_long_has_both_metrics():
-    df = F.saturation_long(RUNS)
-    assert set(df["metric"]) == {"saturated", "dead"}
+def test_weak_off_dead_long_has_the_kinds_each_run_recorded():
+    sigmoid = [{**r, "weak_frac": [0.3], "off_frac": []} for r in fake_records(3, hidden=1)]
+    df = F.weak_off_dead_long([*RUNS, ("sigmoid", sigmoid)])
+    kinds = df.groupby("run", observed=True)["metric"].agg(set).to_dict()
+    # no weak rows for the ReLU-like runs and no off rows for the sigmoid one: no flat zero lines
+    assert kinds == {
+        "ReLU · softmax · CE": {"off", "dead"},
+        "sigmoid · no act. · MSE": {"off", "dead"},
+        "sigmoid": {"weak", "dead"},
+    }
     dead = df[(df["metric"] == "dead") & (df["layer"] == "hidden 2")]
     assert dead["value"].unique() == pytest.approx([0.1])
 
@@ -512,16 +521,41 @@ def test_reach_chart_log_scale_run_colours_and_a_line_at_1():
     assert sorted(r["run"] for r in rows(spec, now)) == sorted(labels[:2])
 
 
-def test_saturation_chart_one_and_several_runs():
-    one = training.saturation_chart(F.saturation_long(RUNS[:1])).to_dict()
+def test_output_push_chart_has_a_height_a_whole_title_and_readable_log_ticks():
+    """The chart the mnist-gradient card draws with st.altair_chart: its own height and fit-x (not
+    Streamlit's "fit", which squeezed it to a line under half a title), ticks at 1, 2 and 5."""
+    runs = [
+        (f"run {i}", [{**r, "out_push": p * (0.9**j)} for j, r in enumerate(fake_records(20))])
+        for i, p in enumerate((1.2, 0.3))
+    ]
+    spec = gradients.output_gradient_lines(F.metric_long(runs, ["out_push"])).to_dict()
+    assert spec["height"] == 280
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert spec["title"]["text"] == gradients.PUSH_TITLE and len(gradients.PUSH_TITLE) <= 40
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["scale"] == {"type": "log", "domain": [0.01, 10.0]}
+    assert y["axis"]["values"] == [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
+    assert "per example" in y["title"] and "loss per unit of z" in y["title"]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "run"
+    assert gradients.log_ticks([1e-8, 1.0]) == [10.0**e for e in range(-8, 1)]
+
+
+def test_weak_off_dead_chart_one_and_several_runs():
+    one = training.weak_off_dead_chart(F.weak_off_dead_long(RUNS[:1])).to_dict()
     assert one["encoding"]["color"]["field"] == "layer"
-    assert one["encoding"]["strokeDash"]["field"] == "metric"
     assert one["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    several = training.saturation_chart(F.saturation_long(RUNS)).to_dict()
+    # one line style per kind, the same on every chart: weak solid, off dashed, dead dotted
+    dash = one["encoding"]["strokeDash"]
+    assert dash["field"] == "metric"
+    assert dict(zip(dash["scale"]["domain"], map(tuple, dash["scale"]["range"]))) == {
+        "weak": (1, 0),
+        "off": (6, 3),
+        "dead": (2, 2),
+    }
+    assert "25%" in one["title"]["subtitle"][0]
+    several = training.weak_off_dead_chart(F.weak_off_dead_long(RUNS)).to_dict()
     assert several["encoding"]["color"]["field"] == "run"
     assert several["encoding"]["detail"]["field"] == "layer"
-    plain = training.saturation_chart(F.layer_long(RUNS[:1], "dead_frac")).to_dict()
-    assert {r["metric"] for r in rows(plain, plain)} == {"saturated"}
 
 
 def test_decision_chart_regions_under_points():
@@ -596,7 +630,8 @@ def test_charts_build_from_empty_frames():
         gradients.gradient_heatmap(F.layer_long(empty_runs, "grad_norm"), run="a"),
         gradients.gradient_bars(F.layer_bars(empty_runs), run="a"),
         gradients.reach_chart(F.reach_long(empty_runs)),
-        training.saturation_chart(F.saturation_long(empty_runs)),
+        training.weak_off_dead_chart(F.weak_off_dead_long(empty_runs)),
+        gradients.output_gradient_lines(F.metric_long(empty_runs, ["out_push"])),
     ]
     for chart in charts:
         assert "$schema" in chart.to_dict()
@@ -619,7 +654,8 @@ def test_charts_from_real_training_records():
         training.accuracy_chart(F.metric_long(runs, ["train_acc", "test_acc"])),
         training.loss_chart(F.runs_frame(runs)),
         gradients.gradient_heatmap(grads),
-        training.saturation_chart(F.saturation_long(runs)),
+        training.weak_off_dead_chart(F.weak_off_dead_long(runs)),
+        gradients.output_gradient_lines(F.metric_long(runs, ["out_push"])),
         gradients.gradient_bars(F.last_layer_bars(runs[1][1])),
     ):
         assert "$schema" in chart.to_dict()

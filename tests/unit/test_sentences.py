@@ -7,7 +7,14 @@ import math
 import pandas as pd
 import pytest
 
-from nnexplore.ui.sentences import push_words, pushes_sentence, reach_sentence, share_words
+from nnexplore.ui.sentences import (
+    percent_words,
+    push_words,
+    pushes_sentence,
+    reach_sentence,
+    share_words,
+    units_sentence,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +103,34 @@ def test_push_words() -> None:
         "under 0.01",
         "0",
     ]
+
+
+def test_percent_words_keep_0_and_100_for_none_and_all() -> None:
+    assert [percent_words(x) for x in (0.0, 0.004, 0.454, 0.996, 1.0)] == [
+        "0%",
+        "under 1%",
+        "45%",
+        "over 99%",
+        "100%",
+    ]
+
+
+def _units(weak: list[float], off: list[float], dead: list[float]) -> list[dict]:
+    return [
+        {"step": 10, "weak_frac": [], "off_frac": [], "dead_frac": [0.0]},
+        {"step": 20, "weak_frac": weak, "off_frac": off, "dead_frac": dead},
+    ]
+
+
+def test_units_sentence_says_the_kinds_each_run_has_averaged_over_its_layers() -> None:
+    runs = [
+        ("softmax", _units([0.95, 0.93], [], [0.0, 0.0])),
+        ("queued", []),
+        ("logistic", [{"step": 10, "weak_frac": [], "off_frac": [], "dead_frac": []}]),  # no hidden layer
+        ("ReLU", _units([], [0.45, 0.55], [0.03, 0.13])),
+    ]
+    assert units_sentence(runs) == (
+        "Now, averaged over the hidden layers: *softmax* 94% of unit values weak, 0% of units dead; "
+        "*ReLU* 50% of unit values off, 8% of units dead."
+    )
+    assert units_sentence([("queued", [])]) == ""

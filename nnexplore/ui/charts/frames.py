@@ -1,6 +1,6 @@
 """Records -> tidy (long) pandas DataFrames, ready for the Altair charts.
 
-Training yields flat dicts (see DESIGN.md, "Metrics"). Altair wants one row per
+Training yields flat dicts (docs/metrics.md). Altair wants one row per
 plotted point with the series named in a column, so everything here reshapes
 records into long frames. Two things are done once, here, so that every chart
 gets them for free:
@@ -41,7 +41,7 @@ RUN_COLUMNS = [
     "test_acc",
     "out_below_share",
     "out_above_share",
-    "out_grad_mean_abs",
+    "out_push",
     "status",
 ]
 LAYER_COLUMNS = ["run", "epoch", "step", "layer", "layer_index", "value"]
@@ -49,8 +49,11 @@ METRIC_COLUMNS = ["run", "epoch", "step", "metric", "value"]
 BAR_COLUMNS = ["layer", "layer_index", "stat", "value"]
 REACH_COLUMNS = ["run", "epoch", "step", "value"]
 
-HIDDEN_ONLY_FIELDS = ("saturated_frac", "dead_frac")
+HIDDEN_ONLY_FIELDS = ("weak_frac", "off_frac", "dead_frac")
 """Per-layer fields measured on hidden layers only (one entry fewer than layer_names)."""
+
+UNIT_KINDS = {"weak_frac": "weak", "off_frac": "off", "dead_frac": "dead"}
+"""The per-layer unit fields and their names on the units chart, in its legend's order."""
 
 SERIES_KEYS = ("run", "metric", "layer", "stat")
 """Columns that, when present, tell one plotted series from another."""
@@ -150,7 +153,7 @@ def runs_frame(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
 
     ``runs`` is a list of ``(label, records)``. Columns: run, step, epoch,
     loss, train_acc, test_loss, test_acc, out_below_share, out_above_share,
-    status. Shares are entries below 0 (above 1) divided by entries looked at.
+    out_push, status. Shares are entries below 0 (above 1) divided by entries looked at.
     Each run is thinned to ``max_points`` rows.
     """
     rows: list[dict[str, Any]] = []
@@ -168,7 +171,7 @@ def runs_frame(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
                     "test_acc": finite(rec.get("test_acc")),
                     "out_below_share": _share(rec.get("out_below"), rec.get("out_total")),
                     "out_above_share": _share(rec.get("out_above"), rec.get("out_total")),
-                    "out_grad_mean_abs": finite(rec.get("out_grad_mean_abs")),
+                    "out_push": finite(rec.get("out_push")),
                     "status": str(rec.get("status", "")),
                 }
             )
@@ -202,7 +205,7 @@ def metric_long(runs: Runs, metrics: Sequence[str], max_points: int = MAX_POINTS
 def _layer_names_for(rec: Mapping[str, Any], field: str, count: int) -> list[str]:
     """Names for the ``count`` entries of a per-layer list ``field`` of one record.
 
-    Hidden-only fields (saturation, dead units) have one entry fewer than the
+    Hidden-only fields (weak, off and dead units) have one entry fewer than the
     record's ``layer_names``: the output layer is not measured. When the
     lengths disagree anyway (an older record format), fall back to plain
     numbered names rather than mislabel a layer.
@@ -220,10 +223,10 @@ def layer_long(runs: Runs, field: str, max_points: int = MAX_POINTS) -> pd.DataF
     """A per-layer list field in long form: columns run, epoch, step, layer, layer_index, value.
 
     ``field`` is one of grad_norm, grad_mean_abs, grad_max_abs (every Linear
-    layer, named from ``layer_names``) or saturated_frac, dead_frac (hidden
+    layer, named from ``layer_names``) or weak_frac, off_frac, dead_frac (hidden
     layers only, named from ``layer_names[:-1]``). ``layer_index`` 0 is the
     input side. Records whose list is empty (no hidden layer, nothing
-    measured yet) contribute no rows.
+    measured yet, an activation that cannot have such units) contribute no rows.
     """
     rows: list[tuple[Any, ...]] = []
     for label, records in runs:
@@ -243,14 +246,16 @@ def layer_long(runs: Runs, field: str, max_points: int = MAX_POINTS) -> pd.DataF
     return df
 
 
-def saturation_long(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
-    """saturated_frac and dead_frac together, told apart by a ``metric`` column.
+def weak_off_dead_long(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """weak_frac, off_frac and dead_frac together, told apart by a ``metric`` column.
 
-    Columns: run, epoch, step, layer, layer_index, metric ("saturated" or
-    "dead"), value. This is the input of :func:`training.saturation_chart`.
+    Columns: run, epoch, step, layer, layer_index, metric ("weak", "off" or "dead"), value.
+    A kind a run's activation cannot have (off for sigmoid, weak for ReLU) is an empty list in
+    its records (docs/metrics.md), so it has no rows here and no line on the chart. This is the
+    input of :func:`training.weak_off_dead_chart`.
     """
     parts = []
-    for field, name in (("saturated_frac", "saturated"), ("dead_frac", "dead")):
+    for field, name in UNIT_KINDS.items():
         part = layer_long(runs, field, max_points=max_points)
         part["metric"] = name
         parts.append(part)

@@ -302,33 +302,68 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
     )
 
 
-def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
-    """Mean |∂loss/∂z| per example at the output layer's pre-activation, against epochs (log scale).
+PUSH_TITLE = "Push per example at the output layer"
+"""The output-push chart's title: short enough for a half-width column at 1000 px (about 40 characters)."""
 
-    Input: :func:`frames.metric_long` of ``out_grad_mean_abs``. This is what the
-    last layer learns from: o − t for softmax + cross-entropy,
-    2(o − t)·o·(1 − o) for sigmoid + squared error.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+"""Fill the column's width, keep the plot's own height: drawn with st.altair_chart, a chart
+without it gets Streamlit's "fit", which squeezes the plot into HEIGHT with its title and legend
+(the output-push chart collapsed to a line with one tick and half a title)."""
+
+
+def log_ticks(domain: Sequence[float]) -> list[float]:
+    """1, 2 and 5 times each power of ten inside ``domain``: a log axis with a readable tick
+    every factor of 2 to 2.5, where Vega-Lite may give one tick on a short span; over more
+    than four powers of ten (more than 13 ticks) the powers of ten only."""
+    lo, hi = domain
+    first, last = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+    steps = (1, 2, 5) if last - first <= 4 else (1,)
+    ticks = [m * 10.0**e for e in range(first, last + 1) for m in steps]
+    return [float(f"{t:.3g}") for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+
+
+def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+    """The push per example at the output layer against epochs, one colour per run (log scale).
+
+    Input: :func:`frames.metric_long` of ``out_push``: on one example the push is
+    Σ_k |∂ℓ/∂z_k|, the size of that example's gradient at the output layer's numbers before the
+    activation z (what the last layer learns from), averaged over the examples of the sampled
+    steps (docs/metrics.md). Softmax + cross-entropy: 2(1 − p), p the right class's probability;
+    sigmoid + squared error: Σ_k 2|o_k − t_k|·o_k(1 − o_k). The y axis spans whole powers of ten
+    with ticks at 1, 2 and 5 times each.
     """
     domain = run_domain(df_long, runs)
     data = clean(df_long, ["epoch", "value"], positive=["value"])
-    return (
-        alt.Chart(data, title="Gradient at the output layer over training", height=HEIGHT)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=epoch_x(),
-            y=alt.Y("value:Q", title="mean |∂loss/∂z| per example", scale=alt.Scale(type="log")),
-            color=run_color(domain),
-            tooltip=[
-                alt.Tooltip("run:N", title="run"),
-                alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-                alt.Tooltip("value:Q", title="gradient size", format=".3g"),
-            ],
-        )
+    span = decades(data["value"])
+    encoding = dict(
+        x=epoch_x(),
+        y=alt.Y(
+            "value:Q",
+            title="push per example (loss per unit of z, log scale)",
+            scale=alt.Scale(type="log", domain=span),
+            axis=alt.Axis(values=log_ticks(span), format="~g"),
+        ),
+        color=run_color(domain),
+        tooltip=[
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("value:Q", title="push per example", format=".3g"),
+        ],
+    )
+    lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding)
+    now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40).encode(**encoding)
+    return alt.layer(
+        lines,
+        now,
+        title=alt.Title(PUSH_TITLE, subtitle="Σ over the outputs of |∂loss/∂z| for one example"),
+        height=HEIGHT,
+        autosize=FIT_WIDTH,
+        description="One line per run: the push per example at the output layer over the epochs.",
     )
 
 
 def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
-    """Distribution of |∂loss/∂z| over the output units of a test batch, one colour per run.
+    """Distribution of |∂ℓ/∂z_k| over the outputs k and examples of a test batch, one colour per run.
 
     Input: columns ``value`` (absolute gradients) and ``run``. Log-spaced bins
     are computed here, because the sizes span many orders of magnitude.
@@ -345,10 +380,19 @@ def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = Non
             parts.append(pd.DataFrame({"run": run, "start": edges[:-1], "end": edges[1:], "count": counts}))
         bins = pd.concat(parts, ignore_index=True)
     return (
-        alt.Chart(bins, title="How big the output gradients are now (one test batch)", height=HEIGHT)
+        alt.Chart(
+            bins,
+            title="How big the output gradients are now (one test batch)",
+            height=HEIGHT,
+            autosize=FIT_WIDTH,
+        )
         .mark_rect(opacity=0.55)
         .encode(
-            x=alt.X("start:Q", title="|∂loss/∂z| (log scale)", scale=alt.Scale(type="log")),
+            x=alt.X(
+                "start:Q",
+                title="|∂loss/∂z| of one output for one example (log scale)",
+                scale=alt.Scale(type="log"),
+            ),
             x2=alt.X2("end:Q"),
             y=alt.Y("count:Q", title="output units", stack=None),
             color=run_color(domain),

@@ -273,46 +273,25 @@ def digits_chart(
     all (each digit has a light tile behind it): about 2,000 rects for 36
     digits. Keep to 36 digits or so. ``title=""`` leaves the title out.
     """
-    digits = df.reset_index(drop=True).copy()
-    if "idx" not in digits.columns:
-        digits["idx"] = digits.index
-    if "row" not in digits.columns or "col" not in digits.columns:
-        digits["row"] = digits.index // columns
-        digits["col"] = digits.index % columns
-    digits["right"] = digits["pred"].astype(str) == digits["label"].astype(str)
-    digits["outcome"] = np.where(digits["right"], "right", "wrong")
-    digits["caption"] = [
-        f"{p} · {c:.0%}" if np.isfinite(c) else f"{p}"
-        for p, c in zip(
-            digits["pred"], pd.to_numeric(digits["confidence"], errors="coerce").astype(float), strict=True
-        )
-    ]
+    digits = _digit_cells(df, columns)
     side = _digit_image(digits["pixels"].iloc[0], factor).shape[0] if len(digits) else 28 // factor
     cell_w, cell_h = side + 2, side + 6
-    pixel_rows = []
-    for d in digits.itertuples(index=False):
-        img = _digit_image(d.pixels, factor)
-        ys, xs = np.nonzero(img >= min_ink)
-        x0, y0 = d.col * cell_w, d.row * cell_h
-        for yy, xx in zip(ys, xs, strict=True):
-            pixel_rows.append((x0 + xx, y0 + yy, float(img[yy, xx]), d.idx, str(d.label), str(d.pred)))
-    pixels = pd.DataFrame(pixel_rows, columns=["px", "py", "ink", "idx", "label", "pred"])
-    pixels["px2"], pixels["py2"] = pixels["px"] + 1, pixels["py"] + 1
-    tiles = digits.drop(columns=["pixels"]).assign(
-        x0=digits["col"] * cell_w - 0.5,
-        x1=digits["col"] * cell_w + side + 0.5,
-        y0=digits["row"] * cell_h - 0.5,
-        y1=digits["row"] * cell_h + side + 0.5,
-        tx=digits["col"] * cell_w + side / 2,
-        ty=digits["row"] * cell_h + side + 0.8,
-        confidence=pd.to_numeric(digits["confidence"], errors="coerce").astype(float),
-    )
-    tiles["label"] = tiles["label"].astype(str)
-    tiles["pred"] = tiles["pred"].astype(str)
+    pixels = _digit_pixels(digits, factor, min_ink, cell_w, cell_h)
+    tiles = _digit_tiles(digits, side, cell_w, cell_h)
     n_rows = int(digits["row"].max()) + 1 if len(digits) else 1
     hidden = alt.Axis(labels=False, ticks=False, domain=False, grid=False, title=None)
     x_scale = alt.Scale(domain=[-1, columns * cell_w], nice=False, zero=False)
     y_scale = alt.Scale(domain=[-1, n_rows * cell_h], nice=False, zero=False, reverse=True)
+
+    def x(field: str) -> alt.X:
+        return alt.X(field, scale=x_scale, axis=hidden)
+
+    def y(field: str) -> alt.Y:
+        return alt.Y(field, scale=y_scale, axis=hidden)
+
+    def by_outcome(right: str, wrong: str) -> alt.Scale:
+        return alt.Scale(domain=["right", "wrong"], range=[right, wrong])
+
     tips = [
         alt.Tooltip("label:N", title="true digit"),
         alt.Tooltip("pred:N", title="network says"),
@@ -323,20 +302,12 @@ def digits_chart(
         alt.Chart(tiles)
         .mark_rect(strokeWidth=1.5)
         .encode(
-            x=alt.X("x0:Q", scale=x_scale, axis=hidden),
+            x=x("x0:Q"),
             x2=alt.X2("x1:Q"),
-            y=alt.Y("y0:Q", scale=y_scale, axis=hidden),
+            y=y("y0:Q"),
             y2=alt.Y2("y1:Q"),
-            fill=alt.Fill(
-                "outcome:N",
-                scale=alt.Scale(domain=["right", "wrong"], range=["#f4f4f4", "#fde0e0"]),
-                legend=None,
-            ),
-            stroke=alt.Stroke(
-                "outcome:N",
-                scale=alt.Scale(domain=["right", "wrong"], range=["#dddddd", MISTAKE_RED]),
-                legend=None,
-            ),
+            fill=alt.Fill("outcome:N", scale=by_outcome("#f4f4f4", "#fde0e0"), legend=None),
+            stroke=alt.Stroke("outcome:N", scale=by_outcome("#dddddd", MISTAKE_RED), legend=None),
             tooltip=tips,
         )
     )
@@ -344,9 +315,9 @@ def digits_chart(
         alt.Chart(pixels)
         .mark_rect()
         .encode(
-            x=alt.X("px:Q", scale=x_scale, axis=hidden),
+            x=x("px:Q"),
             x2=alt.X2("px2:Q"),
-            y=alt.Y("py:Q", scale=y_scale, axis=hidden),
+            y=y("py:Q"),
             y2=alt.Y2("py2:Q"),
             color=alt.Color("ink:Q", scale=alt.Scale(scheme="greys", domain=[0, 1]), legend=None),
             tooltip=[alt.Tooltip("label:N", title="true digit"), alt.Tooltip("pred:N", title="network says")],
@@ -356,14 +327,10 @@ def digits_chart(
         alt.Chart(tiles)
         .mark_text(baseline="top", fontSize=11)
         .encode(
-            x=alt.X("tx:Q", scale=x_scale, axis=hidden),
-            y=alt.Y("ty:Q", scale=y_scale, axis=hidden),
+            x=x("tx:Q"),
+            y=y("ty:Q"),
             text=alt.Text("caption:N"),
-            color=alt.Color(
-                "outcome:N",
-                scale=alt.Scale(domain=["right", "wrong"], range=["#333333", MISTAKE_RED]),
-                legend=None,
-            ),
+            color=alt.Color("outcome:N", scale=by_outcome("#333333", MISTAKE_RED), legend=None),
             tooltip=tips,
         )
     )
@@ -375,6 +342,57 @@ def digits_chart(
         height=80 * n_rows,
         **({"title": title} if title else {}),
     )
+
+
+def _digit_cells(df: pd.DataFrame, columns: int) -> pd.DataFrame:
+    """The digits with their grid cell (``row``, ``col``), ``idx``, ``outcome`` (right or wrong)
+    and ``caption`` (the guess and how sure: "7 · 93%")."""
+    digits = df.reset_index(drop=True).copy()
+    if "idx" not in digits.columns:
+        digits["idx"] = digits.index
+    if "row" not in digits.columns or "col" not in digits.columns:
+        digits["row"] = digits.index // columns
+        digits["col"] = digits.index % columns
+    digits["right"] = digits["pred"].astype(str) == digits["label"].astype(str)
+    digits["outcome"] = np.where(digits["right"], "right", "wrong")
+    confidence = pd.to_numeric(digits["confidence"], errors="coerce").astype(float)
+    digits["caption"] = [
+        f"{p} · {c:.0%}" if np.isfinite(c) else f"{p}"
+        for p, c in zip(digits["pred"], confidence, strict=True)
+    ]
+    return digits
+
+
+def _digit_pixels(
+    digits: pd.DataFrame, factor: int, min_ink: float, cell_w: int, cell_h: int
+) -> pd.DataFrame:
+    """One row per drawn pixel (ink at least ``min_ink``) of every shrunk digit, in its cell."""
+    rows = []
+    for d in digits.itertuples(index=False):
+        img = _digit_image(d.pixels, factor)
+        ys, xs = np.nonzero(img >= min_ink)
+        x0, y0 = d.col * cell_w, d.row * cell_h
+        for yy, xx in zip(ys, xs, strict=True):
+            rows.append((x0 + xx, y0 + yy, float(img[yy, xx]), d.idx, str(d.label), str(d.pred)))
+    pixels = pd.DataFrame(rows, columns=["px", "py", "ink", "idx", "label", "pred"])
+    pixels["px2"], pixels["py2"] = pixels["px"] + 1, pixels["py"] + 1
+    return pixels
+
+
+def _digit_tiles(digits: pd.DataFrame, side: int, cell_w: int, cell_h: int) -> pd.DataFrame:
+    """One row per digit: its tile's corners and where its caption goes."""
+    tiles = digits.drop(columns=["pixels"]).assign(
+        x0=digits["col"] * cell_w - 0.5,
+        x1=digits["col"] * cell_w + side + 0.5,
+        y0=digits["row"] * cell_h - 0.5,
+        y1=digits["row"] * cell_h + side + 0.5,
+        tx=digits["col"] * cell_w + side / 2,
+        ty=digits["row"] * cell_h + side + 0.8,
+        confidence=pd.to_numeric(digits["confidence"], errors="coerce").astype(float),
+    )
+    tiles["label"] = tiles["label"].astype(str)
+    tiles["pred"] = tiles["pred"].astype(str)
+    return tiles
 
 
 CONFUSION_TITLE = "Which digits get confused with which"

@@ -1,4 +1,4 @@
-"""Charts of a run's progress over the epochs: accuracy, loss, outputs outside [0, 1], stuck units.
+"""Charts of a run's progress over the epochs: accuracy, loss, outputs outside [0, 1], weak, off and dead units.
 
 Pure functions DataFrame -> chart, no state, no streamlit. Inputs are the
 tidy frames of :mod:`nnexplore.ui.charts.frames`; the shared conventions
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from nnexplore.activations import WEAK_SHARE
 from nnexplore.ui.charts.style import (
     HEIGHT,
     clean,
@@ -164,29 +165,35 @@ def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Ch
     )
 
 
-def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
-    """Share of saturated units (solid) and dead units (dashed) per hidden layer over time.
+UNIT_DASH = {"weak": [1, 0], "off": [6, 3], "dead": [2, 2]}
+"""One line style per kind of unit on the units chart: weak solid, off dashed, dead dotted."""
 
-    Input: one frame with a ``metric`` column, "saturated" or "dead"
-    (:func:`frames.saturation_long`); a frame without it is read as
-    "saturated". One run: colour = layer (by depth). Several runs: colour =
-    run (same colours as the other charts) and each layer is its own line,
-    named in the tooltip, because a chart has only so many channels.
+
+def weak_off_dead_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
+    """Share of weak (solid), off (dashed) and dead (dotted) units per hidden layer over time.
+
+    Input: :func:`frames.weak_off_dead_long` (a ``metric`` column: "weak", "off" or "dead"). A kind a
+    run's activation cannot have has no rows, so no line (no flat zero that looks like a
+    finding). One run: colour = layer (by depth). Several runs: colour = run (same colours as
+    the other charts) and each layer is its own line, named in the tooltip, because a chart
+    has only so many channels.
     """
     domain = run_domain(df_layer, runs)
-    data = df_layer if "metric" in df_layer.columns else df_layer.assign(metric="saturated")
-    data = clean(data, ["epoch", "value"])
+    data = clean(df_layer, ["epoch", "value"])
     order = layer_order(data)
     several = runs_present(data) > 1
     encoding = {
         "x": epoch_x(),
         "y": alt.Y(
-            "value:Q", title="share of units", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+            "value:Q",
+            title="share (weak, off: of unit values; dead: of units)",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%"),
         ),
         "strokeDash": alt.StrokeDash(
             "metric:N",
             title="units",
-            scale=alt.Scale(domain=["saturated", "dead"], range=[[1, 0], [5, 3]]),
+            scale=alt.Scale(domain=list(UNIT_DASH), range=list(UNIT_DASH.values())),
             legend=alt.Legend(orient="bottom"),
         ),
         "detail": alt.Detail("layer:N" if several else "run:N"),
@@ -202,8 +209,14 @@ def saturation_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) 
     return (
         alt.Chart(
             data,
-            # Title and subtitle: the whole sentence in one line was cut off in a half-width column.
-            title=alt.Title("Stuck units", subtitle="saturated: gradient almost 0 · dead: always output 0"),
+            # Title and two subtitle lines: one line was cut off in a half-width column.
+            title=alt.Title(
+                "Units that pass little or no gradient",
+                subtitle=[
+                    f"weak: slope under {WEAK_SHARE:.0%} of its largest",
+                    "off: ReLU's input at or below 0 · dead: off for every example",
+                ],
+            ),
             height=HEIGHT,
         )
         .mark_line(strokeWidth=2)

@@ -147,7 +147,10 @@ def _output_gradient_panel(jobs) -> None:
 
     st.subheader(
         "Output-layer gradient",
-        help="∂loss/∂z for each output unit of each example: what the last layer's weights learn from.",
+        help="z: the output layer's numbers before the activation. Left: the push per example, "
+        "Σ over the outputs of |∂loss/∂z|, averaged over the training examples of a few steps per "
+        "record (the gradient check below computes the same number on one test batch). Right: "
+        "every single |∂loss/∂z| of one test batch, one per output and example.",
     )
     if not jobs:
         st.caption("Run the experiment to see the gradients of both recipes.")
@@ -155,7 +158,7 @@ def _output_gradient_panel(jobs) -> None:
         return
     labels = live.labels_for(jobs)
     runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
-    sizes = frames.metric_long(runs, ["out_grad_mean_abs"]) if any(r for _, r in runs) else pd.DataFrame()
+    sizes = frames.metric_long(runs, ["out_push"]) if any(r for _, r in runs) else pd.DataFrame()
     left, right = st.columns(2)
     with left:
         if not sizes.empty:

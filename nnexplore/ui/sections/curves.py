@@ -1,4 +1,4 @@
-"""Training curves: accuracy, loss, outputs outside [0, 1], saturation and dead units."""
+"""Training curves: accuracy, loss, outputs outside [0, 1], weak, off and dead units."""
 
 from __future__ import annotations
 
@@ -6,11 +6,25 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
+from nnexplore.experiments import CHART_UNITS
+from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note
 
-#: Saturation and dead units are measured on hidden units only (DESIGN.md, "Metrics").
-UNITS_WHY = "no units that could saturate or die"
+#: Weak, off and dead units are measured on hidden units only (docs/metrics.md).
+UNITS_WHY = "no units that could be weak, off or dead"
+
+UNITS_HELP = (
+    "One line per hidden layer and kind, measured on 500 test examples. A unit passes back the "
+    "gradient it gets times its activation's slope. Weak (solid): the slope is under "
+    f"{activations.WEAK_SHARE:.0%} of its largest possible value (sigmoid, tanh or softmax far "
+    "from their middle, leaky ReLU below 0). The experiment cards' runs set that "
+    "limit: it counts nearly all values of a 32-unit softmax layer as weak, most of a sigmoid "
+    "layer's as not. Off (dashed): a ReLU unit whose input is 0 or below: it outputs 0 and passes "
+    "nothing back for that example. Weak and off are shares of unit values (one per unit and "
+    "example). Dead (dotted): share of units that output 0 for every example; they stop learning. "
+    "No line for a kind the activation cannot have: ReLU is never weak, only ReLU is off."
+)
 
 
 def draw(live: LiveRuns) -> None:
@@ -35,14 +49,13 @@ def draw(live: LiveRuns) -> None:
         if any(job.view for job in live.jobs):
             out.show("histogram", lambda: predictions.output_histogram(_output_values(live), runs=labels))
     with right:
-        st.subheader(
-            "Saturation and dead units",
-            help="Saturated: the activation's slope is under 1% of its maximum, so little gradient passes. "
-            "Dead: a unit that outputs 0 for every example (ReLU) and so stops learning.",
-        )
+        st.subheader(CHART_UNITS, help=UNITS_HELP)  # the name the experiments' bullets point at
         show, note = hidden_layer_note(labels, live.without_hidden, UNITS_WHY)
         if show:
-            out.show("saturation", lambda: training.saturation_chart(frames.saturation_long(runs), labels))
+            out.show("weak off dead", lambda: training.weak_off_dead_chart(frames.weak_off_dead_long(runs), labels))
+            sentence = sentences.units_sentence(runs)
+            if sentence:
+                st.markdown(sentence)
         if note and show:
             st.caption(note)
         elif note:

@@ -48,9 +48,12 @@ def draw(live: LiveRuns) -> None:
 
     st.subheader(
         CHART_REACH,  # the name the experiments' "look for" bullets point at
-        help="The first hidden layer's gradient divided by the output layer's. At 1 the first layer "
-        "gets as strong a signal as the output; far below 1 the gradient fades on its way back "
-        "(it vanishes) and the first layer barely learns.",
+        help="One line per run: the size of the first hidden layer's weight gradient divided by the "
+        "output layer's. At 1 the first layer gets as strong a signal as the output; far below 1 the "
+        "gradient fades on its way back (it vanishes) and the first layer barely learns. A rough "
+        "guide, not an exact one: a layer's weight gradient is the signal coming back times the "
+        "layer's inputs, summed over all its weights, so a layer with more weights or larger inputs "
+        "gets a bigger one even when the same signal reaches it.",
     )
     _reach(live)
 
