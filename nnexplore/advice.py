@@ -9,11 +9,14 @@ from __future__ import annotations
 from nnexplore import activations
 from nnexplore.config import RunConfig
 
+# From this many hidden layers on, the notes about a gradient shrinking layer by layer appear.
+DEEP = 4
+
 
 def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
     """(level, text) pairs; level is "warning" (expected to fail or struggle) or "info"."""
     notes: list[tuple[str, str]] = []
-    if cfg.output_activation == "none" and cfg.loss in ("cross_entropy", "binary_cross_entropy"):
+    if cfg.output_activation == "none" and cfg.loss == "cross_entropy":
         notes.append(
             (
                 "warning",
@@ -22,12 +25,23 @@ def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
                 "undefined. Press Train to see it happen, then try softmax or the mse loss.",
             )
         )
+    elif cfg.output_activation == "none" and cfg.loss == "binary_cross_entropy":
+        notes.append(
+            (
+                "warning",
+                "Expected to fail: binary cross-entropy takes the log of each output and of 1 minus "
+                "it, and with no output activation the outputs are raw numbers that can be 0 or less, "
+                "or 1 or more, where one of the logs is undefined. Press Train to see it happen, then "
+                "try sigmoid or the mse loss.",
+            )
+        )
     elif cfg.output_activation == "none":
         notes.append(
             (
                 "info",
                 "With no output activation the outputs are raw numbers, not probabilities: watch the "
-                "'Outside [0, 1]' chart.",
+                "'Outside [0, 1]' chart. Squared error trains them directly (its gradient is twice "
+                "output minus target).",
             )
         )
     if cfg.loss == "binary_cross_entropy" and cfg.output_activation == "softmax":
@@ -35,25 +49,37 @@ def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
             (
                 "info",
                 "Binary cross-entropy treats each output as its own yes/no probability; softmax outputs "
-                "share one total of 1. It trains, but sigmoid is the usual partner.",
+                "share one total of 1. It can train, but an output that reaches exactly 0 or 1 makes "
+                "its log infinite; sigmoid is the usual partner.",
             )
         )
     if cfg.hidden_activation == "softmax" and cfg.hidden:
         notes.append(
             (
                 "info",
-                "Softmax in a hidden layer makes the units compete so their outputs sum to 1; its "
-                "slopes are small, so expect the gradient to shrink on its way to the first layer.",
+                "Softmax in a hidden layer makes the units compete so their outputs sum to 1; with many "
+                "units each sits near 1 ÷ the layer's width, where its slopes are small, so expect the "
+                "gradient to shrink on its way to the first layer.",
             )
         )
     hidden = activations.get(cfg.hidden_activation)
-    # From 4 layers on: with sigmoid's largest slope, 0.25, at most 0.25⁴ ≈ 0.004 of the gradient gets through.
-    if hidden.squashes and len(cfg.hidden) >= 4:
+    if hidden.squashes and len(cfg.hidden) >= DEEP:
         notes.append(
             (
                 "info",
-                f"{len(cfg.hidden)} {hidden.screen_name} layers: each multiplies the gradient by a "
-                "small slope, so the first layers may barely learn (watch 'Gradient flow').",
+                f"{len(cfg.hidden)} {hidden.screen_name} layers: each multiplies the gradient by its "
+                f"slope, at most {hidden.max_slope:g} and near 0 where a unit saturates, and by its "
+                "weights, so the first layers may barely learn (watch 'Gradient flow').",
+            )
+        )
+    if cfg.hidden_activation in ("relu", "leaky_relu") and cfg.init == "default" and len(cfg.hidden) >= DEEP:
+        notes.append(
+            (
+                "info",
+                f"{len(cfg.hidden)} {hidden.screen_name} layers from PyTorch's default start: its "
+                "weights are small enough that each layer shrinks the gradient's squared size about "
+                "6-fold at first, so the first layers start with little of it (watch 'How much "
+                "reaches the first layer'). The he initialisation keeps its size.",
             )
         )
     if cfg.hidden_activation == "linear" and cfg.hidden:

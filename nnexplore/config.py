@@ -97,8 +97,8 @@ class RunConfig:
         10000,
         "Training images (MNIST)",
         "Data",
-        "How many of MNIST's 60,000 training images to use. Fewer trains faster; 10,000 already "
-        "reaches about 95% test accuracy. The 10,000 test images are always used for testing.",
+        "How many of MNIST's 60,000 training images to use. Fewer trains faster; more gives the "
+        "network more handwriting to learn from. The 10,000 test images are always used for testing.",
         low=1000,
         high=60000,
     )
@@ -134,9 +134,11 @@ class RunConfig:
         "cross_entropy",
         "Loss",
         "Output and loss",
-        "How wrong the outputs are. cross_entropy is −Σ t·log(o): it punishes a confident wrong "
-        "answer hard. mse is the squared error Σ (o − t)². binary_cross_entropy treats each output "
-        "as its own yes/no probability.",
+        "How wrong the outputs are. cross_entropy is −Σ t·log(o), the negative log-likelihood of "
+        "the right answers: it punishes a confident wrong answer hard, and its log needs outputs "
+        "above 0 (a softmax or sigmoid output). mse is the squared error Σ (o − t)², fine on raw outputs too. "
+        "binary_cross_entropy treats each output as its own yes/no probability, "
+        "−Σ [t·log(o) + (1 − t)·log(1 − o)]: the usual partner of a sigmoid output.",
         choices=LOSSES,
     )
     optimizer: str = setting(
@@ -176,8 +178,11 @@ class RunConfig:
         "default",
         "Weight initialisation",
         "Training",
-        "How the weights start. default is PyTorch's; xavier suits sigmoid/tanh; he suits ReLU; "
-        "normal draws every weight from a normal distribution with the std below.",
+        "How the weights start. default is PyTorch's: each weight evenly between ±1/√(inputs of "
+        "its layer). he suits ReLU: its weights spread about 2.5 times wider, enough that a deep "
+        "ReLU network's gradient keeps its size from layer to layer, which with the default it "
+        "does not. xavier suits sigmoid and tanh. normal draws every weight from a normal "
+        "distribution with the std below.",
         choices=INITS,
     )
     init_std: float = setting(

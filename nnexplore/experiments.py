@@ -186,8 +186,8 @@ SOFTMAX_HIDDEN = Experiment(
     look_for=(
         "**Accuracy**: all four start from the same random weights and see the points in the same "
         "order. The first two differ only at the output, the last three only in the hidden layers. "
-        "Both ReLU runs pass 90% within the first epoch and reach the top within three: raw outputs "
-        "with squared error are not what fails. The softmax run sits at 50%, what guessing gives on two classes, for most "
+        "Both ReLU runs are near the top within the first few epochs: raw outputs with squared "
+        "error are not what fails. The softmax run sits at 50%, what guessing gives on two classes, for most "
         "of the run, and climbs only late, ending below the ReLU runs; the sigmoid run climbs early "
         "but levels off below them too.",
         "**Loss**: the softmax run's loss stays flat for most of the run, a *plateau*, near 0.5: "

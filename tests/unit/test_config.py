@@ -144,3 +144,56 @@ def test_a_too_big_run_from_a_link_falls_back_with_a_message():
     cfg, problems = RunConfig.from_query_params({"n_samples": "20000", "batch_size": "1", "epochs": "50"})
     assert cfg == RunConfig()
     assert any("shared server" in p for p in problems)
+
+
+# --- the notes beside the controls (nnexplore.advice) and what the help texts say about starts ---
+
+
+def _notes(**changes) -> list[tuple[str, str]]:
+    from nnexplore.advice import config_notes
+
+    return config_notes(RunConfig(**changes))
+
+
+def test_log_losses_on_raw_outputs_are_expected_to_fail_and_say_why():
+    (level, text), *_ = _notes(output_activation="none", loss="cross_entropy")
+    assert level == "warning" and "0 or negative" in text and "log" in text
+    (level, text), *_ = _notes(output_activation="none", loss="binary_cross_entropy")
+    assert level == "warning" and "1 minus" in text and "sigmoid" in text
+    (level, text), *_ = _notes(output_activation="none", loss="mse")
+    assert level == "info" and "Outside [0, 1]" in text and "twice output minus target" in text
+
+
+def test_deep_notes_name_the_slope_and_the_start():
+    sigmoid = " ".join(t for _, t in _notes(hidden=(16,) * 4, hidden_activation="sigmoid"))
+    tanh = " ".join(t for _, t in _notes(hidden=(16,) * 4, hidden_activation="tanh"))
+    assert "at most 0.25" in sigmoid and "at most 1 " in tanh
+    relu = " ".join(t for _, t in _notes(hidden=(16,) * 4, hidden_activation="relu", init="default"))
+    assert "6-fold" in relu and "he initialisation" in relu
+    assert not any("6-fold" in t for _, t in _notes(hidden=(16,) * 4, hidden_activation="relu", init="he"))
+    assert not any("6-fold" in t for _, t in _notes(hidden=(16,) * 3, hidden_activation="relu"))
+
+
+def test_the_help_texts_numbers_about_the_default_and_he_starts():
+    """init's help: He's weights spread about 2.5 times wider than PyTorch's default; the advice's
+    "about 6-fold": a ReLU layer scales the squared gradient by nσ²/2, 1/6 from the default start."""
+    import torch
+
+    from nnexplore.config import FIELDS
+    from nnexplore.model import build_model
+
+    help_text = next(f for f in FIELDS if f.name == "init").metadata["help"]
+    assert "2.5 times wider" in help_text and "±1/√(inputs" in help_text
+    stds = {}
+    for init in ("default", "he"):
+        torch.manual_seed(0)
+        model = build_model(RunConfig(hidden=(512, 512), init=init), 2, 2)
+        weight = model.linears[1].weight.detach()  # 512 inputs per unit
+        stds[init] = float(weight.std())
+        if init == "default":
+            bound = 1 / math.sqrt(512)
+            assert float(weight.abs().max()) <= bound  # evenly between ±1/√n
+            assert stds[init] ** 2 == pytest.approx(1 / (3 * 512), rel=0.02)
+    assert stds["he"] / stds["default"] == pytest.approx(math.sqrt(6), rel=0.03)
+    assert round(math.sqrt(6), 1) == 2.4 and round(math.sqrt(6) * 2) / 2 == 2.5
+    assert 512 * (1 / (3 * 512)) / 2 == pytest.approx(1 / 6)
