@@ -1,4 +1,4 @@
-"""The loss table, exactly as DESIGN.md defines it.
+"""The loss table, exactly as docs/metrics.md ("The losses") defines it.
 
 All losses sum over the classes (one output unit per class, one-hot targets)
 and average over the batch. Where the output activation allows it, the loss is

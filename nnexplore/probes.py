@@ -13,7 +13,7 @@ as the arithmetic); the trainer divides them by the sizes once they are read.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,12 +76,21 @@ class Packed:
 
     def unpack(self, values: Sequence[float]) -> dict[str, Any]:
         """The read values of ``flat`` by name: a list of floats, or a float for length 0."""
-        parts: dict[str, Any] = {}
+        return {name: list(values[at : at + n]) if n else values[at] for name, at, n in self._spans()}
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        """One part, still on the device: a 1-dim view, or a 0-dim one for length 0."""
+        for part, at, n in self._spans():
+            if part == name:
+                return self.flat[at : at + n] if n else self.flat[at]
+        raise KeyError(name)
+
+    def _spans(self) -> Iterator[tuple[str, int, int]]:
+        """(name, first position in ``flat``, length) of each part."""
         at = 0
         for name, length in self.layout:
-            parts[name] = list(values[at : at + length]) if length else values[at]
+            yield name, at, length
             at += max(length, 1)
-        return parts
 
 
 def grad_sums(weights: list[torch.Tensor], out_grad: torch.Tensor) -> Packed:

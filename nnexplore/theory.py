@@ -1,7 +1,7 @@
 """Small exact computations for the lesson panels.
 
-Each function here answers one piece of the learners' three questions (see
-DESIGN.md) with a calculation small enough to be exact and instant: no
+Each function here answers one piece of the learners' three questions (the
+cards in nnexplore/experiments.py) with a calculation small enough to be exact and instant: no
 training, no randomness beyond a fixed seed, everything in float64.
 
 Derivatives are taken with torch autograd, the same machinery that trains the

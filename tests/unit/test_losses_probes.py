@@ -68,6 +68,7 @@ def test_grad_sums_per_layer_and_the_output_push():
     assert parts["grad_l1"] == [7.0, 4.0]  # the trainer divides by 4 and 3 weights: mean |g|
     assert parts["grad_max_abs"] == [4.0, 2.0]
     assert parts["out_push"] == 1.75
+    assert float(packed["out_push"]) == 1.75 and packed["grad_max_abs"].tolist() == [4.0, 2.0]
 
 
 RECIPES = [

@@ -257,3 +257,13 @@ def test_out_push_of_softmax_cross_entropy_is_twice_the_missing_probability(moon
     """At the start every answer is near ½ for two classes: the push 2(1 − p) is near 1."""
     first = next(iter(train(small(hidden=(4,), lr=1e-5), dataset=moons)))
     assert first["out_push"] == pytest.approx(1.0, abs=0.1)
+
+
+def test_every_record_field_is_in_docs_metrics(moons):
+    """docs/metrics.md says what each field of a record measures: every key of a real record is there."""
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text()
+    record = list(train(small(), dataset=moons))[-1]
+    missing = [key for key in record if f"`{key}`" not in doc]
+    assert not missing, f"docs/metrics.md does not describe {missing}"
