@@ -136,7 +136,8 @@ class RunConfig:
         "Output and loss",
         "How wrong the outputs are. cross_entropy is −Σ t·log(o), the negative log-likelihood of "
         "the right answers: it punishes a confident wrong answer hard, and its log needs outputs "
-        "above 0 (a softmax or sigmoid output). mse is the squared error Σ (o − t)², fine on raw outputs too. "
+        "above 0 (a softmax or sigmoid output). mse is the squared error Σ (o − t)², fine on raw "
+        "outputs too. "
         "binary_cross_entropy treats each output as its own yes/no probability, "
         "−Σ [t·log(o) + (1 − t)·log(1 − o)]: the usual partner of a sigmoid output.",
         choices=LOSSES,

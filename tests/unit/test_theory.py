@@ -113,6 +113,21 @@ def test_saturated_softmax_passes_almost_no_gradient() -> None:
     assert np.abs(T.softmax_jacobian([0.0, 0.0, 0.0])).max() == pytest.approx(2 / 9)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-20, 20), min_size=2, max_size=10))
+def test_softmax_jacobian_entries_reach_a_quarter_only_where_an_output_is_one_half(v: list[float]) -> None:
+    """The page's help: the largest entry is at most 0.25, reached when an output is exactly ½."""
+    biggest = float(np.abs(T.softmax_jacobian(v)).max())
+    s = T.softmax(v)
+    assert biggest <= 0.25 + 1e-15
+    assert biggest >= 0.25 - 1e-12 or float(np.abs(s - 0.5).min()) > 1e-7
+
+
+def test_softmax_jacobian_reaches_a_quarter_at_one_half() -> None:
+    for v in ([0.0, 0.0], [math.log(2.0), 0.0, 0.0]):  # outputs (½, ½) and (½, ¼, ¼)
+        assert float(np.abs(T.softmax_jacobian(v)).max()) == pytest.approx(0.25, abs=1e-15)
+
+
 def test_jacobian_table_long_form() -> None:
     df = T.jacobian_table([1.0, 2.0, 3.0])
     assert list(df.columns) == ["i", "j", "value"] and len(df) == 9

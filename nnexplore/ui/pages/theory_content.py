@@ -73,7 +73,9 @@ def _activations_section() -> None:
         "**activation function** *f*. When the network learns, the gradient (the signal that says how "
         "to change each weight) flowing back through the unit is **multiplied by the slope f′(z)**. "
         "Where the slope is near 0 the unit is *saturated*: almost no gradient gets through, and the "
-        "layers before it learn slowly."
+        "layers before it learn slowly. (The live chart *Weak, off and dead units* calls a value "
+        "*weak* when its slope is under a quarter of the activation's largest, and ReLU's flat side, "
+        "slope exactly 0, *off*.)"
     )
     picks = st.multiselect(
         "Activation functions to plot",
@@ -167,7 +169,7 @@ def _jacobian_section() -> None:
         st.metric(
             "Largest entry of J (size)",
             f"{biggest:.3g}",
-            help="The most any output moves per unit change of any input. At most 0.25, reached when two outputs share the probability evenly.",
+            help="The most any output moves per unit change of any input. At most 0.25, reached when an output is exactly ½.",
         )
         if float(probs.max()) > 0.99:
             st.caption(
