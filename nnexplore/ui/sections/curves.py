@@ -52,7 +52,9 @@ def draw(live: LiveRuns) -> None:
         st.subheader(CHART_UNITS, help=UNITS_HELP)  # the name the experiments' bullets point at
         show, note = hidden_layer_note(labels, live.without_hidden, UNITS_WHY)
         if show:
-            out.show("weak off dead", lambda: training.weak_off_dead_chart(frames.weak_off_dead_long(runs), labels))
+            out.show(
+                "weak off dead", lambda: training.weak_off_dead_chart(frames.weak_off_dead_long(runs), labels)
+            )
             sentence = sentences.units_sentence(runs)
             if sentence:
                 st.markdown(sentence)
