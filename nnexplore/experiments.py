@@ -314,8 +314,8 @@ WHY_LOG = Experiment(
     look_for=(
         "**Accuracy**: the runs start from exactly the same weights and see the examples in the same "
         "order. The first two differ only in the loss: count the steps each line needs to reach "
-        "the top. The third differs from the first only in having no softmax: it has a single "
-        "point, because it stopped at its first record. Its status line, in red, says why.",
+        "the top. The third differs from the first only in having no softmax: it draws no line, "
+        "because it stopped at its first record. Its status line, in red, says why.",
         "**Gradient flow**: the size of the output layer's gradient. While the answers are "
         "confidently wrong, compare how hard the first two losses push.",
         "**Who gets pushed**: each dot is one test point (one the network never trains on). The "

@@ -381,7 +381,7 @@ def test_cross_entropy_reaches_90_percent_in_fewer_steps_than_squared_error() ->
 
 
 def test_raw_outputs_with_cross_entropy_stop_at_the_first_record_as_the_card_quotes() -> None:
-    """The third run: a single point on the Accuracy chart, and the status line the Why quotes."""
+    """The third run: no line on the Accuracy chart (one record), and the status line the Why quotes."""
     recs = records(WHY_RUNS[WHY_RAW])
     assert len(recs) == 1 and recs[0]["status"] == "diverged"
     reason = recs[0]["reason"]

@@ -454,6 +454,38 @@ def test_the_push_is_what_training_sums_at_the_output(recipe: T.Recipe) -> None:
     assert checked == pytest.approx(summed, rel=1e-5)
 
 
+@pytest.mark.parametrize("recipe", T.RECIPES, ids=lambda r: r.name)
+def test_a_training_records_out_push_is_the_gradient_checks_push(recipe: T.Recipe) -> None:
+    """End to end: a run whose every step is the whole training set and whose steps are tiny records
+    an out_push equal to the gradient check's push on its starting network's training outputs."""
+    from nnexplore.config import RunConfig
+    from nnexplore.data import load_dataset
+    from nnexplore.model import build_model
+    from nnexplore.training import train
+
+    cfg = RunConfig(
+        dataset="moons",
+        n_samples=100,
+        hidden=(8,),
+        output_activation=recipe.output,
+        loss=recipe.loss,
+        optimizer="sgd",
+        lr=1e-5,
+        batch_size=80,
+        epochs=10,
+        device="cpu",
+    )
+    dataset = load_dataset(cfg)
+    assert len(dataset.x_train) == cfg.batch_size  # one step per epoch, always the whole set
+    torch.manual_seed(cfg.seed)  # as train() does before it builds the model
+    model = build_model(cfg, 2, 2)
+    with torch.no_grad():
+        logits = model(dataset.x_train.float())
+    expected = T.gradient_check(logits, dataset.y_train)["recipes"][recipe.name]["push"]
+    (record,) = list(train(cfg, dataset=dataset))
+    assert record["out_push"] == pytest.approx(expected, rel=1e-3)
+
+
 def test_confidently_wrong_output_gets_no_push_from_sigmoid_squared_error() -> None:
     # One unit, target 1, output 0.001 (z = logit(0.001)).
     z = math.log(0.001 / 0.999)
