@@ -332,7 +332,7 @@ WHY_LOG = Experiment(
             "The network gives example i's right class y_i the probability o_{i,y_i}; the chance it "
             "gives all n labels at once is the product of these. Training makes that chance as "
             "large as it can, and the log turns the product into a sum with one term per example, "
-            "which a batch can estimate by its mean (a product of thousands of numbers below 1 "
+            "which a batch can estimate by its mean (a product of hundreds of numbers below 1 "
             "would round to 0 in the computer):",
             r"-\log \prod_{i=1}^{n} o_{i,y_i} \;=\; \sum_{i=1}^{n} -\log o_{i,y_i}"
             r" \;=\; \sum_{i=1}^{n} L_{\mathrm{CE}}(i)",

@@ -160,8 +160,8 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
                 st.latex(rf"\text{{{recipe.name}: }}\ \frac{{\partial \ell}}{{\partial z}}={recipe.latex}")
     st.caption(
         "These are gradients, o − t: they point the way the loss grows. A training step goes the other "
-        "way, changing z by −(learning rate) × gradient, so in the direction of t − o: that is where "
-        '"t − o" comes from.'
+        "way: each weight moves by −(learning rate) × its gradient, and that moves z in the "
+        'direction of t − o. That is where "t − o" comes from.'
     )
     result: dict[str, Any] | None = None
     where = source or "the batch given"
@@ -227,7 +227,7 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
             f"{fmt(at[theory.RECIPE_CE])} (one line), raw outputs + squared error with "
             f"{fmt(at[theory.RECIPE_RAW])}, sigmoid + squared error with only {fmt(at[theory.RECIPE_MSE])}. "
             f"Sigmoid + squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} ({fmt(peak['gradient'])}): "
-            "the more wrong the sigmoid unit is, the less it learns."
+            "below that, the more wrong the sigmoid unit is, the less it learns."
         )
 
 
