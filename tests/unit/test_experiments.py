@@ -892,3 +892,62 @@ def test_softmax_hidden_units_share_a_total_of_1_and_compete_for_regions() -> No
         np.testing.assert_allclose(values.astype(np.float64).sum(axis=0), 1.0, rtol=0, atol=1e-3)
         # Measured at seed 0: 4 different units are the brightest somewhere in layer 1, 2 in layer 2.
         assert len(np.unique(values.argmax(axis=0))) >= 2
+
+
+# --- the remaining derivative formulas of the cards, against autograd ---------------------------
+
+
+def test_the_output_weights_gradient_is_error_times_input_the_delta_rule(mnist_runs: dict) -> None:
+    """mnist-gradient's step: for one example, ∂ℓ/∂w_jk = (o_k − t_k)·a_j for the o − t recipes (and
+    twice that for raw outputs + squared error), so w ← w − η(o − t)a = w + η(t − o)a."""
+    _, _, _, model = mnist_runs[MNIST_CE]
+    x = torch.rand(1, 784, generator=torch.Generator().manual_seed(0))
+    y = torch.tensor([3])
+    with torch.no_grad():
+        a = torch.relu(model.linears[0](x))  # the output layer's input
+    out = model.linears[-1]
+    for output, loss, factor in (
+        ("softmax", "cross_entropy", 1),
+        ("sigmoid", "binary_cross_entropy", 1),
+        ("none", "mse", 2),
+    ):
+        out.weight.grad = None
+        z = out(a)
+        loss_fn(loss)(z, y, output).backward()
+        o = {"softmax": torch.softmax, "sigmoid": lambda v, _: torch.sigmoid(v), "none": lambda v, _: v}[
+            output
+        ](z.detach(), 1)
+        t = F.one_hot(y, 10).float()
+        torch.testing.assert_close(out.weight.grad, factor * (o - t).T @ a, rtol=1e-5, atol=1e-7)
+
+
+def test_the_sigmoid_bound_on_the_first_layers_gradient_holds_at_the_cards_start() -> None:
+    """vanishing-depth: ‖δ₁‖ ≤ (1/4)ⁿ‖W₂‖⋯‖W_{n+1}‖‖δ_out‖, with δ from autograd, per example."""
+    cfg = dict(VANISHING_DEPTH.runs)[DEEP_SIGMOID]
+    dataset = load_dataset(cfg)
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg, 2, 2).double()
+    for i in range(20):
+        x, y = dataset.x_test[i : i + 1].double(), dataset.y_test[i : i + 1]
+        logits, pre, _ = model.forward_layers(x)
+        logits.retain_grad()
+        for z in pre:
+            z.retain_grad()
+        loss_fn("cross_entropy")(logits, y, "softmax").backward()
+        n = len(pre)
+        norms = [float(torch.linalg.matrix_norm(lin.weight.detach(), 2)) for lin in model.linears[1:]]
+        bound = 0.25**n * math.prod(norms) * float(logits.grad.norm())
+        assert 0 < float(pre[0].grad.norm()) <= bound
+
+
+def test_a_dead_relu_units_weights_get_exactly_zero_gradient() -> None:
+    """dying-relu: ∂L/∂w = ∂L/∂a · ReLU′(z) · x = 0 when z < 0, on the large-steps run's own dead units."""
+    _, model, dataset = trained(dict(DYING_RELU.runs)[DYING_RELU.labels[0]])
+    x, y = dataset.x_test.float(), dataset.y_test
+    _, pre, post = model.forward_layers(x)
+    dead = (post[1] == 0).all(dim=0)
+    assert dead.any()  # measured at seed 0: 26 of the second layer's 32 units
+    model.zero_grad()
+    loss_fn("cross_entropy")(model(x), y, "softmax").backward()
+    grad = model.linears[1].weight.grad
+    assert bool((grad[dead] == 0).all()) and bool((grad[~dead] != 0).any())
