@@ -15,7 +15,7 @@ from nnexplore.ui.sections import LiveRuns, hidden_layer_note
 UNITS_WHY = "no units that could be weak, off or dead"
 
 UNITS_HELP = (
-    "One line per hidden layer and kind, measured on 500 test examples. A unit passes back the "
+    "One line per hidden layer and kind, measured on up to 500 test examples. A unit passes back the "
     "gradient it gets times its activation's slope. Weak (solid): the slope is under "
     f"{activations.WEAK_SHARE:.0%} of its largest possible value (sigmoid, tanh or softmax far "
     "from their middle, leaky ReLU below 0). The experiment cards' runs set that "
