@@ -15,9 +15,24 @@ finish (or wait in the queue and then finish), did any page show an exception,
 did any run lose records, how much memory did the server take, and how long
 did learners wait from Train to done.
 
-Playwright's sync API is not thread-safe, so browser pages are driven from one
-thread, polled in turn; protocol pages share one asyncio loop. Only the
-memory sampler runs in a second thread, and it only reads /proc. Needs the dev
+One driver, two kinds of page. ``drive`` takes every session through the same
+steps (open the link, press Train, press it once more if no status shows, watch
+the page until its run ends, count the records of its download, note the times
+and exceptions) over ``Page``, a few calls any learner's page answers; two
+adapters speak it: ``ChromiumPage`` (Playwright's sync API) and
+``ProtocolSessionPage`` (devtools.protocol_pages, asyncio).
+
+The driver is a synchronous poll loop. Playwright's sync API is not
+thread-safe and its objects work only in the thread that started Playwright,
+which is the caller's: tests/e2e/test_concurrency.py passes the session's
+browser from pytest's main thread, where Playwright also keeps an event loop
+running, so that asyncio.run cannot run there either. An async driver would
+have to send every Chromium call to that very thread; a sync one simply polls
+the browser pages in turn from it. The protocol pages share one asyncio loop
+in a background thread (protocol_pages.LoopThread), which the driver reaches
+with run_coroutine_threadsafe: only the loop's thread touches a page's
+elements. Apart from that loop, only the memory sampler runs in threads of its
+own (devtools.memory_sampler), and it only reads /proc. Needs the dev
 requirements (websockets; Playwright and Debian's chromium for --client
 browser); the core never imports this module.
 """
@@ -25,7 +40,6 @@ browser); the core never imports this module.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import csv
 import io
@@ -34,17 +48,20 @@ import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from unittest import mock
 from urllib.parse import urlencode
 
 from devtools import local_servers, procmem
+from devtools.memory_sampler import MemorySampler
 from nnexplore.config import RunConfig
+
+if TYPE_CHECKING:
+    from devtools.protocol_pages import LoopThread, ProtocolPage
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -63,22 +80,10 @@ _TOY_VARIANTS = [
     ("circles", "leaky_relu"),
 ]
 
-#: Run status lines: progress bars and alerts of the main area (the sidebar's notes are not statuses).
-STATUS_SELECTOR = (
-    "[data-testid=stMainBlockContainer] [data-testid=stProgress], "
-    "[data-testid=stMainBlockContainer] [data-testid=stAlert]"
-)
 #: Seconds after pressing Train with no status on the page before Train is pressed once more.
 #: Long: 30 browser pages on 2 cores can take over 30 s to show a status, and a second
 #: press on a slow page starts a second run.
 CLICK_CHECK_S = 90.0
-_PAGE_STATE_JS = f"""() => ({{
-  seen: window.__nnexploreSeen || {{}},
-  statuses: Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.innerText),
-  exceptions: document.querySelectorAll('[data-testid=stException]').length,
-  disconnected: Array.from(document.querySelectorAll('[role=dialog]'))
-    .some(d => d.innerText.includes('Connection error')),
-}})"""
 WAITING_TEXT = "waiting for a free training slot"
 #: Words of a status line that mean the run has ended, and the state each one stands for.
 _FINAL_WORDS = (
@@ -87,22 +92,7 @@ _FINAL_WORDS = (
     (": diverged.", "diverged"),
     (": could not run.", "error"),
 )
-MANAGE_EXPANDER = "Manage runs: load, remove, download"
 RECORDS_LABEL = "Records (CSV)"
-#: Added to every page before it loads: notes the wall-clock time (ms) at which the page's DOM
-#: first held a status line, and a final one. Polling thirty pages one after another on a busy
-#: browser core takes tens of seconds a round: the poll only tells the state, the page the time.
-_SEEN_JS = f"""(() => {{
-  const seen = window.__nnexploreSeen = {{status: null, ended: null}};
-  const finals = {[words for words, _ in _FINAL_WORDS]!r};
-  const observer = new MutationObserver(() => {{
-    const texts = Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.textContent);
-    if (texts.length && seen.status === null) seen.status = Date.now();
-    if (texts.some(t => finals.some(w => t.includes(w)))) {{ seen.ended = Date.now(); observer.disconnect(); }}
-  }});
-  document.addEventListener('DOMContentLoaded', () =>
-    observer.observe(document.body, {{childList: true, subtree: true, characterData: true}}));
-}})();"""
 
 
 def toy_configs(n: int) -> list[RunConfig]:
@@ -180,48 +170,48 @@ class SessionResult:
         return max(0, self.expected - self.records)
 
 
-def _final_state(statuses: Sequence[str]) -> tuple[str, str] | None:
-    for text in statuses:
-        for words, state in _FINAL_WORDS:
-            if words in text:
-                return state, text
-    return None
+@dataclass
+class PageState:
+    """One look at a page."""
+
+    statuses: list[str]  # the main area's status lines (progress bars, alerts), top to bottom
+    exceptions: int  # stException elements on the page
+    disconnected: bool  # the page lost the server (a browser shows Streamlit's "Connection error")
+    status_at: float | None  # wall-clock time (time.time()) of the page's first status line, if it says
+    ended_at: float | None  # the same for its first final status line
+    closed: bool = False  # the page cannot go on (the server closed a protocol page's connection)
+    records_ready: bool = False  # the records download is on the page (pages that time_final_page)
 
 
-def _open_session(browser: Any, url: str, cfg: RunConfig, timeout_ms: int) -> tuple[Any, Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(timeout_ms)
-    context.add_init_script(_SEEN_JS)
-    page = context.new_page()
-    page.goto(url + "?" + urlencode(cfg.to_query_params()), wait_until="domcontentloaded")
-    return context, page
+class Page(Protocol):
+    """A learner's page as the driver sees it. Every call comes from the driver's one thread."""
+
+    #: The page tells when its finished page (charts, downloads) is there (PageState.records_ready).
+    times_final_page: bool
+
+    def open(self, url: str, query: str) -> None:
+        """Load the link (``url`` + "?" + ``query``); may return before the page has drawn."""
+
+    def wait_drawn(self) -> None:
+        """Return once the page shows Train; raise when it does not in time."""
+
+    def press_train(self) -> None:
+        """Press Train; raise when it cannot be pressed."""
+
+    def state(self) -> PageState:
+        """What the page shows now; raise when the page stopped answering."""
+
+    def download_records(self) -> str:
+        """The text of the run's "Records (CSV)" download; raise when there is none."""
+
+    def screenshot(self, path: Path) -> bool:
+        """Save a picture of the page at ``path``; False when the page draws nothing."""
+
+    def close(self) -> None: ...
 
 
-def _train_button(page: Any) -> Any:
-    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True)
-
-
-def _download_records(page: Any, timeout_ms: int) -> int:
-    """Rows of the run's "Records (CSV)" download (the page shows no record count itself)."""
-    expander = page.get_by_test_id("stExpander").filter(has_text=MANAGE_EXPANDER)
-    button = page.get_by_role("button", name=RECORDS_LABEL, exact=True)
-    attempts = 3  # the page may redraw between finding the button and clicking it: try again
-    for attempt in range(attempts):
-        try:
-            if not button.is_visible():
-                expander.locator("summary").click(timeout=timeout_ms)
-            with page.expect_download(timeout=timeout_ms // attempts) as info:
-                button.click(timeout=timeout_ms // attempts)
-            text = Path(info.value.path()).read_text(encoding="utf-8")
-            return _csv_rows(text)
-        except Exception:
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def drive_sessions(
-    browser: Any,
+def drive(
+    pages: Sequence[Page],
     url: str,
     cfgs: Sequence[RunConfig],
     timeout_s: float = 900,
@@ -234,168 +224,220 @@ def drive_sessions(
     on_stuck: Any = None,
     after_train: Any = None,
 ) -> list[SessionResult]:
-    """Open one browser context per config, press Train in all of them, watch every page to the end.
+    """Open one page per config, press Train in all of them, watch every page to the end.
 
-    Returns one SessionResult per config; every context is closed before returning.
+    Returns one SessionResult per config; every page is closed before returning.
     ``before_train()``, if given, is called once every page has drawn, just before the first Train;
     ``after_train()``, once every page has ended (or timed out), before the downloads;
     ``progress_note()`` adds a few words to each progress line; pages still waiting at the
-    timeout are saved as screenshots in ``screenshots`` when given, after ``on_stuck()`` is
-    called once (the load test has the server dump its threads' stacks then).
+    timeout are saved as screenshots in ``screenshots`` when given (pages that draw), after
+    ``on_stuck()`` is called once (the load test has the server dump its threads' stacks then).
     A page that shows no status ``CLICK_CHECK_S`` after Train was pressed gets Train pressed
     once more, and the result says so: a lost click is a finding, not a hang.
     """
-    deadline = time.monotonic() + timeout_s
-    step_ms = 60_000  # one page action; a loaded 2-core box can take many seconds to draw
-    results = [SessionResult(i, cfg) for i, cfg in enumerate(cfgs)]
-    sessions: list[tuple[Any, Any]] = []
-
-    def say(message: str) -> None:
-        if log is not None:
-            print(message, file=log, flush=True)
-
+    driver = _Driver(pages, cfgs, timeout_s, poll_s, log, screenshots)
     try:
-        for cfg in cfgs:
-            sessions.append(_open_session(browser, url, cfg, step_ms))
-        say(f"{len(sessions)} sessions opened; waiting for their pages")
-        for (_, page), result in zip(sessions, results):
-            try:
-                _train_button(page).wait_for(timeout=step_ms)
-            except Exception as exc:  # a page that never drew is a finding, not a crash
-                result.state, result.problem = "broken", f"page did not load: {_first_line(exc)}"
+        driver.open(url)
         if before_train is not None:
             before_train()
-        say("pressing Train in every session")
-        for (_, page), result in zip(sessions, results):
+        driver.press()
+        driver.watch(progress_note)
+        if after_train is not None:
+            after_train()
+        driver.time_out(on_stuck)
+        if check_records:
+            driver.check_records()
+        driver.last_look()
+    finally:
+        driver.close()
+    return driver.results
+
+
+class _Driver:
+    """``drive``'s steps, in the order ``drive`` calls them, over its pages and their results."""
+
+    def __init__(
+        self,
+        pages: Sequence[Page],
+        cfgs: Sequence[RunConfig],
+        timeout_s: float,
+        poll_s: float,
+        log: Any,
+        screenshots: Path | None,
+    ) -> None:
+        self.deadline = time.monotonic() + timeout_s
+        self.timeout_s = timeout_s
+        self.poll_s = poll_s
+        self.log = log
+        self.screenshots = screenshots
+        self.results = [SessionResult(i, cfg) for i, cfg in enumerate(cfgs)]
+        self.pages = list(zip(pages, self.results, strict=True))
+
+    def say(self, message: str) -> None:
+        if self.log is not None:
+            print(message, file=self.log, flush=True)
+
+    def open(self, url: str) -> None:
+        for page, result in self.pages:
+            page.open(url, urlencode(result.cfg.to_query_params()))
+        self.say(f"{len(self.pages)} sessions opened; waiting for their pages")
+        for page, result in self.pages:
+            try:
+                page.wait_drawn()
+            except Exception as exc:  # a page that never drew is a finding, not a crash
+                result.state, result.problem = "broken", f"page did not load: {_first_line(exc)}"
+
+    def press(self) -> None:
+        self.say("pressing Train in every session")
+        for page, result in self.pages:
             if result.state != "pending":
                 continue
             result.clicked_at, result.clicked_wall = time.monotonic(), time.time()
             try:
-                _train_button(page).click(timeout=step_ms)
+                page.press_train()
             except Exception as exc:
                 result.state, result.problem = "broken", f"Train could not be pressed: {_first_line(exc)}"
+
+    def watch(self, progress_note: Any) -> None:
+        """Look at every page in turn until its run has ended (and, on a page that tells, its
+        finished page is there), or until the deadline."""
         last_report = time.monotonic()
-        while time.monotonic() < deadline:
-            pending = [(s, r) for s, r in zip(sessions, results) if r.state == "pending"]
-            if not pending:
+        while time.monotonic() < self.deadline:
+            watched = [(page, result) for page, result in self.pages if _watched(page, result)]
+            if not watched:
                 break
-            for (_, page), result in pending:
-                _poll(page, result)
-                if result.state != "pending":
-                    took = result.train_to_done_s
-                    took = _since_press(result, None) if took is None else took
-                    say(
-                        f"    session {result.index} ({result.cfg.dataset}): {result.state} after {took:.0f} s: "
-                        f"{result.final_text or result.problem}"
-                    )
-                if (
-                    result.state == "pending"
-                    and not result.seen_status
-                    and not result.pressed_again
-                    and time.monotonic() - (result.clicked_at or 0.0) > CLICK_CHECK_S
-                ):
-                    result.pressed_again = True
-                    say(
-                        f"    session {result.index}: no status {CLICK_CHECK_S:.0f} s after Train; pressing it again"
-                    )
-                    with contextlib.suppress(Exception):
-                        _train_button(page).click(timeout=step_ms)
+            for page, result in watched:
+                self._look(page, result)
             if time.monotonic() - last_report > 10:
                 last_report = time.monotonic()
-                note = f" · {progress_note()}" if progress_note is not None else ""
-                say(f"  {len(results) - len(pending)}/{len(results)} runs ended{note}")
-                if len(pending) <= 3:
-                    for _, r in pending:
-                        say(f"    session {r.index} ({r.cfg.dataset}) shows: {r.final_text or 'no status'}")
-            time.sleep(poll_s)
-        if after_train is not None:
-            after_train()
-        if on_stuck is not None and any(r.state == "pending" for r in results):
+                self._progress(progress_note)
+            time.sleep(self.poll_s)
+
+    def _look(self, page: Page, result: SessionResult) -> None:
+        try:
+            state = page.state()
+        except Exception as exc:  # page crashed or closed
+            result.state, result.problem = "broken", f"page stopped answering: {_first_line(exc)}"
+            self._say_ended(result)
+            return
+        if result.state == "done":  # ended at an earlier look: only its finished page is awaited
+            if state.records_ready:
+                result.final_page_s = time.monotonic() - (result.clicked_at or 0.0)
+            return
+        _note(result, state)
+        if result.state == "pending" and state.closed:
+            result.state, result.problem = "broken", "the server closed the page's connection"
+        if result.state != "pending":
+            self._say_ended(result)
+        elif (
+            not result.seen_status
+            and not result.pressed_again
+            and time.monotonic() - (result.clicked_at or 0.0) > CLICK_CHECK_S
+        ):
+            result.pressed_again = True
+            self.say(
+                f"    session {result.index}: no status {CLICK_CHECK_S:.0f} s after Train; pressing it again"
+            )
+            with contextlib.suppress(Exception):
+                page.press_train()
+
+    def _say_ended(self, result: SessionResult) -> None:
+        took = result.train_to_done_s
+        took = _since_press(result, None) if took is None else took
+        self.say(
+            f"    session {result.index} ({result.cfg.dataset}): {result.state} after {took:.1f} s: "
+            f"{result.final_text or result.problem}"
+        )
+
+    def _progress(self, progress_note: Any) -> None:
+        pending = [result for result in self.results if result.state == "pending"]
+        note = f" · {progress_note()}" if progress_note is not None else ""
+        self.say(f"  {len(self.results) - len(pending)}/{len(self.results)} runs ended{note}")
+        if len(pending) <= 3:
+            for r in pending:
+                self.say(f"    session {r.index} ({r.cfg.dataset}) shows: {r.final_text or 'no status'}")
+
+    def time_out(self, on_stuck: Any) -> None:
+        """Pages still waiting at the deadline: ``on_stuck()`` once, then each is a timeout."""
+        if on_stuck is not None and any(r.state == "pending" for r in self.results):
             with contextlib.suppress(Exception):
                 on_stuck()
-        for (_, page), result in zip(sessions, results):
+        for page, result in self.pages:
             if result.state == "pending":
-                result.state, result.problem = (
-                    "timeout",
-                    f"still '{result.final_text}' after {timeout_s:.0f} s",
-                )
-                if screenshots is not None:
-                    with contextlib.suppress(Exception):
-                        screenshots.mkdir(parents=True, exist_ok=True)
-                        shot = screenshots / f"loadtest-session-{result.index}.png"
-                        page.screenshot(path=str(shot), full_page=True, timeout=step_ms)
-                        result.problem += f" (screenshot: {shot})"
-        if check_records:
-            say("downloading every finished run's records")
-            for (_, page), result in zip(sessions, results):
-                if result.state != "done":
-                    continue
-                result.expected = expected_record_count(result.cfg)
-                started = time.monotonic()
-                try:
-                    result.records = _download_records(page, step_ms)
-                except Exception as exc:
-                    result.problem = f"records could not be downloaded: {_first_line(exc)}"
-                    if screenshots is not None:
-                        with contextlib.suppress(Exception):
-                            shot = screenshots / f"loadtest-download-{result.index}.png"
-                            page.screenshot(path=str(shot), full_page=True, timeout=step_ms)
-                            result.problem += f" (screenshot: {shot})"
-                took = time.monotonic() - started
-                say(
-                    f"    session {result.index}: {result.records} of {result.expected} records ({took:.1f} s)"
-                )
-        for (_, page), result in zip(sessions, results):  # a last look for exceptions
+                result.state = "timeout"
+                result.problem = f"still '{result.final_text}' after {self.timeout_s:.0f} s"
+                self._screenshot(page, result, "session")
+
+    def check_records(self) -> None:
+        self.say("downloading every finished run's records")
+        for page, result in self.pages:
+            if result.state != "done":
+                continue
+            result.expected = expected_record_count(result.cfg)
+            started = time.monotonic()
+            try:
+                result.records = _csv_rows(page.download_records())
+            except Exception as exc:
+                result.problem = f"records could not be downloaded: {_first_line(exc)}"
+                self._screenshot(page, result, "download")
+            took = time.monotonic() - started
+            self.say(
+                f"    session {result.index}: {result.records} of {result.expected} records ({took:.1f} s)"
+            )
+
+    def last_look(self) -> None:
+        """A last look for exceptions."""
+        for page, result in self.pages:
             with contextlib.suppress(Exception):
-                result.exceptions = max(result.exceptions, page.evaluate(_PAGE_STATE_JS)["exceptions"])
-    finally:
-        for context, _ in sessions:
+                result.exceptions = max(result.exceptions, page.state().exceptions)
+
+    def close(self) -> None:
+        for page, _ in self.pages:
             with contextlib.suppress(Exception):
-                context.close()
-    return results
+                page.close()
+
+    def _screenshot(self, page: Page, result: SessionResult, what: str) -> None:
+        if self.screenshots is None:
+            return
+        shot = self.screenshots / f"loadtest-{what}-{result.index}.png"
+        with contextlib.suppress(Exception):
+            self.screenshots.mkdir(parents=True, exist_ok=True)
+            if page.screenshot(shot):
+                result.problem += f" (screenshot: {shot})"
 
 
-def _poll(page: Any, result: SessionResult) -> None:
-    try:
-        state = page.evaluate(_PAGE_STATE_JS)
-    except Exception as exc:  # page crashed or closed
-        result.state, result.problem = "broken", f"page stopped answering: {_first_line(exc)}"
-        return
-    seen = state.get("seen") or {}
-    pressed = result.clicked_at is not None
-    _note(
-        result,
-        state["statuses"],
-        state["exceptions"],
-        state["disconnected"],
-        _since_press(result, seen.get("status")) if pressed else None,
-        _since_press(result, seen.get("ended")) if pressed else None,
-    )
+def _watched(page: Page, result: SessionResult) -> bool:
+    """Still to be looked at: a run not ended yet, or a finished one whose page tells when its
+    finished page is there and has not yet."""
+    if result.state == "pending":
+        return True
+    return result.state == "done" and page.times_final_page and result.final_page_s is None
 
 
-def _note(
-    result: SessionResult,
-    statuses: Sequence[str],
-    exceptions: int,
-    disconnected: bool,
-    status_s: float | None,
-    ended_s: float | None,
-) -> None:
-    """What one look at a page (browser or protocol) tells: its status lines, exceptions and
-    connection; ``status_s``/``ended_s``: seconds from the press to the page's first status and
-    to its run's end, as the page timed them."""
-    result.exceptions = max(result.exceptions, exceptions)
-    result.disconnected = result.disconnected or disconnected
+def _final_state(statuses: Sequence[str]) -> tuple[str, str] | None:
+    for text in statuses:
+        for words, state in _FINAL_WORDS:
+            if words in text:
+                return state, text
+    return None
+
+
+def _note(result: SessionResult, state: PageState) -> None:
+    """What one look at a page tells: its status lines, exceptions and connection, and, as the
+    page timed them, the seconds from the press to its first status and to its run's end."""
+    statuses = state.statuses
+    result.exceptions = max(result.exceptions, state.exceptions)
+    result.disconnected = result.disconnected or state.disconnected
     if any(WAITING_TEXT in text for text in statuses):
         result.queued = True
     if statuses and not result.seen_status:
-        result.first_status_s = status_s
+        result.first_status_s = _since_press(result, state.status_at)
     result.seen_status = result.seen_status or bool(statuses)
     result.final_text = statuses[-1].strip() if statuses else ""  # what the page shows now
     final = _final_state(statuses)
     if final is not None:
         result.state, result.final_text = final[0], final[1].strip()
-        result.train_to_done_s = ended_s
+        result.train_to_done_s = _since_press(result, state.ended_at)
 
 
 def _csv_rows(text: str) -> int:
@@ -403,11 +445,11 @@ def _csv_rows(text: str) -> int:
     return max(0, sum(1 for _ in csv.reader(io.StringIO(text))) - 1)
 
 
-def _since_press(result: SessionResult, page_ms: float | None) -> float:
-    """Seconds from the press to what the page noted at ``page_ms`` (wall clock, ms); without
-    that note, to now."""
-    if page_ms is not None and result.clicked_wall is not None:
-        return max(0.0, page_ms / 1000 - result.clicked_wall)
+def _since_press(result: SessionResult, wall_s: float | None) -> float:
+    """Seconds from the press to what the page noted at ``wall_s`` (wall clock); without that
+    note, to now."""
+    if wall_s is not None and result.clicked_wall is not None:
+        return max(0.0, wall_s - result.clicked_wall)
     return time.monotonic() - (result.clicked_at or time.monotonic())
 
 
@@ -416,248 +458,183 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
+# --------------------------------------------------------------------------- Chromium pages
+
+
+#: Run status lines: progress bars and alerts of the main area (the sidebar's notes are not statuses).
+STATUS_SELECTOR = (
+    "[data-testid=stMainBlockContainer] [data-testid=stProgress], "
+    "[data-testid=stMainBlockContainer] [data-testid=stAlert]"
+)
+_PAGE_STATE_JS = f"""() => ({{
+  seen: window.__nnexploreSeen || {{}},
+  statuses: Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.innerText),
+  exceptions: document.querySelectorAll('[data-testid=stException]').length,
+  disconnected: Array.from(document.querySelectorAll('[role=dialog]'))
+    .some(d => d.innerText.includes('Connection error')),
+}})"""
+MANAGE_EXPANDER = "Manage runs: load, remove, download"
+#: Added to every page before it loads: notes the wall-clock time (ms) at which the page's DOM
+#: first held a status line, and a final one. Polling thirty pages one after another on a busy
+#: browser core takes tens of seconds a round: the poll only tells the state, the page the time.
+_SEEN_JS = f"""(() => {{
+  const seen = window.__nnexploreSeen = {{status: null, ended: null}};
+  const finals = {[words for words, _ in _FINAL_WORDS]!r};
+  const observer = new MutationObserver(() => {{
+    const texts = Array.from(document.querySelectorAll('{STATUS_SELECTOR}')).map(e => e.textContent);
+    if (texts.length && seen.status === null) seen.status = Date.now();
+    if (texts.some(t => finals.some(w => t.includes(w)))) {{ seen.ended = Date.now(); observer.disconnect(); }}
+  }});
+  document.addEventListener('DOMContentLoaded', () =>
+    observer.observe(document.body, {{childList: true, subtree: true, characterData: true}}));
+}})();"""
+
+
+class ChromiumPage:
+    """A learner's page in a headless Chromium context of its own (Playwright's sync API: every
+    call from the thread that started Playwright). The page times itself (``_SEEN_JS``)."""
+
+    times_final_page = False
+
+    def __init__(self, browser: Any, step_ms: int = 60_000) -> None:
+        self.browser = browser
+        self.step_ms = step_ms  # one page action; a loaded 2-core box can take many seconds to draw
+        self._context: Any = None
+        self._page: Any = None
+
+    def open(self, url: str, query: str) -> None:
+        self._context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        self._context.set_default_timeout(self.step_ms)
+        self._context.add_init_script(_SEEN_JS)
+        self._page = self._context.new_page()
+        self._page.goto(url + "?" + query, wait_until="domcontentloaded")
+
+    def _train_button(self) -> Any:
+        return self._page.get_by_test_id("stMainBlockContainer").get_by_role(
+            "button", name="Train", exact=True
+        )
+
+    def wait_drawn(self) -> None:
+        self._train_button().wait_for(timeout=self.step_ms)
+
+    def press_train(self) -> None:
+        self._train_button().click(timeout=self.step_ms)
+
+    def state(self) -> PageState:
+        state = self._page.evaluate(_PAGE_STATE_JS)
+        seen = state.get("seen") or {}
+        return PageState(
+            statuses=state["statuses"],
+            exceptions=state["exceptions"],
+            disconnected=state["disconnected"],
+            status_at=_wall_s(seen.get("status")),
+            ended_at=_wall_s(seen.get("ended")),
+        )
+
+    def download_records(self) -> str:
+        """The run's "Records (CSV)" download (the page shows no record count itself)."""
+        page, timeout_ms = self._page, self.step_ms
+        expander = page.get_by_test_id("stExpander").filter(has_text=MANAGE_EXPANDER)
+        button = page.get_by_role("button", name=RECORDS_LABEL, exact=True)
+        attempts = 3  # the page may redraw between finding the button and clicking it: try again
+        for attempt in range(attempts):
+            try:
+                if not button.is_visible():
+                    expander.locator("summary").click(timeout=timeout_ms)
+                with page.expect_download(timeout=timeout_ms // attempts) as info:
+                    button.click(timeout=timeout_ms // attempts)
+                return Path(info.value.path()).read_text(encoding="utf-8")
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def screenshot(self, path: Path) -> bool:
+        self._page.screenshot(path=str(path), full_page=True, timeout=self.step_ms)
+        return True
+
+    def close(self) -> None:
+        if self._context is not None:
+            self._context.close()
+
+
+def _wall_s(page_ms: float | None) -> float | None:
+    """The page's Date.now() (ms) as time.time() seconds."""
+    return None if page_ms is None else page_ms / 1000
+
+
+def drive_sessions(browser: Any, url: str, cfgs: Sequence[RunConfig], **options: Any) -> list[SessionResult]:
+    """``drive`` with one Chromium context of ``browser`` per config (``options``: drive's)."""
+    return drive([ChromiumPage(browser) for _ in cfgs], url, cfgs, **options)
+
+
 # --------------------------------------------------------------------------- protocol pages
 
 
-def drive_protocol_sessions(
-    url: str,
-    cfgs: Sequence[RunConfig],
-    timeout_s: float = 900,
-    check_records: bool = True,
-    log: Any = None,
-    before_train: Any = None,
-    progress_note: Any = None,
-    after_train: Any = None,
-) -> list[SessionResult]:
-    """drive_sessions with devtools.protocol_pages instead of browser pages: the same steps (open
-    every link, press Train in every session at once, watch every page to its end, download every
-    finished run's records) and the same results, for the app's cost with the browsers' left out."""
-    return asyncio.run(
-        _drive_protocol(url, cfgs, timeout_s, check_records, log, before_train, progress_note, after_train)
-    )
+class ProtocolSessionPage:
+    """A learner's page without a browser (protocol_pages.ProtocolPage) in ``loop``'s thread:
+    each call waits there for the page, so that only that thread touches its elements. The page
+    is watched closely (every 50 ms), so a look's time is when it showed what it shows."""
 
+    times_final_page = True
 
-async def _drive_protocol(
-    url: str,
-    cfgs: Sequence[RunConfig],
-    timeout_s: float,
-    check_records: bool,
-    log: Any,
-    before_train: Any,
-    progress_note: Any,
-    after_train: Any,
-) -> list[SessionResult]:
-    from devtools.protocol_pages import ProtocolPage, wait_for
+    def __init__(self, loop: LoopThread, load_s: float = 120) -> None:
+        self.loop = loop
+        self.load_s = load_s
+        self._page: ProtocolPage | None = None
+        self._opening: Any = None
 
-    def say(message: str) -> None:
-        if log is not None:
-            print(message, file=log, flush=True)
+    def open(self, url: str, query: str) -> None:
+        from devtools.protocol_pages import ProtocolPage
 
-    deadline = time.monotonic() + timeout_s
-    results = [SessionResult(i, cfg) for i, cfg in enumerate(cfgs)]
-    pages = [ProtocolPage(url, urlencode(cfg.to_query_params())) for cfg in cfgs]
-    try:
-        await asyncio.gather(*(page.open() for page in pages))
-        say(f"{len(pages)} protocol sessions opened; waiting for their pages")
-        for page, result in zip(pages, results):
-            if not await wait_for(lambda page=page: page.button("Train") is not None, 120):
-                result.state, result.problem = "broken", "page did not load"
-        if before_train is not None:
-            before_train()
-        say("pressing Train in every session")
-        for page, result in zip(pages, results):
-            if result.state == "pending":
-                result.clicked_at, result.clicked_wall = time.monotonic(), time.time()
-                if not await page.press("Train"):
-                    result.state, result.problem = "broken", "Train could not be pressed"
-        last_report = time.monotonic()
+        self._page = ProtocolPage(url, query)
+        self._opening = self.loop.submit(self._page.open())  # the class's pages connect at once
 
-        def waiting() -> bool:
-            return any(
-                r.state == "pending" or (r.state == "done" and r.final_page_s is None) for r in results
+    def wait_drawn(self) -> None:
+        from devtools.protocol_pages import wait_for
+
+        page = self._page
+        self._opening.result(self.load_s)
+        if not self.loop.run(wait_for(lambda: page.button("Train") is not None, self.load_s)):
+            raise TimeoutError(f"no Train button after {self.load_s:.0f} s")
+
+    def press_train(self) -> None:
+        if not self.loop.run(self._page.press("Train")):
+            raise LookupError("the page has no Train button to press")
+
+    def state(self) -> PageState:
+        page = self._page
+        statuses, exceptions, closed, ready = self.loop.call(
+            lambda: (
+                page.statuses(),
+                page.exceptions(),
+                page.closed,
+                page.download_url(RECORDS_LABEL) is not None,
             )
+        )
+        now = time.time()
+        return PageState(statuses, exceptions, closed, now, now, closed=closed, records_ready=ready)
 
-        while time.monotonic() < deadline and waiting():
-            for page, result in zip(pages, results):
-                if (
-                    result.state == "done"
-                    and result.final_page_s is None
-                    and page.download_url(RECORDS_LABEL)
-                ):
-                    result.final_page_s = time.monotonic() - result.clicked_at
-                if result.state == "pending":
-                    _observe(page, result)
-                    if result.state != "pending":
-                        say(
-                            f"    session {result.index} ({result.cfg.dataset}): {result.state} after "
-                            f"{_since_press(result, None):.1f} s: {result.final_text or result.problem}"
-                        )
-            if time.monotonic() - last_report > 10:
-                last_report = time.monotonic()
-                note = f" · {progress_note()}" if progress_note is not None else ""
-                ended = sum(r.state != "pending" for r in results)
-                say(f"  {ended}/{len(results)} runs ended{note}")
-            await asyncio.sleep(0.05)
-        if after_train is not None:
-            after_train()
-        for result in results:
-            if result.state == "pending":
-                result.state, result.problem = (
-                    "timeout",
-                    f"still '{result.final_text}' after {timeout_s:.0f} s",
-                )
-        if check_records:
-            say("downloading every finished run's records")
-            for page, result in zip(pages, results):
-                if result.state == "done":
-                    await _download_protocol_records(page, result)
-        for page, result in zip(pages, results):
-            result.exceptions = max(result.exceptions, page.exceptions())
-    finally:
-        await asyncio.gather(*(page.close() for page in pages), return_exceptions=True)
-    return results
+    def download_records(self) -> str:
+        # The final page (with its downloads) is drawn once the status fragment asks for it.
+        return self.loop.run(self._page.download(RECORDS_LABEL, wait_s=60)).decode("utf-8")
+
+    def screenshot(self, path: Path) -> bool:
+        return False  # nothing is drawn
+
+    def close(self) -> None:
+        if self._page is not None:
+            self.loop.submit(self._page.close())  # the loop waits for them all when it stops
 
 
-def _observe(page: Any, result: SessionResult) -> None:
-    """One look at a protocol page: it is watched closely, so now is when it showed what it shows."""
-    since = time.monotonic() - result.clicked_at
-    _note(result, page.statuses(), page.exceptions(), page.closed, since, since)
-    if result.state == "pending" and page.closed:
-        result.state, result.problem = "broken", "the server closed the page's connection"
+def drive_protocol_sessions(url: str, cfgs: Sequence[RunConfig], **options: Any) -> list[SessionResult]:
+    """``drive`` with devtools.protocol_pages instead of browser pages: the same steps and the same
+    results, for the app's cost with the browsers' left out (``options``: drive's; looked at
+    every 50 ms unless ``poll_s`` says otherwise)."""
+    from devtools.protocol_pages import LoopThread
 
-
-async def _download_protocol_records(page: Any, result: SessionResult) -> None:
-    from devtools.protocol_pages import wait_for
-
-    result.expected = expected_record_count(result.cfg)
-    # The final page (with its downloads) is drawn once the status fragment asks for it.
-    await wait_for(lambda: page.download_url(RECORDS_LABEL) is not None, 60)
-    attempts = 3  # each full run of the page serves its file under a new address: a link read
-    for attempt in range(attempts):  # just before a redraw can be gone: read it again
-        link = page.download_url(RECORDS_LABEL)
-        if link is None:
-            result.problem = "the page has no records download"
-            return
-        try:
-            text = (await page.fetch(link)).decode("utf-8")
-        except Exception as exc:
-            if attempt == attempts - 1:
-                result.problem = f"records could not be downloaded: {_first_line(exc)}"
-                return
-            await asyncio.sleep(1.0)
-        else:
-            result.records = _csv_rows(text)
-            return
-
-
-# --------------------------------------------------------------------------- memory
-
-
-class MemorySampler:
-    """Samples the server's memory every ``interval`` s: its own RSS, and PSS summed with its children.
-
-    The children are the forkserver and the training processes it forks: on
-    the Cloud box they share the app's memory limit, so they count. PSS, not
-    RSS, for the sum: those processes share torch's pages (see procmem). Every
-    descendant ever seen is remembered, so that anything left over can be
-    stopped at the end.
-
-    A toy run can train for less than one interval, so the runs trained are
-    also counted every WATCH_S from the forkserver's list of its children
-    (one small read of /proc, where a memory sample walks all of it).
-    """
-
-    #: How often the forkserver's children are read: a training process lives 50 ms at the least.
-    WATCH_S = 0.01
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self.pid = pid
-        self.interval = interval
-        self.peak_server_kb = 0
-        self.peak_total_kb = 0
-        self.last_server_kb = 0
-        self.last_total_kb = 0
-        self.training_processes = 0
-        self.most_training = 0  # training processes alive at once, at most: runs spread over slots
-        self.trained: set[int] = set()  # every training process seen: one per run trained
-        self.seen: dict[int, int] = {}
-        self.forkserver: int | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="loadtest-memory", daemon=True)
-        self._watch = threading.Thread(target=self._watch_training, name="loadtest-runs", daemon=True)
-
-    def start(self) -> MemorySampler:
-        self._thread.start()
-        self._watch.start()
-        return self
-
-    def sample(self) -> None:
-        children = procmem.descendants(self.pid)
-        self.seen.update(children)
-        reading = procmem.tree_memory(self.pid)
-        self.last_server_kb = reading.root_rss_kb
-        self.last_total_kb = reading.total_pss_kb
-        self.forkserver = procmem.forkserver(self.pid, children)
-        training = procmem.training_processes(self.pid, children)
-        self.training_processes = len(training)
-        self.most_training = max(self.most_training, self.training_processes)
-        self.trained.update(training)
-        self.peak_server_kb = max(self.peak_server_kb, self.last_server_kb)
-        self.peak_total_kb = max(self.peak_total_kb, self.last_total_kb)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def _watch_training(self) -> None:
-        """The forkserver's children every WATCH_S (Linux's /proc/<pid>/task/<pid>/children)."""
-        while not self._stop.wait(self.WATCH_S):
-            forkserver = self.forkserver
-            if forkserver is None:
-                continue
-            try:
-                with open(f"/proc/{forkserver}/task/{forkserver}/children") as f:
-                    self.trained.update(int(pid) for pid in f.read().split())
-            except OSError:  # the forkserver has just stopped, or this kernel has no such file
-                continue
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._watch.join(5)
-
-
-# --------------------------------------------------------------------------- server and mirror
-
-
-@contextlib.contextmanager
-def streamlit_server(
-    env: dict[str, str], log_path: Path, app_cores: int = 1
-) -> Iterator[tuple[str, MemorySampler]]:
-    """The dashboard server with a (not yet started) memory sampler; its children are stopped too.
-    The app gets ``app_cores`` cores and the clients the rest (all of them share every core when
-    none would be left)."""
-    with (
-        local_servers.streamlit_server(env, log_path) as (url, proc),
-        local_servers.app_pinned(proc.pid, app_cores),
-    ):
-        sampler = MemorySampler(proc.pid)
-        try:
-            yield url, sampler
-        finally:
-            with contextlib.suppress(Exception):
-                sampler.seen.update(procmem.descendants(proc.pid))
-    _stop_leftovers(sampler.seen)
-
-
-def _stop_leftovers(seen: dict[int, int]) -> None:
-    """Kill the server's children that outlived it (only if still the very same processes)."""
-    time.sleep(0.5)
-    for pid, started in seen.items():
-        ident = procmem.process_identity(pid)
-        if ident is not None and ident[1] == started:
-            with contextlib.suppress(OSError):
-                os.kill(pid, 9)
+    with LoopThread() as loop:
+        return drive([ProtocolSessionPage(loop) for _ in cfgs], url, cfgs, **{"poll_s": 0.05, **options})
 
 
 # --------------------------------------------------------------------------- the load test
@@ -700,17 +677,10 @@ def run_load_test(
     them on MNIST) instead of every learner opening a link of their own. ``client``: "protocol"
     (devtools.protocol_pages: the app's cost alone) or "browser" (headless Chromium pages, which
     on the test's one core for clients bound the figures themselves)."""
-    if client == "browser" and not Path(local_servers.CHROMIUM).exists():
-        print("The browser load test needs Debian's chromium: apt-get install chromium", file=sys.stderr)
+    missing = _missing_client(client)
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
-    if client == "browser":
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            print(
-                "The browser load test needs Playwright: pip install -r requirements-dev.txt", file=sys.stderr
-            )
-            return 2
     mnist_sessions = max(0, min(mnist_sessions, sessions))
     have_mnist = all((local_servers.SHARED_MNIST / name).exists() for name in MNIST_FILES)
     if mnist_sessions and not have_mnist:
@@ -724,9 +694,56 @@ def run_load_test(
         cfgs = worksheet_configs(sessions, links, min(mnist_sessions, links))
     else:
         cfgs = class_configs(sessions, mnist_sessions)
-
     app_cores_text = _cores(app_cores)  # before the pinning narrows this process's cores
     started = time.monotonic()
+    run = _run_class(cfgs, slots, app_cores, app_cores_text, client, mnist_sessions > 0, timeout_s)
+    return _report(run, f"{slots} on {app_cores_text}", time.monotonic() - started)
+
+
+def _missing_client(client: str) -> str:
+    """Why the ``client`` cannot run here ("" when it can)."""
+    if client != "browser":
+        return ""
+    if not Path(local_servers.CHROMIUM).exists():
+        return "The browser load test needs Debian's chromium: apt-get install chromium"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "The browser load test needs Playwright: pip install -r requirements-dev.txt"
+    return ""
+
+
+@dataclass
+class _Run:
+    """What one load test measured, for the report."""
+
+    results: list[SessionResult]
+    sampler: MemorySampler
+    idle_kb: int  # server RSS at start, no page open
+    opened: dict[str, int]  # server RSS and whole app PSS once every page is open, before Train
+    server_cpu_s: float
+    server_log: str
+    browsers: str  # the test's own clients' CPU (_browser_share)
+    headless_s: float
+
+
+def _run_class(
+    cfgs: list[RunConfig],
+    slots: int,
+    app_cores: int,
+    app_cores_text: str,
+    client: str,
+    mnist: bool,
+    timeout_s: float,
+) -> _Run:
+    """One server for the class (``mnist``: with a loopback MNIST mirror), its pages driven by
+    ``client``, the server's memory and CPU measured, then the distinct runs trained headless."""
+    sampler: MemorySampler | None = None
+
+    def stop_leftovers() -> None:  # registered before the server is started: runs once it has stopped
+        if sampler is not None:
+            sampler.stop_leftovers()
+
     with contextlib.ExitStack() as stack:
         data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="nnexplore-loadtest-"))
         env = {
@@ -734,13 +751,19 @@ def run_load_test(
             "NNEXPLORE_DATA_DIR": data_dir,
             "NO_PROXY": "127.0.0.1,localhost",
         }
-        if mnist_sessions:
+        if mnist:
             env["NNEXPLORE_MNIST_MIRRORS"] = stack.enter_context(
                 local_servers.serve_folder(local_servers.SHARED_MNIST)
             )
             env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
         log_path = Path(data_dir) / "streamlit.log"
-        url, sampler = stack.enter_context(streamlit_server(env, log_path, app_cores))
+        stack.callback(stop_leftovers)
+        url, proc = stack.enter_context(local_servers.streamlit_server(env, log_path))
+        # The app on its cores, the clients on the rest (all of them share every core when none
+        # would be left).
+        stack.enter_context(local_servers.app_pinned(proc.pid, app_cores))
+        sampler = MemorySampler(proc.pid)
+        stack.callback(sampler.note_children)  # just before the server stops
         client_cores = len(os.sched_getaffinity(0))  # as pinned, while the server runs
         sampler.sample()
         idle_kb = sampler.last_server_kb
@@ -749,10 +772,9 @@ def run_load_test(
         stack.callback(sampler.stop)
         print(
             f"server up at {url} with {slots} slot(s) on {app_cores_text}, {_mb(idle_kb)};"
-            f" opening {sessions} {client} sessions"
+            f" opening {len(cfgs)} {client} sessions"
         )
         opened: dict[str, int] = {}
-
         browser_cpu: list[tuple[float, float]] = []  # (CPU seconds, time) of the test's browsers
 
         def note_browsers() -> None:
@@ -763,29 +785,14 @@ def run_load_test(
             opened.update(server=sampler.last_server_kb, total=sampler.last_total_kb)
             note_browsers()
 
-        common = dict(
+        options = dict(
             timeout_s=timeout_s,
             log=sys.stdout,
             before_train=note_memory,
             progress_note=lambda: f"training processes alive: {sampler.training_processes}",
             after_train=note_browsers,
         )
-        if client == "browser":
-            pw = stack.enter_context(sync_playwright())
-            browser = pw.chromium.launch(
-                executable_path=local_servers.CHROMIUM, args=local_servers.CHROMIUM_ARGS
-            )
-            stack.callback(browser.close)
-            results = drive_sessions(
-                browser,
-                url,
-                cfgs,
-                screenshots=ROOT / "test-artifacts",
-                on_stuck=lambda: _dump_server_stacks(sampler.pid),
-                **common,
-            )
-        else:
-            results = drive_protocol_sessions(url, cfgs, **common)
+        results = _drive_client(stack, client, url, cfgs, sampler, options)
         sampler.stop()
         sampler.sample()
         server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
@@ -796,17 +803,32 @@ def run_load_test(
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             (ROOT / "test-artifacts" / "loadtest-server.log").write_text(log_text, encoding="utf-8")
     browsers = _browser_share(browser_cpu, client_cores)
-    return _report(
-        results,
-        f"{slots} on {app_cores_text}",
-        idle_kb,
-        opened,
-        sampler,
-        server_cpu_s,
-        log_text,
-        time.monotonic() - started,
-        browsers,
-        headless_s,
+    return _Run(results, sampler, idle_kb, opened, server_cpu_s, log_text, browsers, headless_s)
+
+
+def _drive_client(
+    stack: contextlib.ExitStack,
+    client: str,
+    url: str,
+    cfgs: Sequence[RunConfig],
+    sampler: MemorySampler,
+    options: dict[str, Any],
+) -> list[SessionResult]:
+    """The class's pages, protocol or browser (a Chromium started here, closed with ``stack``)."""
+    if client != "browser":
+        return drive_protocol_sessions(url, cfgs, **options)
+    from playwright.sync_api import sync_playwright
+
+    pw = stack.enter_context(sync_playwright())
+    browser = pw.chromium.launch(executable_path=local_servers.CHROMIUM, args=local_servers.CHROMIUM_ARGS)
+    stack.callback(browser.close)
+    return drive_sessions(
+        browser,
+        url,
+        cfgs,
+        screenshots=ROOT / "test-artifacts",
+        on_stuck=lambda: _dump_server_stacks(sampler.pid),
+        **options,
     )
 
 
@@ -848,28 +870,49 @@ def _browser_share(readings: list[tuple[float, float]], cores: int) -> str:
     return f"{cpu1 - cpu0:.0f} s, {(cpu1 - cpu0) / max(t1 - t0, 1e-9) / cores:.0%} of {cores} core(s)"
 
 
-def _report(
-    results: list[SessionResult],
-    slots: str,
-    idle_kb: int,
-    opened: dict[str, int],
-    sampler: MemorySampler,
-    server_cpu_s: float,
-    server_log: str,
-    wall_s: float,
-    browsers: str = "-",
-    headless_s: float | None = None,
-) -> int:
+def _report(run: _Run, slots: str, wall_s: float) -> int:
+    """Print the table (and each session with a problem, on stderr); 0 when every run finished
+    cleanly, else 1."""
+    results = run.results
+    finished = [r for r in results if r.state == "done"]
+    rows = _rows(run, slots, wall_s)
+    width = max(len(name) for name, _ in rows)
+    print(f"\nnnexplore load test · {os.cpu_count()} CPUs")
+    print(f"| {'measure':<{width}} | result")
+    print(f"|{'-' * (width + 2)}|-------")
+    for name, value in rows:
+        print(f"| {name:<{width}} | {value}")
+    problems = [
+        r
+        for r in results
+        if r.state != "done" or r.exceptions or r.records_lost or r.problem or r.disconnected
+    ]
+    for r in problems:
+        detail = r.problem or r.final_text
+        counts = f", records {r.records}/{r.expected}" if r.expected is not None else ""
+        print(
+            f"session {r.index} ({r.cfg.dataset}): {r.state}, queued {r.queued}, exceptions {r.exceptions}, "
+            f"lost the server {r.disconnected}{counts}. {detail}",
+            file=sys.stderr,
+        )
+    exceptions = sum(r.exceptions for r in results)
+    lost = sum(r.records_lost for r in results)
+    unchecked = sum(1 for r in finished if r.records is None)
+    ok = len(finished) == len(results) and exceptions == 0 and lost == 0 and unchecked == 0
+    return 0 if ok else 1
+
+
+def _rows(run: _Run, slots: str, wall_s: float) -> list[tuple[str, str]]:
+    """The table's rows: (measure, result)."""
+    results, sampler, opened, headless_s = run.results, run.sampler, run.opened, run.headless_s
     finished = [r for r in results if r.state == "done"]
     times = [r.train_to_done_s for r in finished if r.train_to_done_s is not None]
     firsts = [r.first_status_s for r in results if r.first_status_s is not None]
     finals = [r.final_page_s for r in results if r.final_page_s is not None]
-    exceptions = sum(r.exceptions for r in results)
     lost = sum(r.records_lost for r in results)
     unchecked = sum(1 for r in finished if r.records is None)
-    tracebacks = server_log.count("Traceback")
     n_mnist = sum(r.cfg.dataset == "mnist" for r in results)
-    rows = [
+    return [
         ("sessions (toy + MNIST)", f"{len(results)} ({len(results) - n_mnist} + {n_mnist})"),
         ("training slots, on the app's cores", slots),
         ("runs finished (done)", f"{len(finished)} of {len(results)}"),
@@ -880,9 +923,9 @@ def _report(
         ("queued, then finished", str(sum(r.queued for r in finished))),
         ("pages showing an exception", str(sum(r.exceptions > 0 for r in results))),
         ("records lost", str(lost) + (f" ({unchecked} runs not checked)" if unchecked else "")),
-        ("tracebacks in the server log", str(tracebacks)),
+        ("tracebacks in the server log", str(run.server_log.count("Traceback"))),
         ("pages that lost the server (Connection error)", str(sum(r.disconnected for r in results))),
-        ("server memory at start, no page open (RSS)", _mb(idle_kb)),
+        ("server memory at start, no page open (RSS)", _mb(run.idle_kb)),
         (
             "every page open before Train: server RSS / whole app PSS",
             f"{_mb(opened.get('server', 0))} / {_mb(opened.get('total', 0))}",
@@ -906,35 +949,14 @@ def _report(
         ("most runs training at once (training processes, same samples)", str(sampler.most_training)),
         (
             "server process CPU (Streamlit: pages and redraws), share of one core",
-            f"{server_cpu_s:.0f} s, {server_cpu_s / max(wall_s, 1e-9):.0%}",
+            f"{run.server_cpu_s:.0f} s, {run.server_cpu_s / max(wall_s, 1e-9):.0%}",
         ),
         (
             "the test's own clients (this process, any Chromium), first Train to last end: CPU, share",
-            browsers,
+            run.browsers,
         ),
         ("whole load test", f"{wall_s:.0f} s"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print(f"\nnnexplore load test · {os.cpu_count()} CPUs")
-    print(f"| {'measure':<{width}} | result")
-    print(f"|{'-' * (width + 2)}|-------")
-    for name, value in rows:
-        print(f"| {name:<{width}} | {value}")
-    problems = [
-        r
-        for r in results
-        if r.state != "done" or r.exceptions or r.records_lost or r.problem or r.disconnected
-    ]
-    for r in problems:
-        detail = r.problem or r.final_text
-        counts = f", records {r.records}/{r.expected}" if r.expected is not None else ""
-        print(
-            f"session {r.index} ({r.cfg.dataset}): {r.state}, queued {r.queued}, exceptions {r.exceptions}, "
-            f"lost the server {r.disconnected}{counts}. {detail}",
-            file=sys.stderr,
-        )
-    ok = len(finished) == len(results) and exceptions == 0 and lost == 0 and unchecked == 0
-    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:

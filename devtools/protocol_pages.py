@@ -10,18 +10,23 @@ at the intervals the server asks, offers the server the hashes of the big
 elements it already holds (as the browser does, so that the server may send a
 reference instead), and fetches a download button's file. It draws nothing.
 
-One asyncio event loop can hold a whole class of them in one thread. Only
-what the load test reads is kept: alerts, progress bars, buttons, download
-buttons and exceptions.
+One asyncio event loop can hold a whole class of them in one thread
+(``LoopThread`` runs it beside a synchronous caller, such as the load test's
+driver, which polls Chromium pages from its own thread). Only what the load
+test reads is kept: alerts, progress bars, buttons, download buttons and
+exceptions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import threading
 import time
 import urllib.request
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -30,6 +35,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 #: The element kinds a page keeps (everything else is drawn by a browser and read by nobody here).
 KEPT = frozenset({"alert", "progress", "button", "download_button", "exception"})
 MAIN = 0  # delta_path[0]: 0 is the main area, 1 the sidebar
+T = TypeVar("T")
 
 
 class ProtocolPage:
@@ -110,6 +116,24 @@ class ProtocolPage:
         """A file the page links to (a download button's ``url``), over plain HTTP."""
         full = url if url.startswith("http") else self.url.rstrip("/") + "/" + url.lstrip("/")
         return await asyncio.to_thread(lambda: urllib.request.urlopen(full, timeout=60).read())
+
+    async def download(self, label: str, wait_s: float = 60, attempts: int = 3) -> bytes:
+        """The file of the main area's download button ``label``, once the page shows the button
+        (within ``wait_s``); LookupError when it does not."""
+        await wait_for(lambda: self.download_url(label) is not None, wait_s)
+        # Each full run of the page serves its file under a new address: a link read just before
+        # a redraw can be gone, so a failed fetch reads the link again.
+        for attempt in range(attempts):
+            link = self.download_url(label)
+            if link is None:
+                raise LookupError(f"the page has no {label!r} download")
+            try:
+                return await self.fetch(link)
+            except Exception:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(1.0)
+        raise AssertionError("unreachable")
 
     async def _rerun(self, trigger: str | None = None, fragment_id: str = "") -> None:
         msg = BackMsg()
@@ -200,3 +224,52 @@ async def wait_for(condition: Any, timeout_s: float, poll_s: float = 0.05) -> bo
             return False
         await asyncio.sleep(poll_s)
     return True
+
+
+class LoopThread:
+    """One asyncio event loop in a daemon thread of its own, for a synchronous caller (a context
+    manager). ``run`` waits for a coroutine's result, ``submit`` does not, ``call`` runs a plain
+    function in the loop: a ProtocolPage's elements change in its loop, so another thread reads
+    them through ``call``. On exit, what was submitted is waited for (15 s at most), then
+    every task left is cancelled and the loop closed, as asyncio.run does."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="protocol-pages", daemon=True)
+        self._submitted: list[concurrent.futures.Future] = []
+
+    def __enter__(self) -> LoopThread:
+        self._thread.start()
+        return self
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        self._submitted = [f for f in self._submitted if not f.done()] + [future]
+        return future
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout_s: float | None = None) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout_s)
+
+    def call(self, fn: Callable[[], T]) -> T:
+        async def in_loop() -> T:
+            return fn()
+
+        return self.run(in_loop())
+
+    def __exit__(self, *exc: object) -> None:
+        concurrent.futures.wait(self._submitted, timeout=15)
+        with contextlib.suppress(Exception):
+            self.run(_cancel_the_rest(), 15)
+            self.run(self.loop.shutdown_asyncgens(), 15)
+            self.run(self.loop.shutdown_default_executor(), 15)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(15)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+
+async def _cancel_the_rest() -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

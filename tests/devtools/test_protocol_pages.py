@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import pytest
 
 from devtools import local_servers
-from devtools.protocol_pages import ProtocolPage, wait_for
+from devtools.protocol_pages import LoopThread, ProtocolPage, wait_for
 
 T = TypeVar("T")
 
@@ -58,6 +58,22 @@ def test_a_page_without_the_button_says_so(app_url):
             await page.close()
 
     assert _run(visit()) is False
+
+
+def test_a_synchronous_caller_drives_pages_in_a_loop_thread_and_downloads(app_url):
+    with LoopThread() as loop:
+        page = ProtocolPage(app_url, "")
+        opening = loop.submit(page.open())
+        opening.result(30)
+        assert loop.run(wait_for(lambda: page.button("Press") is not None, 60))
+        assert loop.run(page.press("Press"))
+        assert loop.run(wait_for(lambda: "pressed" in page.statuses(), 30))
+        assert "pressed" in loop.call(page.statuses)
+        assert loop.run(page.download("Data")) == b"a,b\n1,2\n"
+        with pytest.raises(LookupError):
+            loop.run(page.download("No such download", wait_s=0.2))
+        loop.submit(page.close())
+    assert loop.loop.is_closed()
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -1,4 +1,4 @@
-"""The load test's count of runs trained: every training process, even one shorter than a memory sample."""
+"""devtools.memory_sampler: every training process is counted, even one shorter than a memory sample."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from devtools.loadtest import MemorySampler
+from devtools.memory_sampler import MemorySampler
 
 #: A stand-in dashboard server: its child is a "forkserver" that forks 8 training processes of
 #: 50 ms each, 150 ms apart: most of them live between two of the memory sampler's 0.1 s samples.
