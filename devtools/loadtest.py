@@ -180,7 +180,7 @@ class PageState:
     status_at: float | None  # wall-clock time (time.time()) of the page's first status line, if it says
     ended_at: float | None  # the same for its first final status line
     closed: bool = False  # the page cannot go on (the server closed a protocol page's connection)
-    records_ready: bool = False  # the records download is on the page (pages that time_final_page)
+    records_ready: bool = False  # the records download is on the page (pages that times_final_page)
 
 
 class Page(Protocol):
