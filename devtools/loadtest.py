@@ -317,6 +317,9 @@ class _Driver:
         try:
             state = page.state()
         except Exception as exc:  # page crashed or closed
+            if result.state == "done":  # its run had ended: its finished page is no longer awaited
+                result.problem = f"page stopped answering after its run ended: {_first_line(exc)}"
+                return
             result.state, result.problem = "broken", f"page stopped answering: {_first_line(exc)}"
             self._say_ended(result)
             return
@@ -411,7 +414,12 @@ def _watched(page: Page, result: SessionResult) -> bool:
     finished page is there and has not yet."""
     if result.state == "pending":
         return True
-    return result.state == "done" and page.times_final_page and result.final_page_s is None
+    return (
+        result.state == "done"
+        and page.times_final_page
+        and result.final_page_s is None
+        and not result.problem
+    )
 
 
 def _final_state(statuses: Sequence[str]) -> tuple[str, str] | None:
