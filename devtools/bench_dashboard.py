@@ -146,7 +146,7 @@ def max_points_per_series(epochs: int = 50) -> int:
         training.loss_chart(frames.runs_frame(runs)),
         training.outside_chart(frames.runs_frame(runs)),
         gradients.gradient_lines(frames.layer_long(runs, "grad_norm")),
-        training.saturation_chart(frames.saturation_long(runs)),
+        training.weak_off_dead_chart(frames.weak_off_dead_long(runs)),
     ]
     most = 0
     for chart in specs:

@@ -18,21 +18,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 
 from nnexplore import activations
 
 __all__ = [
     "ACTIVATIONS",
+    "DTYPE",
+    "as_tensor",
     "LOSS_CE",
     "LOSS_MSE",
-    "RECIPE_CE",
-    "RECIPE_MSE",
     "activation_curve",
     "activation_table",
     "softmax",
@@ -45,12 +43,6 @@ __all__ = [
     "toy_1d",
     "loss_curve",
     "loss_surface",
-    "output_gradients",
-    "gradient_check",
-    "gradient_vs_output",
-    "RECIPES",
-    "RECIPE_BCE",
-    "RECIPE_RAW",
 ]
 
 DTYPE = torch.float64
@@ -58,10 +50,6 @@ DTYPE = torch.float64
 # Series labels, shared by the tables and the charts that colour by them.
 LOSS_CE = "cross-entropy"
 LOSS_MSE = "squared error"
-RECIPE_CE = "softmax + cross-entropy"
-RECIPE_BCE = "sigmoid + binary cross-entropy"
-RECIPE_RAW = "raw outputs + squared error"
-RECIPE_MSE = "sigmoid + squared error"
 
 # Element-wise activations that can be drawn as a curve z -> f(z), in the table's
 # order. Softmax is not here on purpose: each output depends on *all* inputs, so
@@ -69,7 +57,7 @@ RECIPE_MSE = "sigmoid + squared error"
 ACTIVATIONS: tuple[str, ...] = tuple(a.name for a in activations.CURVES)
 
 
-def _as_tensor(values: object) -> torch.Tensor:
+def as_tensor(values: object) -> torch.Tensor:
     """Any array-like (list, numpy, tensor on any device) as a CPU float64 tensor."""
     if isinstance(values, torch.Tensor):
         return values.detach().to(device="cpu", dtype=DTYPE)
@@ -97,7 +85,7 @@ def activation_curve(name: str, z: object) -> tuple[np.ndarray, np.ndarray]:
     if name not in ACTIVATIONS:
         choices = ", ".join(ACTIVATIONS)
         raise ValueError(f"Unknown activation {name!r}. Choose one of: {choices}.")
-    zt = _as_tensor(z).clone().requires_grad_(True)
+    zt = as_tensor(z).clone().requires_grad_(True)
     values = activations.get(name).f(zt)
     # Element-wise function: d(sum f)/dz_i = f'(z_i).
     (deriv,) = torch.autograd.grad(values.sum(), zt)
@@ -126,7 +114,7 @@ def activation_table(z_min: float = -6.0, z_max: float = 6.0, n: int = 241) -> p
 
 def softmax(v: object) -> np.ndarray:
     """Softmax of a vector, computed stably (large inputs do not overflow)."""
-    return torch.softmax(_as_tensor(v), dim=-1).numpy()
+    return torch.softmax(as_tensor(v), dim=-1).numpy()
 
 
 def softmax_jacobian(v: object) -> np.ndarray:
@@ -138,7 +126,7 @@ def softmax_jacobian(v: object) -> np.ndarray:
     to 0: as a hidden layer it then passes almost no gradient back.
     Each row and each column sums to 0, because the outputs always sum to 1.
     """
-    vt = _as_tensor(v)
+    vt = as_tensor(v)
     if vt.ndim != 1 or vt.numel() == 0:
         raise ValueError("softmax_jacobian needs a non-empty 1-D vector.")
     jac = torch.autograd.functional.jacobian(lambda x: torch.softmax(x, dim=0), vt)
@@ -310,7 +298,7 @@ def _mean_losses(z: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
 
 def _data(data: tuple[object, object] | None) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = toy_1d() if data is None else data
-    return _as_tensor(x).reshape(-1), _as_tensor(y).reshape(-1)
+    return as_tensor(x).reshape(-1), as_tensor(y).reshape(-1)
 
 
 def loss_curve(w_grid: object, b: float = 0.0, data: tuple[object, object] | None = None) -> pd.DataFrame:
@@ -401,152 +389,4 @@ def loss_surface(
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True)
-
-
-# ---------------------------------------------------------------------------
-# 5. The gradient at the output layer (question 3)
-# ---------------------------------------------------------------------------
-
-
-def _targets_onehot(targets: object, logits: torch.Tensor) -> torch.Tensor:
-    """Targets as float64 one-hot rows; accepts class indices or one-hot."""
-    t = targets.detach().cpu() if isinstance(targets, torch.Tensor) else torch.as_tensor(np.asarray(targets))
-    if t.ndim == 1 and t.shape[0] == logits.shape[0] and not t.is_floating_point():
-        num_classes = logits.shape[1]
-        if t.numel() and (t.min() < 0 or t.max() >= num_classes):
-            raise ValueError(f"Class labels must lie between 0 and {num_classes - 1}.")
-        return F.one_hot(t.long(), num_classes).to(DTYPE)
-    t = t.to(DTYPE)
-    if t.shape != logits.shape:
-        raise ValueError(
-            f"Targets shaped {tuple(t.shape)} do not match logits shaped {tuple(logits.shape)}: "
-            "give one one-hot row per example, or one class label per example."
-        )
-    return t
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """An output activation and a loss trained together, and its gradient at the output, closed form.
-
-    ``closed(o, t)`` is ∂ℓ/∂z for one example (ℓ its loss, z its output layer's scores, o the
-    outputs after the activation, t the one-hot target); ``latex`` the same formula for the page.
-    """
-
-    name: str
-    output: str
-    loss: str
-    closed: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    latex: str
-
-
-#: The four recipes of the "same t − o gradient?" question, in the order the page shows them. Two
-#: pairs: softmax + cross-entropy and sigmoid + binary cross-entropy both give exactly o − t (the
-#: log cancels the activation's slope); raw outputs + squared error give 2(o − t) (there is no
-#: slope to cancel); sigmoid + squared error keep the slope o(1 − o).
-RECIPES: tuple[Recipe, ...] = (
-    Recipe(RECIPE_CE, "softmax", "cross_entropy", lambda o, t: o - t, r"o-t"),
-    Recipe(RECIPE_BCE, "sigmoid", "binary_cross_entropy", lambda o, t: o - t, r"o-t"),
-    Recipe(RECIPE_RAW, "none", "mse", lambda o, t: 2.0 * (o - t), r"2\,(o-t)"),
-    Recipe(RECIPE_MSE, "sigmoid", "mse", lambda o, t: 2.0 * (o - t) * o * (1.0 - o), r"2\,(o-t)\,o\,(1-o)"),
-)
-
-
-def output_gradients(logits: object, targets_onehot: object) -> dict[str, dict[str, np.ndarray | float]]:
-    """Each recipe's gradient with respect to the output pre-activation z, by autograd and in closed form.
-
-    Both "softmax + cross-entropy" and "sigmoid + squared error" are often summarised as "the
-    gradient is t - o"; the four RECIPES show what is true. The autograd gradient goes through
-    the engine's own loss (nnexplore.losses, the function training calls: summed over the
-    classes, averaged over the batch), in float64, and is scaled back by the batch size B, so
-    each row is one example's ∂ℓ_i/∂z: exactly what the closed form gives.
-
-    ``logits`` is (B, C); ``targets_onehot`` is (B, C) one-hot, or (B,) class labels. Returns,
-    per recipe name: float64 arrays ``outputs`` (o), ``autograd`` and ``closed`` (each (B, C)),
-    and floats ``max_diff`` (the largest |autograd - closed|) and ``push``: the mean over the
-    examples of Σ_k |∂ℓ_i/∂z_k|, the size of one example's gradient at z. The training record's
-    output push is this same number, for the training batches.
-    """
-    from nnexplore.losses import loss_fn  # the engine's losses: what training differentiates
-
-    z0 = _as_tensor(logits)
-    if z0.ndim != 2 or z0.shape[0] == 0 or z0.shape[1] == 0:
-        raise ValueError("Logits must be a non-empty table: one row per example, one column per class.")
-    t = _targets_onehot(targets_onehot, z0)
-    batch = z0.shape[0]
-    out: dict[str, dict[str, np.ndarray | float]] = {}
-    for recipe in RECIPES:
-        z = z0.clone().requires_grad_(True)
-        (grad,) = torch.autograd.grad(loss_fn(recipe.loss)(z, t, recipe.output), z)
-        per_example = grad * batch
-        o = activations.get(recipe.output).f(z0)
-        closed = recipe.closed(o, t)
-        out[recipe.name] = {
-            "outputs": o.numpy(),
-            "autograd": per_example.numpy(),
-            "closed": closed.numpy(),
-            "max_diff": float((per_example - closed).abs().max()),
-            "push": float(per_example.abs().sum(dim=1).mean()),
-        }
-    return out
-
-
-def gradient_check(model_logits: object, targets: object, tol: float = 1e-6) -> dict[str, object]:
-    """Check each recipe's closed-form output gradient numerically on a real batch of model outputs.
-
-    ``model_logits`` are the output layer's pre-activations for a batch (a tensor straight from
-    the model is fine: it is detached and moved to the CPU in float64); ``targets`` are class
-    labels (B,) or one-hot (B, C).
-
-    Returns plain numbers for a small table: ``batch_size``, ``num_classes``, ``ok`` (every
-    recipe's difference below ``tol``) and ``recipes``: per recipe name, ``max_diff`` (autograd
-    against the closed form, per example) and ``push`` (the mean over the examples of
-    Σ_k |∂ℓ_i/∂z_k|), all on the very same outputs.
-    """
-    g = output_gradients(model_logits, targets)
-    first = next(iter(g.values()))
-    batch, classes = first["autograd"].shape
-    recipes = {name: {"max_diff": float(r["max_diff"]), "push": float(r["push"])} for name, r in g.items()}
-    return {
-        "batch_size": int(batch),
-        "num_classes": int(classes),
-        "ok": all(r["max_diff"] < tol for r in recipes.values()),
-        "recipes": recipes,
-    }
-
-
-def gradient_vs_output(n: int = 200, o_min: float = 0.001, o_max: float = 0.999) -> pd.DataFrame:
-    """How hard each recipe pushes, |∂ℓ/∂z|, against the output o, for one output whose target is 1.
-
-    One output unit, target 1, its output o from ``o_min`` to ``o_max``:
-
-    * softmax + cross-entropy (two classes, the other score 0, so softmax(z, 0)[0] = sigmoid(z))
-      and sigmoid + binary cross-entropy: ∂ℓ/∂z = o - 1, the same line. The more wrong the
-      output, the harder the push; at o ~ 0 it is ~1.
-    * raw outputs + squared error: ∂ℓ/∂z = 2(o - 1), twice that (and o may be any number).
-    * sigmoid + squared error: ∂ℓ/∂z = 2(o - 1) o (1 - o). Largest at o = 1/3, and it falls to
-      0 as o -> 0: the network that is confidently wrong barely learns from its mistake.
-
-    Long form, columns ``o, recipe, gradient`` (``gradient`` is |∂ℓ/∂z|, by autograd through
-    each recipe's loss), ``n`` points per recipe, in the order of RECIPES. o = 0.001 is on the
-    default grid.
-    """
-    o_grid = np.linspace(o_min, o_max, n)
-    logit = np.log(o_grid) - np.log1p(-o_grid)  # the z that gives each o through a sigmoid
-    losses: dict[str, tuple[np.ndarray, Callable[[torch.Tensor], torch.Tensor]]] = {
-        RECIPE_CE: (
-            logit,
-            lambda z: -torch.log_softmax(torch.stack([z, torch.zeros_like(z)], dim=1), dim=1)[:, 0],
-        ),
-        RECIPE_BCE: (logit, lambda z: -F.logsigmoid(z)),
-        RECIPE_RAW: (o_grid, lambda z: (z - 1.0) ** 2),
-        RECIPE_MSE: (logit, lambda z: (torch.sigmoid(z) - 1.0) ** 2),
-    }
-    frames = []
-    for recipe in RECIPES:
-        z_grid, fn = losses[recipe.name]
-        z = torch.tensor(z_grid, dtype=DTYPE, requires_grad=True)
-        (grad,) = torch.autograd.grad(fn(z).sum(), z)
-        frames.append(pd.DataFrame({"o": o_grid, "recipe": recipe.name, "gradient": grad.abs().numpy()}))
     return pd.concat(frames, ignore_index=True)

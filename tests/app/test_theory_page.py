@@ -7,6 +7,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from nnexplore import output_gradients as G
 from nnexplore import theory as T
 from nnexplore import theory_facts
 from nnexplore.ui import safe_text
@@ -126,12 +127,12 @@ def check_table(at: AppTest):
 
 def test_gradient_check_default_batch(page):
     table = check_table(page)
-    assert table["recipe"].tolist() == [r.name for r in T.RECIPES]
+    assert table["recipe"].tolist() == [r.name for r in G.RECIPES]
     assert (table["largest difference"] < 1e-6).all()
     assert any("64 examples × 10 classes" in c.value for c in page.caption)
     # the push is the module's, on the same stand-in batch
     logits, labels = theory_facts.default_batch()
-    expected = T.gradient_check(logits, labels)["recipes"]
+    expected = G.gradient_check(logits, labels)["recipes"]
     for name, push in zip(table["recipe"], table["push per example"], strict=True):
         assert push == pytest.approx(expected[name]["push"])
 
@@ -198,7 +199,7 @@ def test_gradient_check_on_a_model_batch():
     assert any("the test batch, 32 examples × 10 classes" in c.value for c in at.caption)
     table = check_table(at)
     assert (table["largest difference"] < 1e-5).all()
-    expected = T.gradient_check(logits, targets)["recipes"]
+    expected = G.gradient_check(logits, targets)["recipes"]
     assert table["push per example"].tolist() == pytest.approx([r["push"] for r in expected.values()])
 
 

@@ -21,7 +21,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnexplore import theory
+from nnexplore import output_gradients
 from nnexplore.config import MAX_LAYERS, RunConfig
 from nnexplore.data import Dataset, load_dataset, read_idx
 from nnexplore.experiments import (
@@ -509,7 +509,7 @@ def test_mnist_runs_change_only_the_output_recipe() -> None:
     for cfg in configs.values():
         assert cfg.replace(output_activation="softmax", loss="cross_entropy") == base
     # the card's recipes are the gradient check's, in the same order
-    assert [(r.output, r.loss) for r in theory.RECIPES] == list(recipes.values())
+    assert [(r.output, r.loss) for r in output_gradients.RECIPES] == list(recipes.values())
 
 
 def test_mnist_output_gradients_match_the_formulas_on_a_real_batch(
@@ -530,8 +530,8 @@ def test_mnist_output_gradients_match_the_formulas_on_a_real_batch(
     for label, (_, _, _, model) in mnist_runs.items():
         with torch.no_grad():
             logits = model(x_batch)
-        # theory.gradient_check: autograd against the closed forms, in float64, on this real batch
-        check = theory.gradient_check(logits, y_batch)
+        # output_gradients.gradient_check: autograd against the closed forms, in float64, on this real batch
+        check = output_gradients.gradient_check(logits, y_batch)
         assert check["ok"] and all(r["max_diff"] < 1e-12 for r in check["recipes"].values()), label
         # and the engine's own losses (float32, mean over the batch) have the gradients the text states
         for recipe, formula in closed.items():

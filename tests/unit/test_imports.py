@@ -1,4 +1,4 @@
-"""What importing the package loads: reading settings must not need torch (DESIGN.md)."""
+"""What importing the package loads: reading settings must not need torch (docs/architecture.md: the core needs no torch to read a setting)."""
 
 from __future__ import annotations
 

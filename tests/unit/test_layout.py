@@ -161,3 +161,18 @@ def test_the_architecture_map_names_every_module_and_no_module_that_is_gone():
     present = {p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*.py")}
     assert present - mapped == set(), "modules missing from docs/architecture.md"
     assert mapped - present == set(), "docs/architecture.md names modules that do not exist"
+
+
+def test_every_document_the_code_cites_is_in_the_repository():
+    """A docstring or the README that sends the reader to a file must find it."""
+    import re
+
+    root = PACKAGE.parent
+    texts = [p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")]
+    texts += [
+        (root / "README.md").read_text(encoding="utf-8"),
+        *(p.read_text() for p in root.glob("docs/*.md")),
+    ]
+    cited = {m for text in texts for m in re.findall(r"\b((?:docs/)?[\w-]+\.md)\b", text)}
+    missing = {name for name in cited if not (root / name).exists() and not (root / "docs" / name).exists()}
+    assert missing == set()

@@ -10,6 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnexplore import output_gradients as G
 from nnexplore import theory as T
 
 Z = np.linspace(-6.0, 6.0, 241)  # includes z = 0 exactly
@@ -381,10 +382,10 @@ def _closed(recipe: str, z: np.ndarray, t: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=1, keepdims=True))
     soft = e / e.sum(axis=1, keepdims=True)
     return {
-        T.RECIPE_CE: soft - t,
-        T.RECIPE_BCE: s - t,
-        T.RECIPE_RAW: 2 * (z - t),
-        T.RECIPE_MSE: 2 * (s - t) * s * (1 - s),
+        G.RECIPE_CE: soft - t,
+        G.RECIPE_BCE: s - t,
+        G.RECIPE_RAW: 2 * (z - t),
+        G.RECIPE_MSE: 2 * (s - t) * s * (1 - s),
     }[recipe]
 
 
@@ -393,8 +394,8 @@ def test_output_gradients_match_closed_forms_for_the_four_recipes() -> None:
     logits = torch.randn(16, 10, generator=gen, dtype=torch.float64) * 4
     labels = torch.randint(0, 10, (16,), generator=gen)
     onehot = torch.nn.functional.one_hot(labels, 10).double()
-    g = T.output_gradients(logits, onehot)
-    assert list(g) == [r.name for r in T.RECIPES] == [T.RECIPE_CE, T.RECIPE_BCE, T.RECIPE_RAW, T.RECIPE_MSE]
+    g = G.output_gradients(logits, onehot)
+    assert list(g) == [r.name for r in G.RECIPES] == [G.RECIPE_CE, G.RECIPE_BCE, G.RECIPE_RAW, G.RECIPE_MSE]
     for name, result in g.items():
         assert result["autograd"].shape == (16, 10)
         assert result["max_diff"] < 1e-12, name
@@ -405,19 +406,19 @@ def test_output_gradients_match_closed_forms_for_the_four_recipes() -> None:
         assert result["push"] == pytest.approx(np.abs(result["autograd"]).sum(axis=1).mean(), rel=1e-12)
     # The matched pairs: softmax + CE and sigmoid + BCE are both exactly o − t (each with its own o);
     # raw outputs + squared error is exactly twice o − t with o = z.
-    for name in (T.RECIPE_CE, T.RECIPE_BCE):
+    for name in (G.RECIPE_CE, G.RECIPE_BCE):
         np.testing.assert_allclose(g[name]["autograd"], g[name]["outputs"] - onehot.numpy(), atol=1e-12)
-    np.testing.assert_allclose(g[T.RECIPE_RAW]["autograd"], 2 * (logits.numpy() - onehot.numpy()), atol=1e-12)
+    np.testing.assert_allclose(g[G.RECIPE_RAW]["autograd"], 2 * (logits.numpy() - onehot.numpy()), atol=1e-12)
     # Labels and one-hot targets give the same answer.
-    g2 = T.output_gradients(logits.numpy(), labels.numpy())
-    np.testing.assert_array_equal(g2[T.RECIPE_CE]["autograd"], g[T.RECIPE_CE]["autograd"])
+    g2 = G.output_gradients(logits.numpy(), labels.numpy())
+    np.testing.assert_array_equal(g2[G.RECIPE_CE]["autograd"], g[G.RECIPE_CE]["autograd"])
 
 
 def test_output_gradients_reject_mismatched_targets() -> None:
     with pytest.raises(ValueError, match="do not match"):
-        T.output_gradients(np.zeros((4, 3)), np.zeros((4, 2)))
+        G.output_gradients(np.zeros((4, 3)), np.zeros((4, 2)))
     with pytest.raises(ValueError, match="between 0 and 2"):
-        T.output_gradients(np.zeros((2, 3)), np.array([0, 3]))
+        G.output_gradients(np.zeros((2, 3)), np.array([0, 3]))
 
 
 def test_gradient_check_on_a_float32_model_batch() -> None:
@@ -426,16 +427,16 @@ def test_gradient_check_on_a_float32_model_batch() -> None:
     with torch.no_grad():
         model.weight.normal_(0, 3)
     out = model(torch.randn(8, 5))  # float32, requires grad
-    report = T.gradient_check(out, torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
+    report = G.gradient_check(out, torch.tensor([0, 1, 2, 0, 1, 2, 0, 1]))
     assert report["ok"] is True
     assert report["batch_size"] == 8 and report["num_classes"] == 3
-    assert list(report["recipes"]) == [r.name for r in T.RECIPES]
+    assert list(report["recipes"]) == [r.name for r in G.RECIPES]
     for result in report["recipes"].values():
         assert result["max_diff"] < 1e-6 and result["push"] > 0
 
 
-@pytest.mark.parametrize("recipe", T.RECIPES, ids=lambda r: r.name)
-def test_the_push_is_what_training_sums_at_the_output(recipe: T.Recipe) -> None:
+@pytest.mark.parametrize("recipe", G.RECIPES, ids=lambda r: r.name)
+def test_the_push_is_what_training_sums_at_the_output(recipe: G.Recipe) -> None:
     """The gradient check's "push per example" is the training record's output push: training sums
     |∂L/∂z| over the batch-mean loss's gradient (probes.grad_sums' out_push), which is the mean over
     the examples of Σ_k |∂ℓ_i/∂z_k|. Same batch, same engine loss, float32 as in training."""
@@ -450,12 +451,12 @@ def test_the_push_is_what_training_sums_at_the_output(recipe: T.Recipe) -> None:
     z.retain_grad()
     loss_fn(recipe.loss)(z, labels, recipe.output).backward()
     summed = float(probes.grad_sums([layer.weight], z.grad)["out_push"])
-    checked = T.gradient_check(z, labels)["recipes"][recipe.name]["push"]
+    checked = G.gradient_check(z, labels)["recipes"][recipe.name]["push"]
     assert checked == pytest.approx(summed, rel=1e-5)
 
 
-@pytest.mark.parametrize("recipe", T.RECIPES, ids=lambda r: r.name)
-def test_a_training_records_out_push_is_the_gradient_checks_push(recipe: T.Recipe) -> None:
+@pytest.mark.parametrize("recipe", G.RECIPES, ids=lambda r: r.name)
+def test_a_training_records_out_push_is_the_gradient_checks_push(recipe: G.Recipe) -> None:
     """End to end: a run whose every step is the whole training set and whose steps are tiny records
     an out_push equal to the gradient check's push on its starting network's training outputs."""
     from nnexplore.config import RunConfig
@@ -481,7 +482,7 @@ def test_a_training_records_out_push_is_the_gradient_checks_push(recipe: T.Recip
     model = build_model(cfg, 2, 2)
     with torch.no_grad():
         logits = model(dataset.x_train.float())
-    expected = T.gradient_check(logits, dataset.y_train)["recipes"][recipe.name]["push"]
+    expected = G.gradient_check(logits, dataset.y_train)["recipes"][recipe.name]["push"]
     (record,) = list(train(cfg, dataset=dataset))
     assert record["out_push"] == pytest.approx(expected, rel=1e-3)
 
@@ -489,26 +490,26 @@ def test_a_training_records_out_push_is_the_gradient_checks_push(recipe: T.Recip
 def test_confidently_wrong_output_gets_no_push_from_sigmoid_squared_error() -> None:
     # One unit, target 1, output 0.001 (z = logit(0.001)).
     z = math.log(0.001 / 0.999)
-    report = T.gradient_check(np.array([[z, 0.0]]), np.array([[1.0, 0.0]]))
+    report = G.gradient_check(np.array([[z, 0.0]]), np.array([[1.0, 0.0]]))
     pushes = {name: r["push"] for name, r in report["recipes"].items()}
-    assert report["ok"] and pushes[T.RECIPE_CE] > pushes[T.RECIPE_MSE]
-    g = T.output_gradients(np.array([[z]]), np.array([[1.0]]))
-    assert abs(g[T.RECIPE_MSE]["autograd"][0, 0]) < 0.01
-    assert g[T.RECIPE_BCE]["autograd"][0, 0] == pytest.approx(0.001 - 1, abs=1e-12)
+    assert report["ok"] and pushes[G.RECIPE_CE] > pushes[G.RECIPE_MSE]
+    g = G.output_gradients(np.array([[z]]), np.array([[1.0]]))
+    assert abs(g[G.RECIPE_MSE]["autograd"][0, 0]) < 0.01
+    assert g[G.RECIPE_BCE]["autograd"][0, 0] == pytest.approx(0.001 - 1, abs=1e-12)
 
 
 def test_gradient_vs_output() -> None:
-    df = T.gradient_vs_output(n=200)
+    df = G.gradient_vs_output(n=200)
     assert list(df.columns) == ["o", "recipe", "gradient"] and len(df) == 800
-    by = {name: df[df.recipe == name] for name in (T.RECIPE_CE, T.RECIPE_BCE, T.RECIPE_RAW, T.RECIPE_MSE)}
-    np.testing.assert_allclose(by[T.RECIPE_CE].gradient, 1 - by[T.RECIPE_CE].o, atol=1e-9)
-    np.testing.assert_allclose(by[T.RECIPE_BCE].gradient, 1 - by[T.RECIPE_BCE].o, atol=1e-9)
-    np.testing.assert_allclose(by[T.RECIPE_RAW].gradient, 2 * (1 - by[T.RECIPE_RAW].o), atol=1e-9)
-    mse = by[T.RECIPE_MSE]
+    by = {name: df[df.recipe == name] for name in (G.RECIPE_CE, G.RECIPE_BCE, G.RECIPE_RAW, G.RECIPE_MSE)}
+    np.testing.assert_allclose(by[G.RECIPE_CE].gradient, 1 - by[G.RECIPE_CE].o, atol=1e-9)
+    np.testing.assert_allclose(by[G.RECIPE_BCE].gradient, 1 - by[G.RECIPE_BCE].o, atol=1e-9)
+    np.testing.assert_allclose(by[G.RECIPE_RAW].gradient, 2 * (1 - by[G.RECIPE_RAW].o), atol=1e-9)
+    mse = by[G.RECIPE_MSE]
     np.testing.assert_allclose(mse.gradient, 2 * (1 - mse.o) * mse.o * (1 - mse.o), atol=1e-9)
     at = np.isclose(mse.o, 0.001)
     assert at.sum() == 1
-    assert by[T.RECIPE_CE].gradient.to_numpy()[at].item() == pytest.approx(1.0, abs=0.002)
+    assert by[G.RECIPE_CE].gradient.to_numpy()[at].item() == pytest.approx(1.0, abs=0.002)
     assert mse.gradient.to_numpy()[at].item() < 0.01
     # MSE's push peaks near o = 1/3, then vanishes towards o = 0.
     assert mse.o.iloc[mse.gradient.argmax()] == pytest.approx(1 / 3, abs=0.01)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nnexplore import output_gradients as G
 from nnexplore import theory as T
 from nnexplore.theory_facts import negative_curvature_regions
 from nnexplore.ui.charts import theory as LC
@@ -193,16 +194,16 @@ def test_loss_surface_chart_uneven_grid_and_one_loss_at_a_time(surface):
 
 
 def test_gradient_output_chart():
-    spec = LC.gradient_output_chart(T.gradient_vs_output()).to_dict()
+    spec = LC.gradient_output_chart(G.gradient_vs_output()).to_dict()
     assert spec["mark"]["type"] == "line"
     enc = spec["encoding"]
     assert enc["x"]["field"] == "o" and enc["y"]["field"] == "gradient"
-    order = [T.RECIPE_CE, T.RECIPE_BCE, T.RECIPE_RAW, T.RECIPE_MSE]
+    order = [G.RECIPE_CE, G.RECIPE_BCE, G.RECIPE_RAW, G.RECIPE_MSE]
     assert enc["color"]["scale"]["domain"] == order == enc["strokeDash"]["scale"]["domain"]
     dashes = dict(zip(order, enc["strokeDash"]["scale"]["range"], strict=True))
-    assert dashes[T.RECIPE_BCE] != dashes[T.RECIPE_CE]  # the two o − t lines coincide: one is dashed
+    assert dashes[G.RECIPE_BCE] != dashes[G.RECIPE_CE]  # the two o − t lines coincide: one is dashed
     rows = layer_data(spec, spec)
     wrong = {r["recipe"]: r["gradient"] for r in rows if r["o"] == pytest.approx(0.001)}
-    assert wrong[T.RECIPE_CE] > 100 * wrong[T.RECIPE_MSE]  # confidently wrong: CE pushes, SE barely
-    assert wrong[T.RECIPE_BCE] == pytest.approx(wrong[T.RECIPE_CE])
-    assert wrong[T.RECIPE_RAW] == pytest.approx(2 * wrong[T.RECIPE_CE])
+    assert wrong[G.RECIPE_CE] > 100 * wrong[G.RECIPE_MSE]  # confidently wrong: CE pushes, SE barely
+    assert wrong[G.RECIPE_BCE] == pytest.approx(wrong[G.RECIPE_CE])
+    assert wrong[G.RECIPE_RAW] == pytest.approx(2 * wrong[G.RECIPE_CE])

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from nnexplore import activations
-from nnexplore.theory import LOSS_CE, LOSS_MSE, PUSH_FACTORS, RECIPE_BCE, RECIPE_CE, RECIPE_MSE, RECIPE_RAW
+from nnexplore.output_gradients import RECIPE_BCE, RECIPE_CE, RECIPE_MSE, RECIPE_RAW
+from nnexplore.theory import LOSS_CE, LOSS_MSE, PUSH_FACTORS
 from nnexplore.theory_facts import negative_curvature_regions
 
 HEIGHT = 320
@@ -464,7 +465,7 @@ def loss_surface_chart(surface: pd.DataFrame, title: str | None = None) -> alt.L
 def gradient_output_chart(df: pd.DataFrame) -> alt.Chart:
     """The push each recipe gives, |dL/dz|, against the output o, for a target of 1.
 
-    Input: :func:`nnexplore.theory.gradient_vs_output` (columns o, recipe,
+    Input: :func:`nnexplore.output_gradients.gradient_vs_output` (columns o, recipe,
     gradient). Left of the chart is a confidently *wrong* output (o near 0):
     the two recipes whose gradient is o − t push hardest there (one line,
     the binary one dashed over it), raw outputs with squared error twice as

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from nnexplore import theory
+from nnexplore import output_gradients, theory
 from nnexplore.theory_facts import default_batch, fmt, landscape_facts, landscape_sentences
 from nnexplore.ui.charts import theory as lc
 from nnexplore.ui.safe_text import plain_text
@@ -67,13 +67,13 @@ def _loss_surface() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _gradient_vs_output() -> pd.DataFrame:
-    return theory.gradient_vs_output()
+    return output_gradients.gradient_vs_output()
 
 
 @st.cache_data(show_spinner=False)
 def _default_check() -> dict[str, Any]:
     logits, labels = default_batch()
-    return theory.gradient_check(logits, labels, tol=GRADIENT_TOL)
+    return output_gradients.gradient_check(logits, labels, tol=GRADIENT_TOL)
 
 
 def show_chart(chart: Any) -> None:
@@ -153,7 +153,7 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
         "with the recipe's formula (o: the outputs after the recipe's activation; t: the target, 1 for "
         "the right class and 0 for the others):"
     )
-    for left, right in (theory.RECIPES[:2], theory.RECIPES[2:]):
+    for left, right in (output_gradients.RECIPES[:2], output_gradients.RECIPES[2:]):
         c1, c2 = st.columns(2)
         for column, recipe in ((c1, left), (c2, right)):
             with column:
@@ -167,7 +167,7 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     where = source or "the batch given"
     if logits is not None and targets is not None:
         try:
-            result = theory.gradient_check(logits, targets, tol=GRADIENT_TOL)
+            result = output_gradients.gradient_check(logits, targets, tol=GRADIENT_TOL)
         except ValueError as exc:
             st.warning(plain_text(f"Could not check that batch: {exc} Using a random batch instead."))
     elif logits is not None or targets is not None:
@@ -220,12 +220,12 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     with right:
         o_low = float(table["o"].min())
         at = table[table["o"] == o_low].set_index("recipe")["gradient"]
-        peak = table[table["recipe"] == theory.RECIPE_MSE].nlargest(1, "gradient").iloc[0]
+        peak = table[table["recipe"] == output_gradients.RECIPE_MSE].nlargest(1, "gradient").iloc[0]
         st.markdown(
             f"For one output whose target is 1: when it is confidently wrong (o = {fmt(o_low)}), "
             f"softmax + cross-entropy and sigmoid + binary cross-entropy both push with "
-            f"{fmt(at[theory.RECIPE_CE])} (one line), raw outputs + squared error with "
-            f"{fmt(at[theory.RECIPE_RAW])}, sigmoid + squared error with only {fmt(at[theory.RECIPE_MSE])}. "
+            f"{fmt(at[output_gradients.RECIPE_CE])} (one line), raw outputs + squared error with "
+            f"{fmt(at[output_gradients.RECIPE_RAW])}, sigmoid + squared error with only {fmt(at[output_gradients.RECIPE_MSE])}. "
             f"Sigmoid + squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} ({fmt(peak['gradient'])}): "
             "below that, the more wrong the sigmoid unit is, the less it learns."
         )
@@ -234,10 +234,10 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
 def check_table(result: dict[str, Any]) -> pd.DataFrame:
     """The gradient check as a table: one row per recipe, its formula, its largest difference, its push."""
     formulas = {
-        theory.RECIPE_CE: "o − t",
-        theory.RECIPE_BCE: "o − t",
-        theory.RECIPE_RAW: "2(o − t)",
-        theory.RECIPE_MSE: "2(o − t)·o·(1 − o)",
+        output_gradients.RECIPE_CE: "o − t",
+        output_gradients.RECIPE_BCE: "o − t",
+        output_gradients.RECIPE_RAW: "2(o − t)",
+        output_gradients.RECIPE_MSE: "2(o − t)·o·(1 − o)",
     }
     return pd.DataFrame(
         [
