@@ -1,4 +1,4 @@
-"""devtools.loadtest.drive: the load test's steps over any Page, here scripted ones (no server)."""
+"""devtools.load_pages.drive: the load test's steps over any Page, here scripted ones (no server)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from devtools import loadtest
-from devtools.loadtest import PageState, drive, toy_configs
+from devtools import load_pages
+from devtools.load_pages import PageState, drive
+from devtools.loadtest import toy_configs
 
 DONE = "**ReLU · sigmoid · BCE**: done, test accuracy 90.0% in 1.0 s."
 
@@ -64,8 +65,8 @@ class ScriptedPage:
 
 
 def test_every_page_is_driven_to_its_end_and_each_fault_is_a_finding(monkeypatch):
-    monkeypatch.setattr(loadtest, "expected_record_count", lambda cfg: 3)
-    monkeypatch.setattr(loadtest, "CLICK_CHECK_S", 0.05)
+    monkeypatch.setattr(load_pages, "expected_record_count", lambda cfg: 3)
+    monkeypatch.setattr(load_pages, "CLICK_CHECK_S", 0.05)
     pages = [
         ScriptedPage([["Run 1: waiting for a free training slot (1st in line)"], ["training 50%"], [DONE]]),
         ScriptedPage([[], [], [], [], [], [DONE]], times_final_page=True),  # the first press was lost

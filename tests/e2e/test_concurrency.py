@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from conftest import StreamlitServer
 
-from devtools.loadtest import drive_sessions, toy_configs
+from devtools.load_pages import drive_sessions
+from devtools.loadtest import toy_configs
 
 pytestmark = pytest.mark.browser
 
