@@ -94,7 +94,7 @@ def test_train_fills_the_charts_and_reaches_done(page, server):
         "Loss",
         "Outside [0, 1]",
         "Gradient flow",
-        "Saturation and dead units",
+        "Weak, off and dead units",
         "How much reaches the first layer",
         "Decision regions",
         "Who gets pushed",

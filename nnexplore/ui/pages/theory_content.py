@@ -218,13 +218,11 @@ def _loss_probability_section() -> None:
             r"\frac{\partial L}{\partial z}=\frac{\partial L}{\partial p}\cdot\frac{\partial p}{\partial z},"
             r"\qquad \frac{\partial p}{\partial z}=p\,(1-p)"
         )
-    c1, c2 = st.columns(2)
-    with c1:
-        st.latex(r"\text{cross-entropy: } \frac{\partial L}{\partial z}=-\frac{1}{p}\cdot p\,(1-p)=-(1-p)")
-    with c2:
-        st.latex(
-            r"\text{squared error: } \frac{\partial L}{\partial z}=-2\,(1-p)\cdot p\,(1-p)=-2\,p\,(1-p)^2"
-        )
+    # Full width: in half a 1400 px page the squared-error line ran past its column.
+    st.latex(r"\text{cross-entropy: } \frac{\partial L}{\partial z}=-\frac{1}{p}\cdot p\,(1-p)=-(1-p)")
+    st.latex(
+        r"\text{squared error: } \frac{\partial L}{\partial z}=-2\,(1-p)\cdot p\,(1-p)=-2\,p\,(1-p)^2"
+    )
     factors = _push_factors()
     for column, factor in zip(st.columns(3), theory.PUSH_FACTORS, strict=True):
         with column:
