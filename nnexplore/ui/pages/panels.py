@@ -26,7 +26,7 @@ import torch
 
 from nnexplore import output_gradients, theory
 from nnexplore.theory_facts import default_batch, fmt, landscape_facts, landscape_sentences
-from nnexplore.ui.charts import theory as lc
+from nnexplore.ui.charts import theory as theory_charts
 from nnexplore.ui.safe_text import plain_text
 
 # The server's own torch work is these small calculations (the Theory page's too): one thread, so
@@ -123,12 +123,18 @@ def render_loss_landscape(key: str = "landscape") -> None:
     surface = _loss_surface()
     for column, (label, name) in zip(st.columns(2), SIGMOID_LOSSES):
         with column:
-            show_chart(lc.loss_curve_chart(curve[curve["loss"] == label], title=f"{name}, bias b = {b:g}"))
+            show_chart(
+                theory_charts.loss_curve_chart(curve[curve["loss"] == label], title=f"{name}, bias b = {b:g}")
+            )
     for sentence in landscape_sentences(landscape_facts(curve, surface), W_RANGE):
         st.markdown(sentence)
     for column, (label, name) in zip(st.columns(2), SIGMOID_LOSSES):
         with column:
-            show_chart(lc.loss_surface_chart(surface[surface["loss"] == label], title=f"{name} over w and b"))
+            show_chart(
+                theory_charts.loss_surface_chart(
+                    surface[surface["loss"] == label], title=f"{name} over w and b"
+                )
+            )
     st.caption(
         "Colour: the loss (dark is low). ×: the surface bends downward in some direction there "
         "(the smallest eigenvalue of its matrix of second derivatives, the Hessian, is negative). "
@@ -216,7 +222,7 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     table = _gradient_vs_output()
     left, right = st.columns([3, 2])
     with left:
-        show_chart(lc.gradient_output_chart(table))
+        show_chart(theory_charts.gradient_output_chart(table))
     with right:
         o_low = float(table["o"].min())
         at = table[table["o"] == o_low].set_index("recipe")["gradient"]

@@ -26,7 +26,7 @@ import streamlit as st
 
 from nnexplore import activations, theory
 from nnexplore.theory_facts import activation_facts, fmt, push_sentence, push_table
-from nnexplore.ui.charts import theory as lc
+from nnexplore.ui.charts import theory as theory_charts
 from nnexplore.ui.pages.panels import render_gradient_check, render_loss_landscape, show_chart
 from nnexplore.ui.safe_text import plain_text, split_quoted
 
@@ -100,9 +100,9 @@ def _activations_section() -> None:
     data = table[table["activation"].isin(curves)]
     left, right = st.columns(2)
     with left:
-        show_chart(lc.activation_chart(data, "value"))
+        show_chart(theory_charts.activation_chart(data, "value"))
     with right:
-        show_chart(lc.activation_chart(data, "derivative"))
+        show_chart(theory_charts.activation_chart(data, "derivative"))
     facts = activation_facts(table, curves)
     c1, c2 = st.columns([3, 2])
     with c1:
@@ -157,7 +157,7 @@ def _jacobian_section() -> None:
     probs, table, jac = _jacobian(tuple(values))
     left, right = st.columns([3, 2])
     with left:
-        show_chart(lc.jacobian_heatmap(table))
+        show_chart(theory_charts.jacobian_heatmap(table))
     with right:
         st.dataframe(
             pd.DataFrame(
@@ -198,7 +198,7 @@ def _loss_probability_section() -> None:
     table = _loss_vs_probability()
     left, right = st.columns(2)
     with left:
-        show_chart(lc.loss_probability_chart(table, "value"))
+        show_chart(theory_charts.loss_probability_chart(table, "value"))
     with right:
         p_low = float(table["p"].min())
         at = table[table["p"] == p_low].set_index("loss")
@@ -220,13 +220,11 @@ def _loss_probability_section() -> None:
         )
     # Full width: in half a 1400 px page the squared-error line ran past its column.
     st.latex(r"\text{cross-entropy: } \frac{\partial L}{\partial z}=-\frac{1}{p}\cdot p\,(1-p)=-(1-p)")
-    st.latex(
-        r"\text{squared error: } \frac{\partial L}{\partial z}=-2\,(1-p)\cdot p\,(1-p)=-2\,p\,(1-p)^2"
-    )
+    st.latex(r"\text{squared error: } \frac{\partial L}{\partial z}=-2\,(1-p)\cdot p\,(1-p)=-2\,p\,(1-p)^2")
     factors = _push_factors()
     for column, factor in zip(st.columns(3), theory.PUSH_FACTORS, strict=True):
         with column:
-            show_chart(lc.push_factor_chart(factors, factor))
+            show_chart(theory_charts.push_factor_chart(factors, factor))
     st.caption(
         "The three charts share one log axis: each step down is ten times smaller. On a log axis a "
         "product is a sum: the push on z lies as far below the slope in p as p(1 − p) lies below 1."
