@@ -720,7 +720,7 @@ DYING_RELU = Experiment(
 # ---------------------------------------------------------------------------
 
 # No hidden layer: softmax regression, the 784 pixels straight into the 10 output units, so the
-# output weights are all the weights (the model of the published comparison this card follows).
+# output weights are all the weights: the gradient at the output is the whole story.
 # The two starts are the same random draw (same seed) at two scales: std 0.01 makes every first
 # answer close to 1/10 for each digit; std 1.0, 100 times larger, spreads the scores before the
 # softmax over about ±10 (a digit's pixels have length about 9), so most first answers put almost

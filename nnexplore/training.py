@@ -233,7 +233,12 @@ def train(
                 values = measure(full_test=last, check=True)
                 if values is None:  # the loss or a weight is no longer finite
                     reason = _divergence(cfg, since.losses, since.logits, weights, step - len(since.losses))
-                    yield emit(measure(full_test=True), "diverged", reason)
+                    values = measure(full_test=True)
+                    if not all(bool(torch.isfinite(w).all()) for w in weights):
+                        # A model with infinite or NaN weights answers nothing: its "accuracy" would
+                        # be whatever argmax makes of NaN (0 or a class's share), drawn as a real point.
+                        values.update(test_loss=math.nan, test_correct=math.nan)
+                    yield emit(values, "diverged", reason)
                     return
                 yield emit(values, "done" if last else "running")
 

@@ -666,7 +666,7 @@ def test_the_log_matters_from_a_confident_start_not_from_a_gentle_one(confident_
     acc = {label: recs[-1]["test_acc"] for label, (recs, _, _) in confident_runs.items()}
     ce_gentle, mse_gentle, ce_conf, mse_conf = (acc[label] for label in CONFIDENT_WRONG.labels)
     # Measured at seed 0 on the shared split: gentle 0.9245 against 0.9250, confident 0.8945
-    # against 0.5925 (the published softmax regression on 8×8 digits: 96.9/96.6 and 95.1/58.1).
+    # against 0.5925.
     assert abs(ce_gentle - mse_gentle) <= 0.03
     assert ce_conf >= mse_conf + 0.15
     # "cross-entropy climbs back to not far below the gentle runs"; "squared error creeps up slowly"

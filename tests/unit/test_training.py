@@ -155,6 +155,19 @@ def test_divergence_with_huge_learning_rate(moons):
     assert "learning rate" in last["reason"]
 
 
+def test_a_diverged_model_with_infinite_weights_reports_no_test_accuracy(moons):
+    """Its argmax of NaN scores is no answer: the record says NaN, not 0% or one class's share, so
+    the chart draws no point and the table no number. A model whose weights stayed finite (only
+    the loss's log broke) is still measured."""
+    import math
+
+    blown = list(train(RunConfig(lr=10.0, optimizer="sgd", loss="mse", output_activation="none", epochs=5)))
+    assert blown[-1]["status"] == "diverged" and "overflowed" in blown[-1]["reason"]
+    assert math.isnan(blown[-1]["test_acc"]) and math.isnan(blown[-1]["test_loss"])
+    log_broke = list(train(small(output_activation="none", loss="cross_entropy"), dataset=moons))[-1]
+    assert log_broke["status"] == "diverged" and 0 <= log_broke["test_acc"] <= 1
+
+
 def test_a_diverged_run_keeps_its_last_picture_from_before(moons):
     """No view of the diverged model: the last one, from a finite model, stays the run's picture."""
     from nnexplore.snapshots import model_view

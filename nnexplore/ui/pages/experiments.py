@@ -153,7 +153,7 @@ def _output_gradient_panel(jobs) -> None:
         "every single |∂loss/∂z| of one test batch, one per output and example.",
     )
     if not jobs:
-        st.caption("Run the experiment to see the gradients of both recipes.")
+        st.caption("Run the experiment to see the gradients of its recipes.")
         render_gradient_check()
         return
     labels = live.labels_for(jobs)
