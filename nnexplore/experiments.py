@@ -380,8 +380,9 @@ WHY_LOG = Experiment(
         (
             "The log also needs what it is given to be a probability: log o exists only for o > 0. "
             "The third run takes the log of raw outputs, and at its very first step some of them are "
-            '0 or negative: the loss becomes NaN ("not a number"), the update fills the weights '
-            'with NaN, and at the first record training stops. Its status line says so: "diverged. The loss became NaN '
+            '0 or negative: the loss becomes NaN ("not a number"). A NaN loss no longer tells better '
+            "weights from worse, so the run stops at its first record, and its status line says why: "
+            '"diverged. The loss became NaN '
             'at step 1: cross-entropy takes log(output), and … outputs were ≤ 0." Even positive raw '
             "outputs would not do: −log o keeps falling as o grows, so the right class's output "
             "would be pushed up forever. The softmax keeps every output above 0 and the total at 1:",

@@ -226,3 +226,34 @@ def test_split_quoted():
 
 def test_plain_text_escapes_markdown():
     assert safe_text.plain_text("a [b](c) $x$ :red[y]") == r"a \[b\]\(c\) \$x\$ \:red\[y\]"
+
+
+def _own_batches_app(logits, targets, own) -> None:
+    from nnexplore.ui.pages.panels import render_gradient_check
+
+    render_gradient_check(logits, targets, source="a shared batch", own_batches=own)
+
+
+def test_a_card_checks_each_recipe_on_its_own_runs_batch():
+    """On a card, a recipe's push per example is its own run's: raw outputs + squared error checked on
+    a sigmoid run's large scores would read as a push of 100 and more."""
+    rng = np.random.default_rng(0)
+    shared = rng.normal(0.0, 30.0, size=(16, 10))  # a sigmoid run's scores: large
+    raw = rng.normal(0.3, 0.2, size=(16, 10))  # a raw-outputs run's outputs: near the targets
+    labels = rng.integers(0, 10, size=16)
+    own = {G.RECIPE_RAW: (raw, labels, "raw outputs + squared error")}
+    at = AppTest.from_function(_own_batches_app, args=(shared, labels, own), default_timeout=TIMEOUT).run()
+    assert not at.exception and not at.warning
+    table = check_table(at).set_index("recipe")
+    assert table.loc[G.RECIPE_RAW, "push per example"] == pytest.approx(
+        G.gradient_check(raw, labels)["recipes"][G.RECIPE_RAW]["push"]
+    )
+    assert (
+        table.loc[G.RECIPE_RAW, "push per example"]
+        < 10
+        < G.gradient_check(shared, labels)["recipes"][G.RECIPE_RAW]["push"]
+    )
+    assert table.loc[G.RECIPE_CE, "push per example"] == pytest.approx(
+        G.gradient_check(shared, labels)["recipes"][G.RECIPE_CE]["push"]
+    )
+    assert any("its own run" in c.value for c in at.caption)

@@ -178,6 +178,22 @@ def _output_gradient_panel(jobs) -> None:
             job.view["logits"],
             job.view["labels"],
             source=f"a test batch of the run {labels[jobs.index(job)]}",
+            own_batches=_own_batches(jobs, labels),
         )
     else:
         render_gradient_check()
+
+
+def _own_batches(jobs, labels) -> dict:
+    """Recipe name -> (test-batch scores, labels, run name) for each run of a card that trains one of
+    the gradient check's recipes: the check then shows each recipe's push on its own run."""
+    from nnexplore.output_gradients import RECIPES
+
+    out = {}
+    for job, label in zip(jobs, labels):
+        recipe = next(
+            (r for r in RECIPES if (r.output, r.loss) == (job.cfg.output_activation, job.cfg.loss)), None
+        )
+        if recipe is not None and job.view and "logits" in job.view:
+            out[recipe.name] = (job.view["logits"], job.view["labels"], label)
+    return out

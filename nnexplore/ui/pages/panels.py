@@ -142,7 +142,12 @@ def render_loss_landscape(key: str = "landscape") -> None:
     )
 
 
-def render_gradient_check(logits: Any = None, targets: Any = None, source: str | None = None) -> None:
+def render_gradient_check(
+    logits: Any = None,
+    targets: Any = None,
+    source: str | None = None,
+    own_batches: dict[str, tuple[Any, Any, str]] | None = None,
+) -> None:
     """Check each recipe's output gradient with autograd on a batch, and plot each recipe's push.
 
     ``logits`` is (batch, classes) of output-layer pre-activations (a torch
@@ -150,6 +155,10 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     one-hot rows. When either is missing, a fixed random batch of 64 x 10 is
     used. ``source`` names the batch in the text (e.g. "the MNIST run you just
     trained"); it is the caller's text, not the learner's.
+
+    ``own_batches``: recipe name -> (logits, targets, run name) for the recipes a card trained.
+    Each such recipe is checked on its own run's batch, so that its push per example is its run's
+    push (a raw-outputs row computed on a sigmoid run's scores read as 121, its run's as 1.7).
     """
     st.subheader("Gradient check: is it really o − t?")
     st.markdown(
@@ -183,7 +192,14 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
     if result is None:
         result = _default_check()
         where = "a fixed batch of random outputs"
-    st.caption(f"Batch: {where}, {result['batch_size']} examples × {result['num_classes']} classes.")
+    caption = f"Batch: {where}, {result['batch_size']} examples × {result['num_classes']} classes."
+    if own_batches:
+        result = _own_runs_check(result, own_batches)
+        caption = (
+            "Batch: each recipe on a test batch of its own run (so its push per example is its run's), "
+            f"{result['batch_size']} examples × {result['num_classes']} classes."
+        )
+    st.caption(caption)
     st.dataframe(
         check_table(result),
         hide_index=True,
@@ -201,7 +217,8 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
                 format="%.3f",
                 help="How hard this batch pushes the outputs: the mean over the examples of "
                 "Σ_k |∂ℓ/∂z_k|, the size of one example's gradient summed over the classes. The "
-                "runs' output push is the same measure, on their training batches.",
+                "runs' output push is the same measure, on their training batches (on a card, each "
+                "recipe's row is computed on its own run's test batch).",
             ),
         },
     )
@@ -235,6 +252,20 @@ def render_gradient_check(logits: Any = None, targets: Any = None, source: str |
             f"Sigmoid + squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} ({fmt(peak['gradient'])}): "
             "below that, the more wrong the sigmoid unit is, the less it learns."
         )
+
+
+def _own_runs_check(result: dict[str, Any], own_batches: dict[str, tuple[Any, Any, str]]) -> dict[str, Any]:
+    """``result`` with each recipe in ``own_batches`` checked on its own run's batch instead."""
+    recipes = dict(result["recipes"])
+    ok = result["ok"]
+    for name, (logits, targets, _run) in own_batches.items():
+        try:
+            own = output_gradients.gradient_check(logits, targets, tol=GRADIENT_TOL)
+        except ValueError:
+            continue  # that run's batch does not fit: the recipe keeps the shared batch's row
+        recipes[name] = own["recipes"][name]
+        ok = ok and own["recipes"][name]["max_diff"] < GRADIENT_TOL
+    return {**result, "recipes": recipes, "ok": ok}
 
 
 def check_table(result: dict[str, Any]) -> pd.DataFrame:
