@@ -343,7 +343,7 @@ WHY_LOG = Experiment(
             "softmax, o the outputs and t the target (1 for the right class, 0 for the others). "
             "With cross-entropy the log undoes the exponential inside the softmax, and the "
             "gradient is just the error:",
-            r"L = -\sum_k t_k \log o_k, \qquad \frac{\partial L}{\partial z_k} = o_k - t_k",
+            r"\begin{gathered}L = -\sum_k t_k \log o_k\\ \frac{\partial L}{\partial z_k} = o_k - t_k\end{gathered}",
         ),
         (
             "Squared error keeps the slope of the squashing function as an extra factor. It is "
@@ -386,7 +386,7 @@ WHY_LOG = Experiment(
             'at step 1: cross-entropy takes log(output), and … outputs were ≤ 0." Even positive raw '
             "outputs would not do: −log o keeps falling as o grows, so the right class's output "
             "would be pushed up forever. The softmax keeps every output above 0 and the total at 1:",
-            r"o_k = \frac{e^{z_k}}{\sum_j e^{z_j}} > 0, \qquad \sum_k o_k = 1",
+            r"o_k = \frac{e^{z_k}}{\sum_j e^{z_j}} > 0,\quad \sum_k o_k = 1",
         ),
     ),
     try_next=(
@@ -472,7 +472,8 @@ MNIST_GRADIENT = Experiment(
             "exactly the error. Sigmoid + binary cross-entropy does the same for each output on its "
             "own: its slope in o is (o − t)/(o(1 − o)), and the sigmoid's slope o(1 − o) cancels the "
             "denominator. The same formula, each with its own o:",
-            r"\text{softmax + CE, sigmoid + BCE:}\quad \frac{\partial L}{\partial z_k} = o_k - t_k",
+            r"\begin{gathered}\text{softmax + CE, sigmoid + BCE:}\\ \frac{\partial L}{\partial z_k} = o_k - t_k"
+            r"\end{gathered}",
         ),
         (
             "Raw outputs + squared error: there is no activation, o = z, so there is no slope to "
@@ -496,7 +497,8 @@ MNIST_GRADIENT = Experiment(
             "direction in which the loss grows. A training step goes against it. For one example, "
             "the weight w_jk from the output layer's input a_j to output k moves by the learning "
             "rate η times (t_k − o_k)·a_j, which moves z_k the way that brings o_k towards t_k:",
-            r"w_{jk} \;\leftarrow\; w_{jk} - \eta\,(o_k - t_k)\,a_j \;=\; w_{jk} + \eta\,(t_k - o_k)\,a_j",
+            r"\begin{aligned}w_{jk} &\;\leftarrow\; w_{jk} - \eta\,(o_k - t_k)\,a_j\\ &\;=\; w_{jk} + \eta\,(t_k - o_k)\,a_j"
+            r"\end{aligned}",
         ),
         (
             "So what does the first recipe gain? Not its formula: sigmoid + binary cross-entropy "
@@ -602,8 +604,10 @@ VANISHING_DEPTH = Experiment(
             "layer divides the squared size by about 6. That is why the default-start ReLU line "
             "begins far below 1 and the He line does not. As training changes the weights, the "
             "default-start line climbs.",
-            r"\text{He: } \sigma^2 = \frac{2}{n} \;\Rightarrow\; \frac{n\sigma^2}{2} = 1, \qquad "
-            r"\text{PyTorch's default: } \sigma^2 = \frac{1}{3n} \;\Rightarrow\; \frac{n\sigma^2}{2} = \frac{1}{6}",
+            # Two lines: on one, the formula ran past the Why column at 1400 px.
+            r"\begin{aligned}\text{He: } \sigma^2 = \frac{2}{n} &\;\Rightarrow\; \frac{n\sigma^2}{2} = 1\\"
+            r"\text{default: } \sigma^2 = \frac{1}{3n} &\;\Rightarrow\; \frac{n\sigma^2}{2} = \frac{1}{6}"
+            r"\end{aligned}",
         ),
         (
             "ReLU's own risk is a slope of 0 for every example: a dead unit (see the dying-ReLU experiment).",
@@ -682,7 +686,7 @@ DYING_RELU = Experiment(
     why=(
         (
             "ReLU keeps positive numbers and replaces negative ones by 0, so its slope is 1 or 0:",
-            r"\mathrm{ReLU}(z) = \max(0, z), \qquad \mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
+            r"\mathrm{ReLU}(z) = \max(0, z),\quad \mathrm{ReLU}'(z) = \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
         ),
         (
             "A weight w feeding a unit is updated in proportion to that slope (x is the input the "
@@ -782,14 +786,14 @@ CONFIDENT_WRONG = Experiment(
             "error, p − 1: negative, because raising z_y lowers the loss. A training step goes "
             "against the gradient, so it raises z_y with a push of 1 − p, strongest when p is "
             "close to 0:",
-            r"L_{\mathrm{CE}} = -\log p, \qquad \frac{\partial L_{\mathrm{CE}}}{\partial z_y} = p - 1",
+            r"L_{\mathrm{CE}} = -\log p,\quad \frac{\partial L_{\mathrm{CE}}}{\partial z_y} = p - 1",
         ),
         (
             "With squared error the gradient in the same score works out to −2p times the loss "
             "itself, so its push is 2p times the loss. The factor p comes from the softmax: when z_y "
             "moves, each probability o_k moves by o_k(δ_ky − p) (δ_ky is 1 for k = y, else 0), and "
             "every one of these slopes contains p.",
-            r"L_{\mathrm{SE}} = \sum_k (o_k - t_k)^2, \qquad \frac{\partial L_{\mathrm{SE}}}{\partial z_y} = -2\,p \sum_k (o_k - t_k)^2",
+            r"L_{\mathrm{SE}} = \sum_k (o_k - t_k)^2,\quad \frac{\partial L_{\mathrm{SE}}}{\partial z_y} = -2\,p \sum_k (o_k - t_k)^2",
         ),
         (
             "The sum is at least (1 − p)², from the right digit alone, and at most twice that, so the "
@@ -810,7 +814,7 @@ CONFIDENT_WRONG = Experiment(
             "The log is what removes the factor p. The softmax computes p from exponentials of the "
             "scores, and the log undoes the exponential, leaving a loss that falls steadily as z_y "
             "rises, however small p is:",
-            r"p = \frac{e^{z_y}}{\sum_k e^{z_k}}, \qquad -\log p = \log \sum_k e^{z_k} \;-\; z_y",
+            r"\begin{gathered}p = \frac{e^{z_y}}{\sum_k e^{z_k}}\\ -\log p = \log \sum_k e^{z_k} \;-\; z_y\end{gathered}",
         ),
     ),
     try_next=(
