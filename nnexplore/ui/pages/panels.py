@@ -200,28 +200,7 @@ def render_gradient_check(
             f"{result['batch_size']} examples × {result['num_classes']} classes."
         )
     st.caption(caption)
-    st.dataframe(
-        check_table(result),
-        hide_index=True,
-        column_config={
-            "recipe": st.column_config.TextColumn("recipe", help="An output activation and a loss."),
-            "formula": st.column_config.TextColumn("∂ℓ/∂z", help="The recipe's gradient in closed form."),
-            "largest difference": st.column_config.NumberColumn(
-                "largest difference",
-                format="%.1e",
-                help="The largest gap, over every example and class, between autograd's gradient "
-                "and the formula.",
-            ),
-            "push per example": st.column_config.NumberColumn(
-                "push per example",
-                format="%.3f",
-                help="How hard this batch pushes the outputs: the mean over the examples of "
-                "Σ_k |∂ℓ/∂z_k|, the size of one example's gradient summed over the classes. The "
-                "runs' output push is the same measure, on their training batches (on a card, each "
-                "recipe's row is computed on its own run's test batch).",
-            ),
-        },
-    )
+    _show_check_table(result)
     if result["ok"]:
         st.markdown(
             "Every difference is below one millionth: only rounding error. The formulas hold exactly, "
@@ -252,6 +231,32 @@ def render_gradient_check(
             f"Sigmoid + squared error pushes hardest at o ≈ {fmt(peak['o'], 2)} ({fmt(peak['gradient'])}): "
             "below that, the more wrong the sigmoid unit is, the less it learns."
         )
+
+
+def _show_check_table(result: dict[str, Any]) -> None:
+    """The gradient check's table, each column with its help."""
+    st.dataframe(
+        check_table(result),
+        hide_index=True,
+        column_config={
+            "recipe": st.column_config.TextColumn("recipe", help="An output activation and a loss."),
+            "formula": st.column_config.TextColumn("∂ℓ/∂z", help="The recipe's gradient in closed form."),
+            "largest difference": st.column_config.NumberColumn(
+                "largest difference",
+                format="%.1e",
+                help="The largest gap, over every example and class, between autograd's gradient "
+                "and the formula.",
+            ),
+            "push per example": st.column_config.NumberColumn(
+                "push per example",
+                format="%.3f",
+                help="How hard this batch pushes the outputs: the mean over the examples of "
+                "Σ_k |∂ℓ/∂z_k|, the size of one example's gradient summed over the classes. The "
+                "runs' output push is the same measure, on their training batches (on a card, each "
+                "recipe's row is computed on its own run's test batch).",
+            ),
+        },
+    )
 
 
 def _own_runs_check(result: dict[str, Any], own_batches: dict[str, tuple[Any, Any, str]]) -> dict[str, Any]:
