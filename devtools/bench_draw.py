@@ -3,7 +3,8 @@
 Trains a few Playground-default runs on moons (each with another hidden
 activation) with the real training loop, takes each one's final snapshot, and
 then times the live part's chart drawing (``nnexplore.ui.live.view._draw``) inside a
-real Streamlit script run (AppTest), two ways:
+real Streamlit script run (AppTest): the Playground's first draw (its headline views;
+``--all-views``: every view the runs can show, as every page drew before "More views"), three ways:
 
 * full: the chart cache emptied before every repetition, as on a page's first
   draw or once every run has ended (every chart is built);
@@ -85,7 +86,7 @@ def _draw_app() -> None:
     else:
         charts.clear()  # every chart built
     started = time.thread_time()  # CPU of the script's thread: other processes do not count
-    live._draw(jobs, "part", tuple(live.OPTIONAL_SECTIONS))
+    live._draw(jobs, "part", tuple(st.session_state["bench_views"]))
     st.session_state["bench_times"].append(time.thread_time() - started)
 
 
@@ -95,19 +96,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=4, help="runs on the page (default 4)")
     parser.add_argument("--reps", type=int, default=7, help="timed redraws (default 7)")
+    parser.add_argument(
+        "--all-views",
+        action="store_true",
+        help="draw every view the runs can show, as the page did before More views (default: the "
+        "Playground's first draw, its headline views)",
+    )
     args = parser.parse_args(argv)
 
     import torch
 
-    from nnexplore.ui.live import view as live
-
     torch.set_num_threads(1)
     jobs = finished_jobs(args.runs)
-    sections = ", ".join(live.OPTIONAL_SECTIONS)
+    from nnexplore import views
+
+    offered = views.offered({"moons"}, hidden=True)
+    headline = offered if args.all_views else tuple(n for n in views.PLAYGROUND_HEADLINE if n in offered)
+    sections = ", ".join(headline)
     for mode in ("full", "full, shared", "live tick"):
         at = AppTest.from_function(_draw_app, default_timeout=120)
         at.session_state["bench_jobs"] = jobs
         at.session_state["bench_mode"] = mode
+        at.session_state["bench_views"] = (headline, offered)
         at.session_state["bench_times"] = []
         at.run()  # warm: imports, first Altair use; for live ticks, the page's first draw
         at.session_state["bench_times"] = []
@@ -118,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         times = at.session_state["bench_times"]
         print(
-            f"{mode}, {args.runs} toy runs ({sections} sections):"
+            f"{mode}, {args.runs} toy runs ({sections}):"
             f" median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f},"
             f" max {max(times) * 1000:.0f} ms over {len(times)} redraws"
         )

@@ -41,11 +41,16 @@ PLAYGROUND_RUNS = (
 )
 
 
+#: How a status line begins once its run has ended (nnexplore.ui.live.view's words).
+ENDED = ("done", "diverged", "stopped")
+
+
 def _wait_done(page, what: str, runs: int, timeout_s: float) -> None:
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         texts = page.locator("[data-testid=stAlert], [data-testid=stProgress]").all_inner_texts()
-        if sum(": done" in t for t in texts) >= runs:
+        # A card may show a run that breaks on purpose (why-log's raw outputs + cross-entropy).
+        if sum(any(f": {end}" in t for end in ENDED) for t in texts) >= runs:
             break
         time.sleep(1)
     else:

@@ -21,38 +21,14 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
+from nnexplore import views
 from nnexplore.config import MAX_LAYERS, RunConfig
-
-# The live charts a "look for" bullet may point at (names as the pages title them).
-CHART_ACCURACY = "Accuracy"
-CHART_LOSS = "Loss"
-CHART_OUTSIDE = "Outside [0, 1]"
-CHART_GRADIENT = "Gradient flow"
-CHART_REACH = "How much reaches the first layer"  # needs a hidden layer
-CHART_UNITS = "Weak, off and dead units"
-CHART_REGIONS = "Decision regions"  # toy problems only
-CHART_DIGITS = "Test digits"  # MNIST only
-CHART_PUSHES = "Who gets pushed"  # only on cards whose views include "pushes"
-CHART_HIDDEN_UNITS = "Hidden units"  # toy problems only, on cards whose views include "units"
-CHARTS: tuple[str, ...] = (
-    CHART_ACCURACY,
-    CHART_LOSS,
-    CHART_OUTSIDE,
-    CHART_GRADIENT,
-    CHART_REACH,
-    CHART_UNITS,
-    CHART_REGIONS,
-    CHART_DIGITS,
-    CHART_PUSHES,
-    CHART_HIDDEN_UNITS,
+from nnexplore.views import (
+    CHARTS,
 )
 
-# Extra panels an experiment may ask the page to show under its charts.
+# Extra panels an experiment may ask the page to show under its charts ("depth": a depth slider).
 EXTRAS: tuple[str, ...] = ("", "loss_landscape", "gradient_check", "depth")
-# Optional live sections (nnexplore.ui.sections) a card may show; the Playground shows them all.
-# "pushes": who gets pushed (nnexplore.ui.sections.pushes); "units": each hidden unit's output
-# over the plane (nnexplore.ui.sections.units).
-VIEWS: tuple[str, ...] = ("pushes", "units")
 
 _BULLET_CHART = re.compile(r"^\*\*(.+?)\*\*")
 
@@ -74,7 +50,8 @@ class Experiment:
     why       (plain text, LaTeX formula or "") pairs: markdown, then st.latex when given.
     try_next  (label, config) pairs the page offers to open in the Playground.
     extra     "" or the name of an extra panel: "loss_landscape", "gradient_check", "depth".
-    views     the optional live sections the card shows beside the usual charts (names in VIEWS).
+    headline  the 2 to 4 views (nnexplore.views) that answer the question, drawn first; every other
+              view the runs can show is offered under "More views", built only when picked.
     depths    depth choices for a depth slider (number of hidden layers); empty for none.
     """
 
@@ -87,7 +64,7 @@ class Experiment:
     try_next: tuple[tuple[str, RunConfig], ...] = ()
     extra: str = ""
     depths: tuple[int, ...] = ()
-    views: tuple[str, ...] = ()
+    headline: tuple[str, ...] = ("accuracy", "loss")
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.runs) <= 4:
@@ -97,10 +74,19 @@ class Experiment:
             raise ValueError(f"Experiment {self.slug!r} has two runs with the same label.")
         if self.extra not in EXTRAS:
             raise ValueError(f"Experiment {self.slug!r}: unknown extra panel {self.extra!r}.")
-        if unknown := [v for v in self.views if v not in VIEWS]:
-            raise ValueError(f"Experiment {self.slug!r}: unknown views {unknown}.")
+        if not 2 <= len(self.headline) <= 4:
+            raise ValueError(f"Experiment {self.slug!r} needs 2 to 4 headline views.")
+        offered = self.offered
+        if wrong := [v for v in self.headline if v not in offered]:
+            raise ValueError(f"Experiment {self.slug!r}: headline views with nothing to show: {wrong}.")
         if any(not 1 <= d <= MAX_LAYERS for d in self.depths):
             raise ValueError(f"Experiment {self.slug!r}: depths must lie between 1 and {MAX_LAYERS}.")
+
+    @property
+    def offered(self) -> tuple[str, ...]:
+        """Every view its runs can show (nnexplore.views.offered), the headline's included."""
+        datasets = {cfg.dataset for _, cfg in self.runs}
+        return views.offered(datasets, any(cfg.hidden for _, cfg in self.runs), self.extra)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -271,7 +257,7 @@ SOFTMAX_HIDDEN = Experiment(
             _MOONS.replace(hidden_activation="softmax", output_activation="softmax", loss="cross_entropy"),
         ),
     ),
-    views=("units",),
+    headline=("accuracy", "reach", "regions"),
 )
 
 
@@ -406,7 +392,7 @@ WHY_LOG = Experiment(
         ),
     ),
     extra="loss_landscape",
-    views=("pushes",),
+    headline=("pushes", "accuracy"),
 )
 
 
@@ -525,7 +511,7 @@ MNIST_GRADIENT = Experiment(
         ),
     ),
     extra="gradient_check",
-    views=("pushes",),
+    headline=("accuracy", "pushes", "output_gradient"),
 )
 
 
@@ -630,6 +616,7 @@ VANISHING_DEPTH = Experiment(
         ("Deep tanh network (slope up to 1, but it saturates too)", _DEEP.replace(hidden_activation="tanh")),
     ),
     extra="depth",
+    headline=("reach", "gradient_flow", "accuracy"),
     depths=tuple(range(1, MAX_LAYERS + 1)),
 )
 
@@ -716,7 +703,7 @@ DYING_RELU = Experiment(
             _SPIRAL3.replace(hidden_activation="relu", lr=LARGE_LR, hidden=(64, 64)),
         ),
     ),
-    views=("units",),
+    headline=("units", "accuracy", "hidden_units"),
 )
 
 
@@ -831,7 +818,7 @@ CONFIDENT_WRONG = Experiment(
             _DIGITS_LR.replace(loss="mse", hidden=(128,), hidden_activation="relu", init="default"),
         ),
     ),
-    views=("pushes",),
+    headline=("accuracy", "pushes"),
 )
 
 

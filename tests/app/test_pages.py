@@ -49,6 +49,10 @@ def test_running_an_experiment_trains_all_its_configurations():
     assert len(done) == len(EXPERIMENTS["softmax-hidden"].runs)
     for label in EXPERIMENTS["softmax-hidden"].labels:
         assert any(label in text for text in done)
+    headings = [h.value for h in at.subheader]
+    assert "Decision regions" in headings and "Hidden units" not in headings  # the headline only
+    more = next(g for g in at.get("button_group") if g.label == "More views")
+    more.set_value(["Hidden units"]).run()
     assert "Hidden units" in [h.value for h in at.subheader]  # the card's view, drawn from the runs
 
 

@@ -100,8 +100,9 @@ def test_train_runs_in_background_and_reaches_done():
         time.sleep(0.3)
     assert any("done, test accuracy" in s.value for s in at.success)
     assert not at.exception
-    assert [h.value for h in at.subheader][:2] == ["Accuracy", "Loss"]
-    assert "Hidden units" in [h.value for h in at.subheader]  # the Playground shows every view
+    assert [h.value for h in at.subheader][:2] == ["Accuracy", "Decision regions"]  # its headline
+    more = next(g for g in at.get("button_group") if g.label == "More views")
+    assert {"Loss", "Gradient flow", "Hidden units", "Who gets pushed"} <= set(more.options)  # every view
     # The comparison table gives the status line's accuracy, in percent with one decimal like it.
     said = float(re.search(r"test accuracy ([\d.]+)%", next(s.value for s in at.success)).group(1))
     table = at.dataframe[0]
@@ -130,7 +131,7 @@ def test_the_finished_page_replaces_the_live_one_in_place():
     final = at.main.children
     status = next(i for i, node in final.items() if any("done, test accuracy" in t for t in _texts(node)))
     charts = status + 1
-    assert {"Accuracy", "Gradient flow", "Decision regions", "Compare runs"} <= set(_texts(final[charts]))
+    assert {"Accuracy", "Decision regions", "Compare runs"} <= set(_texts(final[charts]))
     assert live[status].type == final[status].type == live[charts].type == final[charts].type
     assert len(live) == len(final)
 

@@ -16,12 +16,12 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import RunConfig
-from nnexplore.experiments import CHART_REACH, CHART_UNITS
 from nnexplore.runs.job import Job
 from nnexplore.training import train
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import FIRST_PICTURE, hidden_layer_note, run_note
 from nnexplore.ui.sentences import reach_sentence, units_sentence
+from nnexplore.views import CHART_REACH, CHART_UNITS
 
 TIMEOUT = 60
 # 160 training points in batches of 8: 20 steps, two records (they fall at least 10 steps apart)
@@ -52,8 +52,10 @@ def _page(jobs, place=None) -> None:  # no annotation: AppTest runs this source 
     labels = [job.label for job in jobs]
     runs = [(job.label, job.records_since(0)) for job in jobs]
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t", lambda job_id: place)
-    curves.draw(live)
-    gradient_flow.draw(live)
+    for draw in (curves.draw_accuracy, curves.draw_loss, curves.draw_outside, curves.draw_units):
+        draw(live)
+    for draw in (gradient_flow.draw_panels, gradient_flow.draw_reach, gradient_flow.draw_layers):
+        draw(live)
     live.charts.close()
 
 

@@ -165,7 +165,8 @@ def _models_app(jobs, labels, places) -> None:
 
     runs = [(label, []) for label in labels]
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, "t"), "t", lambda job_id: places.get(job_id))
-    models.draw(live)
+    models.draw_regions(live)
+    models.draw_digits(live)
 
 
 def _run(jobs: list[Job], labels: list[str], places: dict | None = None) -> AppTest:

@@ -14,13 +14,14 @@ from streamlit.testing.v1 import AppTest
 
 from nnexplore.config import RunConfig
 from nnexplore.data import make_toy
-from nnexplore.experiments import EXPERIMENTS, VIEWS
+from nnexplore.experiments import EXPERIMENTS
 from nnexplore.model import build_model
 from nnexplore.snapshots import BATCH, PUSHES, first_examples, model_view, output_gradient, pushes
 from nnexplore.ui import page_state
 from nnexplore.ui.charts import pushes as chart
 from nnexplore.ui.charts.style import RUN_PALETTE
 from nnexplore.ui.sentences import pushes_sentence
+from nnexplore.views import VIEWS
 
 # 1,500 points leave 300 test points: more than PUSHES, so the view's cut is exercised.
 BLOBS = RunConfig(dataset="blobs", n_samples=1500, hidden=(), init="normal", init_std=2.0)
@@ -154,9 +155,9 @@ def test_every_card_view_has_a_section_and_the_pushes_cards_show_it() -> None:
     from nnexplore.ui.live import view as live
     from nnexplore.ui.sections import pushes as section
 
-    assert set(VIEWS) == set(live.OPTIONAL_SECTIONS)
-    assert live.OPTIONAL_SECTIONS["pushes"] is section.draw
-    assert "pushes" in EXPERIMENTS["why-log"].views and "pushes" in EXPERIMENTS["mnist-gradient"].views
+    assert {view.name for view in VIEWS} == set(live.DRAW)
+    assert live.DRAW["pushes"] is section.draw
+    assert "pushes" in EXPERIMENTS["why-log"].headline and "pushes" in EXPERIMENTS["mnist-gradient"].headline
 
 
 # --------------------------------------------------------------------------- the section

@@ -85,24 +85,33 @@ def choose(page, label: str, option: str):
 
 
 def test_train_fills_the_charts_and_reaches_done(page, server):
+    """The Playground's first charts answer "how well, and what does it draw"; every other view
+    waits under More views and is drawn when picked (and only then)."""
     open_app(page, server, RunConfig(epochs=5))
     click(page, "Train")
     page.get_by_role("heading", name="Accuracy").wait_for(timeout=10_000)
     wait_for_status(page, "done")
-    for heading in (
-        "Accuracy",
+    for heading in ("Accuracy", "Decision regions", "Compare runs"):
+        wait_for_heading(page, heading)
+    charts = page.locator("[data-testid=stVegaLiteChart]")
+    first = charts.count()
+    assert page.get_by_role("heading", name="Hidden units", exact=True).count() == 0
+    more = page.get_by_test_id("stButtonGroup")
+    for view in (
         "Loss",
         "Outside [0, 1]",
         "Gradient flow",
         "Weak, off and dead units",
         "How much reaches the first layer",
-        "Decision regions",
         "Who gets pushed",
         "Hidden units",
-        "Compare runs",
     ):
-        wait_for_heading(page, heading)
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 8
+        more.get_by_role("button", name=view, exact=True).click()
+        wait_for_heading(page, view)
+    deadline = time.time() + 20
+    while time.time() < deadline and charts.count() < first + 8:
+        time.sleep(0.25)
+    assert charts.count() >= first + 8  # each picked view drew its charts
     assert page.locator("[data-testid=stException]").count() == 0
 
 
@@ -198,14 +207,16 @@ def test_guided_experiment_runs_end_to_end(page, server):
     while time.time() < deadline and sum("done" in t for t in status_texts(page)) < 2:
         time.sleep(0.5)
     assert sum("done" in t for t in status_texts(page)) == 2, status_texts(page)
+    wait_for_heading(page, "Who gets pushed")  # the card's headline
+    page.get_by_test_id("stButtonGroup").get_by_role("button", name="Loss landscape", exact=True).click()
     wait_for_heading(page, "The loss landscape of logistic regression")
     assert page.locator("[data-testid=stException]").count() == 0
     assert "experiment=why-log" in page.url
 
 
 def test_the_softmax_hidden_card_pictures_every_run(page, server):
-    """Three runs: three decision-region pictures side by side, each under its run's name as page
-    text, the gradient panels per run, and the hidden units of a chosen run."""
+    """Its runs' decision-region pictures side by side, each under its run's name as page text; then,
+    picked under More views, the gradient panels per run and the hidden units of a chosen run."""
     from nnexplore.experiments import experiment_for
 
     exp = experiment_for(["softmax-hidden"])
@@ -217,7 +228,6 @@ def test_the_softmax_hidden_card_pictures_every_run(page, server):
         time.sleep(0.5)
     assert sum("done" in t for t in status_texts(page)) == len(exp.runs), status_texts(page)
     wait_for_heading(page, "Decision regions")
-    wait_for_heading(page, "Hidden units")
     # The row right under the "Decision regions" heading: one column per run, its name on top.
     # The status lines say done a moment before the finished page is drawn (a run that ended
     # while its page waited in the queue is drawn once, then): wait for that page.
@@ -236,8 +246,16 @@ def test_the_softmax_hidden_card_pictures_every_run(page, server):
         time.sleep(0.5)
     assert [c["charts"] for c in row] == [1] * len(exp.runs), row
     assert [c["text"].splitlines()[0] for c in row] == list(exp.labels), row
-    charts = page.locator("[data-testid=stVegaLiteChart]").count()
-    assert charts >= 3 * len(exp.runs), charts  # per-run gradient panels, heatmaps, bars, regions
+    charts = page.locator("[data-testid=stVegaLiteChart]")
+    assert charts.count() <= 6, charts.count()  # the answer in front: the headline's charts only
+    more = page.get_by_test_id("stButtonGroup")
+    for view in ("Gradient flow", "Hidden units"):
+        more.get_by_role("button", name=view, exact=True).click()
+        wait_for_heading(page, view)
+    deadline = time.time() + 20
+    while time.time() < deadline and charts.count() < 6 + len(exp.runs) + 1:
+        time.sleep(0.25)
+    assert charts.count() >= 6 + len(exp.runs) + 1  # a gradient panel per run, the chosen run's units
     assert page.locator("[data-testid=stException]").count() == 0
 
 

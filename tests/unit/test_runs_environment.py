@@ -19,7 +19,9 @@ def test_unset_or_blank_is_the_default_without_a_warning(monkeypatch, caplog):
     assert caplog.records == []
 
 
-@pytest.mark.parametrize(("raw", "whole", "value"), [("3", True, 3), ("0", False, 0.0), (" 2.5 ", False, 2.5)])
+@pytest.mark.parametrize(
+    ("raw", "whole", "value"), [("3", True, 3), ("0", False, 0.0), (" 2.5 ", False, 2.5)]
+)
 def test_a_number_in_range_is_used(monkeypatch, raw, whole, value):
     monkeypatch.setenv("NNEXPLORE_X", raw)
     assert env_number("NNEXPLORE_X", 99, whole=whole) == value

@@ -18,7 +18,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from nnexplore.experiments import VIEWS
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, DONE, JOINED, LOADING, QUEUED, RUNNING, STOPPED, STORED
 from nnexplore.ui.charts import frames
@@ -31,6 +30,7 @@ from nnexplore.ui.sections import (
     LOADING_DATA,
     LiveRuns,
     curves,
+    extras,
     gradient_flow,
     models,
     pushes,
@@ -38,13 +38,32 @@ from nnexplore.ui.sections import (
     units,
 )
 from nnexplore.ui.state import job_manager, live_pages, queued_pages
+from nnexplore.views import BY_NAME, VIEWS
 
 alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
 
-#: Drawn for every page part, in this order.
-SECTIONS: tuple[Callable[[LiveRuns], None], ...] = (curves.draw, gradient_flow.draw, models.draw)
-#: Drawn where a page part asks for them (nnexplore.experiments.VIEWS names them).
-OPTIONAL_SECTIONS: dict[str, Callable[[LiveRuns], None]] = {"pushes": pushes.draw, "units": units.draw}
+#: How each view (nnexplore.views) is drawn.
+DRAW: dict[str, Callable[[LiveRuns], None]] = {
+    "accuracy": curves.draw_accuracy,
+    "loss": curves.draw_loss,
+    "outside": curves.draw_outside,
+    "units": curves.draw_units,
+    "gradient_flow": gradient_flow.draw_panels,
+    "reach": gradient_flow.draw_reach,
+    "layers": gradient_flow.draw_layers,
+    "regions": models.draw_regions,
+    "digits": models.draw_digits,
+    "pushes": pushes.draw,
+    "hidden_units": units.draw,
+    "output_gradient": extras.draw_output_gradient,
+    "gradient_check": extras.draw_gradient_check,
+    "landscape": extras.draw_landscape,
+}
+MORE_VIEWS = "More views"
+MORE_HELP = (
+    "Other charts of these runs. Each is drawn when you pick it (and costs nothing until then); "
+    "pick it again to put it away."
+)
 
 
 def labels_for(jobs: Sequence[Job]) -> list[str]:
@@ -54,10 +73,14 @@ def labels_for(jobs: Sequence[Job]) -> list[str]:
     return unique_labels([job.label or auto for job, auto in zip(jobs, generated)])
 
 
-def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> None:
+def render_runs(
+    jobs: Sequence[Job], key: str, headline: Sequence[str], offered: Sequence[str] | None = None
+) -> None:
     """Status, charts and table for these runs; live while any of them is active.
 
-    ``views``: the optional sections to draw too (the Playground: all of them).
+    ``headline``: the views (nnexplore.views) drawn first; ``offered``: every view the page can
+    show (default: all), the ones not in the headline under "More views", each drawn only once
+    the learner picks it.
 
     Every mode (finished, queued, live) draws the same two blocks in the same place: the
     status lines, then the charts (a fragment is a block too). Streamlit removes what a run
@@ -67,7 +90,7 @@ def render_runs(jobs: Sequence[Job], key: str, views: Sequence[str] = VIEWS) -> 
     """
     if not jobs:
         return
-    views = tuple(views)
+    views = (tuple(headline), tuple(v.name for v in VIEWS) if offered is None else tuple(offered))
     active = [job for job in jobs if job.is_active]
     if not active:
         with st.container():
@@ -137,7 +160,9 @@ def _live_status(job_ids: list[str]) -> None:
         st.rerun()  # everything ended: redraw the whole page once, then stop polling
 
 
-def _live_charts(job_ids: list[str], key: str, views: tuple[str, ...], page: str) -> None:
+def _live_charts(
+    job_ids: list[str], key: str, views: tuple[tuple[str, ...], tuple[str, ...]], page: str
+) -> None:
     live_pages().note(page)  # still live: counted in every page's pace
     _draw(_jobs(job_ids), key, views)
 
@@ -183,18 +208,30 @@ def _status_line(job: Job, label: str) -> None:
         st.error(f"**{label}**: could not run. {job.error}")
 
 
-def _draw(jobs: list[Job], key: str, views: Sequence[str]) -> None:
+def _draw(jobs: list[Job], key: str, views: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
+    """The headline views, then the More-views choice and the views picked there, then the table."""
     labels = labels_for(jobs)
     runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
     if not any(records for _, records in runs):
         return
+    headline, offered = views
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key, labels), key, job_manager().queue_position)
     try:
         live.choose_pictured()
-        for section in SECTIONS:
-            section(live)
-        for name in views:
-            OPTIONAL_SECTIONS[name](live)
+        for name in headline:
+            DRAW[name](live)
+        more = [name for name in offered if name not in headline]
+        if more:
+            picked = st.pills(
+                MORE_VIEWS,
+                more,
+                selection_mode="multi",
+                format_func=lambda name: BY_NAME[name].title,
+                key=f"{key}_more",
+                help=MORE_HELP,
+            )
+            for name in (name for name in more if name in (picked or ())):
+                DRAW[name](live)
         live.charts.close()
     finally:
         live.charts.release()  # a draw cut short (a rerun) leaves no other page waiting for it

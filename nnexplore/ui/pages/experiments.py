@@ -8,15 +8,14 @@ opens one card directly, so a teacher can share it.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from nnexplore.experiments import EXPERIMENTS, Experiment, experiment_for
+from nnexplore.experiments import EXPERIMENTS, Experiment, chart_of, experiment_for
 from nnexplore.ui import controls
 from nnexplore.ui.actions import prepare_training, session_jobs, start_run, stop_runs
-from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.live import view as live
 from nnexplore.ui.pages import playground
+from nnexplore.views import BY_NAME
 
 INTRO = (
     "Each experiment asks one question a learner might have, and answers it with runs you start "
@@ -59,6 +58,20 @@ def render_experiments() -> None:
 def page() -> st.Page:
     """This page in the dashboard's navigation."""
     return st.Page(render_experiments, title="Experiments", icon=":material/science:", url_path="experiments")
+
+
+#: Added to a "look for" bullet whose chart is not among the card's first charts.
+UNDER_MORE_VIEWS = " *(open it under More views)*"
+
+
+def where_to_look(bullet: str, headline: tuple[str, ...]) -> str:
+    """The bullet, and where its chart is when the card does not draw it first."""
+    chart = chart_of(bullet)
+    shown = {BY_NAME[name].title for name in headline}
+    if chart is None or chart in shown:
+        return bullet
+    end = len(chart) + 4  # after "**<chart>**"
+    return bullet[:end] + UNDER_MORE_VIEWS + bullet[end:]
 
 
 def _card(exp: Experiment) -> None:
@@ -106,7 +119,7 @@ def _card(exp: Experiment) -> None:
     look, why = st.columns(2)
     with look:
         st.subheader("What to look for")
-        st.markdown("\n".join(f"- {item}" for item in exp.look_for))
+        st.markdown("\n".join(f"- {where_to_look(item, exp.headline)}" for item in exp.look_for))
     with why:
         st.subheader("Why")
         for text, formula in exp.why:
@@ -115,13 +128,7 @@ def _card(exp: Experiment) -> None:
             if formula:
                 st.latex(formula)
 
-    live.render_runs(jobs, group, views=exp.views)
-    if exp.extra == "gradient_check":
-        _output_gradient_panel(jobs)
-    elif exp.extra == "loss_landscape":
-        from nnexplore.ui.pages.panels import render_loss_landscape  # torch: see _output_gradient_panel
-
-        render_loss_landscape(key=f"landscape_{exp.slug}")
+    live.render_runs(jobs, group, headline=exp.headline, offered=exp.offered)
 
     if exp.try_next:
         st.subheader("Try next")
@@ -135,65 +142,3 @@ def _card(exp: Experiment) -> None:
                 help="Open the Playground with this configuration filled in.",
             ):
                 st.switch_page(playground.page())
-
-
-def _output_gradient_panel(jobs) -> None:
-    """Question 3: the gradient at the output layer's pre-activation, per recipe, as trained.
-
-    The panels module computes with torch, so it is imported here, when a card shows it: a server
-    that only draws Playgrounds never imports torch (see nnexplore.ui.pages.theory).
-    """
-    from nnexplore.ui.pages.panels import render_gradient_check
-
-    st.subheader(
-        "Output-layer gradient",
-        help="z: the output layer's numbers before the activation. Left: the push per example, "
-        "Σ over the outputs of |∂loss/∂z|, averaged over the training examples of a few steps per "
-        "record (the gradient check below computes the same number on one test batch). Right: "
-        "every single |∂loss/∂z| of one test batch, one per output and example.",
-    )
-    if not jobs:
-        st.caption("Run the experiment to see the gradients of its recipes.")
-        render_gradient_check()
-        return
-    labels = live.labels_for(jobs)
-    runs = [(label, job.records_since(0)) for label, job in zip(labels, jobs)]
-    sizes = frames.metric_long(runs, ["out_push"]) if any(r for _, r in runs) else pd.DataFrame()
-    left, right = st.columns(2)
-    with left:
-        if not sizes.empty:
-            st.altair_chart(gradients.output_gradient_lines(sizes, labels), width="stretch")
-    with right:
-        values = [
-            pd.DataFrame({"value": abs(job.view["out_grad"]), "run": label})
-            for job, label in zip(jobs, labels)
-            if job.view and "out_grad" in job.view
-        ]
-        if values:
-            st.altair_chart(gradients.output_gradient_histogram(pd.concat(values), labels), width="stretch")
-    done = [job for job in jobs if job.view and "logits" in job.view]
-    if done:
-        job = done[-1]
-        render_gradient_check(
-            job.view["logits"],
-            job.view["labels"],
-            source=f"a test batch of the run {labels[jobs.index(job)]}",
-            own_batches=_own_batches(jobs, labels),
-        )
-    else:
-        render_gradient_check()
-
-
-def _own_batches(jobs, labels) -> dict:
-    """Recipe name -> (test-batch scores, labels, run name) for each run of a card that trains one of
-    the gradient check's recipes: the check then shows each recipe's push on its own run."""
-    from nnexplore.output_gradients import RECIPES
-
-    out = {}
-    for job, label in zip(jobs, labels):
-        recipe = next(
-            (r for r in RECIPES if (r.output, r.loss) == (job.cfg.output_activation, job.cfg.loss)), None
-        )
-        if recipe is not None and job.view and "logits" in job.view:
-            out[recipe.name] = (job.view["logits"], job.view["labels"], label)
-    return out

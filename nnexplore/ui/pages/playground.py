@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nnexplore import views
 from nnexplore.ui import controls
 from nnexplore.ui.actions import PLAYGROUND, prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.live import view as live
@@ -66,7 +67,11 @@ def render_playground() -> None:
     if cfg is None:
         st.error(problem)
 
-    live.render_runs(jobs, PLAYGROUND)
+    datasets = {job.cfg.dataset for job in jobs}
+    hidden = any(job.cfg.hidden for job in jobs)
+    offered = views.offered(datasets, hidden)
+    headline = [name for name in views.PLAYGROUND_HEADLINE if name in offered]
+    live.render_runs(jobs, PLAYGROUND, headline=headline, offered=offered)
     if jobs:
         _manage_runs(jobs)
 

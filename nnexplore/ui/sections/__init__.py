@@ -1,10 +1,10 @@
-"""The live page's sections, one module each, drawn in order by nnexplore.ui.live.view.
+"""The live page's views, drawn by nnexplore.ui.live.view: one module per family of charts.
 
-Every section is a function ``draw(live: LiveRuns) -> None`` that draws its
-headings and charts full width (it makes its own columns) from the runs of one
-page part: the Playground's, or one guided experiment's. Which optional
-sections a page part shows is data: the Playground shows them all, an
-experiment the ones its card names (``Experiment.views``).
+Every view (nnexplore.views) is a function ``draw_<view>(live: LiveRuns) -> None`` that
+draws its heading and charts full width (it makes its own columns) from the runs of one
+page part: the Playground's, or one guided experiment's. Which views a page part draws
+first is data (a card's ``headline``, the Playground's PLAYGROUND_HEADLINE); the others wait
+under "More views" until the learner picks them.
 """
 
 from __future__ import annotations

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
-from nnexplore.experiments import CHART_UNITS
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note
+from nnexplore.views import CHART_ACCURACY, CHART_LOSS, CHART_OUTSIDE, CHART_UNITS
 
 #: Weak, off and dead units are measured on hidden units only (docs/metrics.md).
 UNITS_WHY = "no units that could be weak, off or dead"
@@ -27,41 +27,50 @@ UNITS_HELP = (
 )
 
 
-def draw(live: LiveRuns) -> None:
-    runs, labels, out = live.runs, live.labels, live.charts
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Accuracy", help="Share of examples whose largest output is the right class.")
-        out.show(
-            "accuracy",
-            lambda: training.accuracy_chart(frames.metric_long(runs, ["train_acc", "test_acc"]), labels),
-        )
-    with right:
-        st.subheader("Loss", help="The number the training pushes down (lower is better).")
-        out.show("loss", lambda: training.loss_chart(live.table, labels))
+def draw_accuracy(live: LiveRuns) -> None:
+    st.subheader(CHART_ACCURACY, help="Share of examples whose largest output is the right class.")
+    live.charts.show(
+        "accuracy",
+        lambda: training.accuracy_chart(
+            frames.metric_long(live.runs, ["train_acc", "test_acc"]), live.labels
+        ),
+    )
 
+
+def draw_loss(live: LiveRuns) -> None:
+    st.subheader(CHART_LOSS, help="The number the training pushes down (lower is better).")
+    live.charts.show("loss", lambda: training.loss_chart(live.table, live.labels))
+
+
+def draw_outside(live: LiveRuns) -> None:
+    st.subheader(CHART_OUTSIDE, help="Probabilities live between 0 and 1; raw outputs need not.")
     left, right = st.columns(2)
     with left:
-        st.subheader("Outside [0, 1]", help="Probabilities live between 0 and 1; raw outputs need not.")
-        out.show("outside", lambda: training.outside_chart(live.table, labels))
+        live.charts.show("outside", lambda: training.outside_chart(live.table, live.labels))
         if all(activations.get(job.cfg.output_activation).probabilities for job in live.jobs):
             st.caption("Softmax and sigmoid squeeze every output into (0, 1), so these stay at zero.")
-        if any(job.view for job in live.jobs):
-            out.show("histogram", lambda: predictions.output_histogram(_output_values(live), runs=labels))
     with right:
-        st.subheader(CHART_UNITS, help=UNITS_HELP)  # the name the experiments' bullets point at
-        show, note = hidden_layer_note(labels, live.without_hidden, UNITS_WHY)
-        if show:
-            out.show(
-                "weak off dead", lambda: training.weak_off_dead_chart(frames.weak_off_dead_long(runs), labels)
+        if any(job.view for job in live.jobs):
+            live.charts.show(
+                "histogram", lambda: predictions.output_histogram(_output_values(live), runs=live.labels)
             )
-            sentence = sentences.units_sentence(runs)
-            if sentence:
-                st.markdown(sentence)
-        if note and show:
-            st.caption(note)
-        elif note:
-            st.info(note)
+
+
+def draw_units(live: LiveRuns) -> None:
+    runs, labels = live.runs, live.labels
+    st.subheader(CHART_UNITS, help=UNITS_HELP)  # the name the experiments' bullets point at
+    show, note = hidden_layer_note(labels, live.without_hidden, UNITS_WHY)
+    if show:
+        live.charts.show(
+            "weak off dead", lambda: training.weak_off_dead_chart(frames.weak_off_dead_long(runs), labels)
+        )
+        sentence = sentences.units_sentence(runs)
+        if sentence:
+            st.markdown(sentence)
+    if note and show:
+        st.caption(note)
+    elif note:
+        st.info(note)
 
 
 def _output_values(live: LiveRuns) -> pd.DataFrame:

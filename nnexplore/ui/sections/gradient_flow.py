@@ -17,35 +17,34 @@ from collections.abc import Callable, Collection, Sequence
 import altair as alt
 import streamlit as st
 
-from nnexplore.experiments import CHART_REACH
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note
+from nnexplore.views import CHART_GRADIENT, CHART_LAYERS, CHART_REACH
 
 REACH_WHY = "there is no first hidden layer for the gradient to reach"
 
 
-def draw(live: LiveRuns) -> None:
+def draw_panels(live: LiveRuns) -> None:
     st.subheader(
-        "Gradient flow",
+        CHART_GRADIENT,
         help="How big each layer's weight gradient is: one panel per run, one line per layer. "
         "If the first layers' gradient is tiny, they barely learn.",
     )
-    pictured = live.pictured
-    grads = live.grads[live.grads["run"].isin([live.labels[i] for i in pictured])]
-    key = _panel_key(live, pictured)
-    with_grads = set(grads["run"].astype(str))
+    pictured, grads, key = _pictured_grads(live)
     _panel_row(
         live,
         pictured,
         "gradient lines",
         key,
         lambda label: gradients.gradient_lines(grads, run=label),
-        with_grads,
+        set(grads["run"].astype(str)),
     )
     _not_pictured_note(live, pictured)
 
+
+def draw_reach(live: LiveRuns) -> None:
     st.subheader(
         CHART_REACH,  # the name the experiments' "look for" bullets point at
         help="One line per run: the size of the first hidden layer's weight gradient divided by the "
@@ -57,18 +56,21 @@ def draw(live: LiveRuns) -> None:
     )
     _reach(live)
 
+
+def draw_layers(live: LiveRuns) -> None:
     st.subheader(
-        "Gradient by layer: over time and now",
+        CHART_LAYERS,
         help="Top: each layer's gradient over time, darker is smaller. Bottom: each layer's gradient "
         "at the newest record. Same colours and same axis in every panel.",
     )
+    pictured, grads, key = _pictured_grads(live)
     _panel_row(
         live,
         pictured,
         "gradient heatmap",
         key,
         lambda label: gradients.gradient_heatmap(grads, run=label),
-        with_grads,
+        set(grads["run"].astype(str)),
     )
     bars = frames.layer_bars([live.runs[i] for i in pictured])
     _panel_row(
@@ -79,6 +81,13 @@ def draw(live: LiveRuns) -> None:
         lambda label: gradients.gradient_bars(bars, run=label),
         set(bars["run"].astype(str)),
     )
+
+
+def _pictured_grads(live: LiveRuns):
+    """The pictured runs, their gradient sizes over time, and the key of their panels."""
+    pictured = live.pictured
+    grads = live.grads[live.grads["run"].isin([live.labels[i] for i in pictured])]
+    return pictured, grads, _panel_key(live, pictured)
 
 
 def _panel_key(live: LiveRuns, pictured: Sequence[int]) -> str:

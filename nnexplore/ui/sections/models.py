@@ -19,6 +19,7 @@ from nnexplore.runs import Job
 from nnexplore.ui.charts import predictions
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import MAX_PICTURED, LiveRuns
+from nnexplore.views import CHART_DIGITS, CHART_REGIONS
 
 #: Plot height by how many columns share the row, about as tall as a column is wide at a 1400 px
 #: window (one or two columns: about 440 px wide; three: about 300; four: about 230).
@@ -34,23 +35,24 @@ DIGIT_LAYOUT = {2: (36, 6), 3: (16, 4), 4: (16, 4)}
 MATRIX_LATER = "Comes when this run ends."
 
 
-def draw(live: LiveRuns) -> None:
-    """Decision regions for the pictured toy-problem runs, test digits and confusion matrices for
-    the pictured MNIST runs, each run in its own column.
-
-    Always at least two columns, so a single run's picture keeps half the page width instead of
-    stretching across all of it (the plots have a fixed height).
-    """
-    pictured = live.pictured
-    if not pictured:
-        return
-    n_columns = max(2, min(len(pictured), MAX_PICTURED))
-    planes = [i for i in pictured if _kind(live.jobs[i]) == "plane"]
-    digits = [i for i in pictured if _kind(live.jobs[i]) == "digits"]
+def draw_regions(live: LiveRuns) -> None:
+    """Decision regions for the pictured toy-problem runs, each run in its own column."""
+    planes = [i for i in live.pictured if _kind(live.jobs[i]) == "plane"]
     if planes:
-        _decision_row(live, planes, n_columns)
+        _decision_row(live, planes, _columns(live))
+
+
+def draw_digits(live: LiveRuns) -> None:
+    """Test digits and confusion matrices for the pictured MNIST runs, each run in its own column."""
+    digits = [i for i in live.pictured if _kind(live.jobs[i]) == "digits"]
     if digits:
-        _digit_rows(live, digits, n_columns)
+        _digit_rows(live, digits, _columns(live))
+
+
+def _columns(live: LiveRuns) -> int:
+    """Always at least two columns, so a single run's picture keeps half the page width instead of
+    stretching across all of it (the plots have a fixed height)."""
+    return max(2, min(len(live.pictured), MAX_PICTURED))
 
 
 def _kind(job: Job) -> str:
@@ -69,7 +71,7 @@ def _label(live: LiveRuns, i: int) -> None:
 
 def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
     st.subheader(
-        "Decision regions",
+        CHART_REGIONS,
         help="Colour: the class the network predicts there; paler where it is unsure. "
         "One map per run, on the same axes and with the same class colours.",
     )
@@ -127,7 +129,7 @@ def _digit_rows(live: LiveRuns, runs: list[int], n_columns: int) -> None:
 
 
 def _digits_heading() -> None:
-    st.subheader("Test digits", help="The network's guess and how sure it is; red frames are mistakes.")
+    st.subheader(CHART_DIGITS, help="The network's guess and how sure it is; red frames are mistakes.")
 
 
 def _confusion_heading() -> None:

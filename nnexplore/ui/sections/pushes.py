@@ -18,11 +18,12 @@ from nnexplore.ui import sentences
 from nnexplore.ui.charts import pushes
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import LiveRuns
+from nnexplore.views import CHART_PUSHES
 
 
 def draw(live: LiveRuns) -> None:
     st.subheader(
-        "Who gets pushed",
+        CHART_PUSHES,
         help="For each test example: the probability the network gives the right answer, and how "
         "strongly the loss's gradient pushes that answer's score up. That push is what the last "
         "layer learns from.",

@@ -13,6 +13,7 @@ import streamlit as st
 from nnexplore import activations
 from nnexplore.ui.charts import units
 from nnexplore.ui.sections import LiveRuns
+from nnexplore.views import CHART_HIDDEN_UNITS
 
 HELP = (
     "A hidden layer is a row of units; each unit computes one number from the input. Each square "
@@ -46,7 +47,7 @@ def draw(live: LiveRuns) -> None:
         if _has_units(job.view) or _could_have_units(job)
     }
     newest_drawn = max(k for k, (i, _) in enumerate(by_id.values()) if _has_units(live.jobs[i].view))
-    st.subheader("Hidden units", help=HELP)
+    st.subheader(CHART_HIDDEN_UNITS, help=HELP)
     left, right = st.columns(2)
     with left:
         # Options are run ids, not positions: a run added to the Playground keeps the choice in place.
