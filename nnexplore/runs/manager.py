@@ -132,13 +132,14 @@ class JobManager:
 
     # ----------------------------------------------------------------- public
 
-    def submit(self, cfg: Any, owner: str, label: str = "", group: str = "") -> Job:
+    def submit(self, cfg: Any, owner: str, label: str = "", group: str = "", *, allowance: int = 0) -> Job:
         """Queue a run; it starts as soon as a slot is free (maybe at once).
 
         ``owner`` is whoever owns the run (the per-owner limit counts it);
         ``group`` is free text the caller files it under (the page it belongs to).
         The same run already training is joined; one already stored comes back
         finished at once, whatever the limit, since it costs no training.
+        ``allowance`` raises the per-owner limit for this run (a card's seeds, a bounded batch).
         """
         key = self._key_fn(cfg)  # outside the lock: the first "auto" asks torch which device it has
         self._stale.sweep(force=True)  # before the next run is picked: a stale queued run gets no slot
@@ -153,10 +154,10 @@ class JobManager:
                 self._trim_finished_locked()
                 return job
             active = sum(1 for j in self._jobs.values() if j.owner == owner and j.is_active)
-            if active >= self.max_per_session:
+            limit = max(self.max_per_session, allowance)
+            if active >= limit:
                 raise TooManyRuns(
-                    f"You already have {self.max_per_session} runs training or waiting. "
-                    "Stop one or wait for it to finish."
+                    f"You already have {limit} runs training or waiting. Stop one or wait for it to finish."
                 )
             self._jobs[job.id] = job
             self._runs.join(cfg, key, job)

@@ -64,6 +64,20 @@ def start_run(cfg: RunConfig, group: str, label: str = "") -> None:
         time.sleep(0.02)
 
 
+def start_batch(runs: list[tuple[str, RunConfig]], group: str) -> None:
+    """Submit a bounded batch of (label, config) runs at once, without waiting for any first
+    record (a card's seeds: its page draws them as they come). The batch may take the learner's
+    runs training or waiting up to its own size, past the usual limit of 4; a run it cannot
+    start is said in words, and the rest of the batch is not submitted."""
+    manager, owner = job_manager(), owner_id(owner_pages())
+    for label, cfg in runs:
+        try:
+            manager.submit(cfg, owner, label, group, allowance=len(runs))
+        except TooManyRuns as err:
+            st.warning(str(err))
+            return
+
+
 def stop_runs(group: str) -> None:
     """Stop every active run of one page of this session (a button callback)."""
     for job in session_jobs(group):

@@ -166,6 +166,20 @@ def test_per_session_limit_in_plain_words(make) -> None:
     gate.set()
 
 
+def test_a_bounded_batch_may_go_past_the_limit_up_to_its_own_size(make) -> None:
+    """A card's seeds (5 per recipe) are one known batch: allowed up to its size, not past it."""
+    mgr = make(slots=1, max_per_session=4)
+    gate = threading.Event()
+    batch = [mgr.submit({"gate": gate, "n": i}, "alice", allowance=6) for i in range(6)]
+    assert all(job.is_active for job in batch)
+    with pytest.raises(TooManyRuns) as info:
+        mgr.submit({"gate": gate}, "alice", allowance=6)
+    assert "6 runs training or waiting" in str(info.value)
+    with pytest.raises(TooManyRuns):
+        mgr.submit({"gate": gate}, "alice")  # past the usual limit too
+    gate.set()
+
+
 def test_heartbeat_timeout_stops_abandoned_run(make) -> None:
     mgr = make(slots=2, heartbeat_timeout=0.3)
     abandoned = mgr.submit({"n": 10_000, "sleep": 0.01}, "gone")

@@ -15,6 +15,7 @@ from nnexplore.ui import controls
 from nnexplore.ui.actions import prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.live import view as live
 from nnexplore.ui.pages import playground
+from nnexplore.ui.seeds import render_seeds
 from nnexplore.views import BY_NAME
 
 INTRO = (
@@ -129,6 +130,7 @@ def _card(exp: Experiment) -> None:
                 st.latex(formula)
 
     live.render_runs(jobs, group, headline=exp.headline, offered=exp.offered)
+    render_seeds(list(zip(labels, exp.configs)), f"{group}:seeds")
 
     if exp.try_next:
         st.subheader("Try next")
