@@ -16,6 +16,7 @@ import streamlit as st
 
 from nnexplore.problems import PROBLEMS
 from nnexplore.runs import Job
+from nnexplore.runs.job import DIVERGED, DONE
 from nnexplore.ui.actions import session_jobs, start_batch, stop_runs
 from nnexplore.ui.charts import seeds as seeds_charts
 from nnexplore.ui.live.pace import chart_interval
@@ -48,10 +49,18 @@ def split_label(label: str) -> tuple[str, int]:
     return recipe, int(seed)
 
 
-def spread_sentence(finals: dict[str, list[float]]) -> str:
-    """How far each recipe's seeds end apart, in the learner's numbers; "" before any has ended."""
+def spread_sentence(finals: dict[str, list[float]], diverged: dict[str, int] | None = None) -> str:
+    """How far each recipe's seeds end apart, in the learner's numbers, and how many diverged;
+    "" before any has ended. A diverged seed has no final accuracy to compare."""
+    diverged = diverged or {}
     parts = []
     for recipe, values in finals.items():
+        broke = diverged.get(recipe, 0)
+        if broke:
+            parts_note = f"{broke} seed{'s' if broke > 1 else ''} diverged"
+            if not values:
+                parts.append(f"*{plain_text(recipe)}*: {parts_note}")
+                continue
         if not values:
             continue
         low, high, mid = min(values), max(values), statistics.median(values)
@@ -64,6 +73,8 @@ def spread_sentence(finals: dict[str, list[float]]) -> str:
                 f"*{plain_text(recipe)}* from {low:.1%} to {high:.1%} (median {mid:.1%}, "
                 f"{(high - low) * 100:.1f} points apart)"
             )
+        if broke:
+            parts[-1] += f", {parts_note}"
     if not parts:
         return ""
     return "Final test accuracy over the seeds: " + "; ".join(parts) + "."
@@ -120,10 +131,12 @@ def _part(jobs: list[Job], order: list[str]) -> None:
     chance = 1 / PROBLEMS[jobs[0].cfg.dataset].classes
     st.altair_chart(seeds_charts.seeds_chart(frame, order, chance), width="stretch")
     finals: dict[str, list[float]] = {recipe: [] for recipe in order}
+    diverged: dict[str, int] = {}
     for (recipe, _seed, records), job in zip(runs, jobs):
-        last = records[-1] if records else None
-        if not job.is_active and last and last.get("test_acc") == last.get("test_acc"):  # not NaN
-            finals.setdefault(recipe, []).append(last["test_acc"])
-    sentence = spread_sentence(finals)
+        if job.status == DIVERGED:
+            diverged[recipe] = diverged.get(recipe, 0) + 1
+        elif job.status == DONE and records:
+            finals.setdefault(recipe, []).append(records[-1]["test_acc"])
+    sentence = spread_sentence(finals, diverged)
     if sentence:
         st.markdown(sentence)

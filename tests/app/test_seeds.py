@@ -36,12 +36,15 @@ def test_the_sentence_gives_each_recipes_spread():
     assert "*A* from 50.0% to 90.0% (median 70.0%, 40.0 points apart)" in text
     assert "*B* 99.5% from every seed" in text and "C" not in text
     assert spread_sentence({"A": []}) == ""
+    broke = spread_sentence({"A": [0.5, 1.0], "B": []}, {"A": 1, "B": 2})
+    assert "*A* from 50.0% to 100.0% (median 75.0%, 50.0 points apart), 1 seed diverged" in broke
+    assert "*B*: 2 seeds diverged" in broke
 
 
 def test_the_median_line_leaves_out_steps_not_every_seed_reached():
     df = pd.DataFrame(
         {
-            "recipe": ["A"] * 5,
+            "run": ["A"] * 5,
             "seed": [0, 1, 2, 0, 1],
             "step": [10, 10, 10, 20, 20],
             "epoch": [1, 1, 1, 2, 2],
@@ -61,6 +64,7 @@ def test_the_chart_draws_thin_seeds_a_bold_median_and_chance():
     rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
     data = spec["datasets"][rule["data"]["name"]]
     assert data[0]["y"] == 0.25
+    assert spec["height"] == 280 and spec["autosize"]["type"] == "fit-x"  # never squeezed to a line
 
 
 def _card_script():
@@ -91,9 +95,11 @@ def test_run_with_five_seeds_trains_them_all_and_says_how_far_they_disagree():
     sentence = next(m.value for m in at.markdown if m.value.startswith("Final test accuracy over the seeds"))
     labels = [f"{label}, {exp.depth} layers" for label in exp.labels]
     for label, cfg in zip(labels, exp.configs):
-        finals = [
-            list(train(cfg.replace(seed=cfg.seed + k, device="cpu")))[-1]["test_acc"] for k in range(SEEDS)
-        ]
+        lasts = [list(train(cfg.replace(seed=cfg.seed + k, device="cpu")))[-1] for k in range(SEEDS)]
+        finals = [last["test_acc"] for last in lasts if last["status"] == "done"]
+        broke = sum(last["status"] == "diverged" for last in lasts)
+        if broke:
+            assert f"{broke} seed{'s' if broke > 1 else ''} diverged" in sentence
         low, high, mid = min(finals), max(finals), statistics.median(finals)
         name = plain_text(label)  # as the page writes a run's name: as text, never as markup
         if high - low < 0.01:

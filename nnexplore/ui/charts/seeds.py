@@ -19,10 +19,10 @@ Seeded = Sequence[tuple[str, int, list[dict]]]  # (recipe, seed, records) per ru
 
 
 def seeds_frame(runs: Seeded) -> pd.DataFrame:
-    """Test accuracy of every seed's records: columns recipe, seed, step, epoch, test_acc (finite only)."""
+    """Test accuracy of every seed's records: columns run (the recipe), seed, step, epoch, test_acc (finite only)."""
     rows = [
         {
-            "recipe": recipe,
+            "run": recipe,
             "seed": seed,
             "step": rec["step"],
             "epoch": rec["epoch"],
@@ -31,7 +31,7 @@ def seeds_frame(runs: Seeded) -> pd.DataFrame:
         for recipe, seed, records in runs
         for rec in records
     ]
-    df = pd.DataFrame(rows, columns=["recipe", "seed", "step", "epoch", "test_acc"])
+    df = pd.DataFrame(rows, columns=["run", "seed", "step", "epoch", "test_acc"])
     return style.clean(df, ["epoch", "test_acc"])
 
 
@@ -44,12 +44,12 @@ def median_frame(df: pd.DataFrame) -> pd.DataFrame:
     """
     if df.empty:
         return df.assign(n=pd.Series(dtype=int))
-    counts = df.groupby("recipe")["seed"].nunique()
-    grouped = df.groupby(["recipe", "step"], sort=True).agg(
+    counts = df.groupby("run")["seed"].nunique()
+    grouped = df.groupby(["run", "step"], sort=True).agg(
         epoch=("epoch", "first"), test_acc=("test_acc", "median"), n=("seed", "nunique")
     )
     grouped = grouped.reset_index()
-    return grouped[grouped["n"] == grouped["recipe"].map(counts)].reset_index(drop=True)
+    return grouped[grouped["n"] == grouped["run"].map(counts)].reset_index(drop=True)
 
 
 def seeds_chart(df: pd.DataFrame, recipes: Sequence[str], chance: float | None = None) -> alt.LayerChart:
@@ -70,7 +70,7 @@ def seeds_chart(df: pd.DataFrame, recipes: Sequence[str], chance: float | None =
             color=color,
             detail="seed:N",
             tooltip=[
-                "recipe:N",
+                alt.Tooltip("run:N", title="recipe"),
                 "seed:Q",
                 alt.Tooltip("epoch:Q", format=".1f"),
                 alt.Tooltip("test_acc:Q", format=".1%"),
@@ -85,7 +85,7 @@ def seeds_chart(df: pd.DataFrame, recipes: Sequence[str], chance: float | None =
             y=y,
             color=color,
             tooltip=[
-                "recipe:N",
+                alt.Tooltip("run:N", title="recipe"),
                 alt.Tooltip("epoch:Q", format=".1f"),
                 alt.Tooltip("test_acc:Q", title="median over the seeds", format=".1%"),
             ],
@@ -101,6 +101,10 @@ def seeds_chart(df: pd.DataFrame, recipes: Sequence[str], chance: float | None =
                 y="y:Q", x=alt.value(0), text="text:N"
             ),
         ]
+    # Fill the column's width but keep the plot's height: Streamlit's default sizing ("fit")
+    # squeezed the plot to make room for the legend, down to a line.
     return alt.layer(*layers).properties(
-        height=style.HEIGHT, title="Test accuracy, every seed (thin) and the median (bold)"
+        height=style.HEIGHT,
+        title="Test accuracy, every seed (thin) and the median (bold)",
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
