@@ -42,6 +42,22 @@ def chart_of(bullet: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """What a card asks before its first run: a question, 2 or 3 answers in plain words, and
+    ``right``, the index of the answer the card's own runs show at their default seed (a test in
+    tests/unit/test_experiments.py checks it on the trained runs, one per card)."""
+
+    question: str
+    answers: tuple[str, ...]
+    right: int
+
+    @property
+    def answer(self) -> str:
+        """The answer the card's own runs show."""
+        return self.answers[self.right]
+
+
+@dataclass(frozen=True)
 class Experiment:
     """One guided experiment: the question, the runs that answer it, and how to read them.
 
@@ -53,6 +69,7 @@ class Experiment:
     headline  the 2 to 4 views (nnexplore.views) that answer the question, drawn first; every other
               view the runs can show is offered under "More views", built only when picked.
     depths    depth choices for a depth slider (number of hidden layers); empty for none.
+    prediction  what the card asks the learner to expect before its first run (None: nothing).
     """
 
     slug: str
@@ -65,6 +82,7 @@ class Experiment:
     extra: str = ""
     depths: tuple[int, ...] = ()
     headline: tuple[str, ...] = ("accuracy", "loss")
+    prediction: Prediction | None = None
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.runs) <= 4:
@@ -81,6 +99,16 @@ class Experiment:
             raise ValueError(f"Experiment {self.slug!r}: headline views with nothing to show: {wrong}.")
         if any(not 1 <= d <= MAX_LAYERS for d in self.depths):
             raise ValueError(f"Experiment {self.slug!r}: depths must lie between 1 and {MAX_LAYERS}.")
+        if (guess := self.prediction) is not None:
+            answers = [a.strip() for a in guess.answers]
+            if not guess.question.strip().endswith("?"):
+                raise ValueError(f"Experiment {self.slug!r}: its prediction must ask a question.")
+            if not 2 <= len(answers) <= 3 or not all(answers) or len(set(answers)) != len(answers):
+                raise ValueError(f"Experiment {self.slug!r}: a prediction needs 2 or 3 different answers.")
+            if isinstance(guess.right, bool) or guess.right not in range(len(answers)):
+                raise ValueError(
+                    f"Experiment {self.slug!r}: its prediction's right answer is not one of its answers."
+                )
 
     @property
     def offered(self) -> tuple[str, ...]:
@@ -258,6 +286,15 @@ SOFTMAX_HIDDEN = Experiment(
         ),
     ),
     headline=("accuracy", "reach", "regions"),
+    prediction=Prediction(
+        "Which of the four networks will have the hardest time learning the two moons?",
+        (
+            "ReLU with raw outputs: without a softmax at the output, squared error cannot learn",
+            "Softmax in the hidden layers: it sits at 50%, what guessing gives, for most of the run",
+            "None: all four learn the moons about as fast",
+        ),
+        right=1,
+    ),
 )
 
 
@@ -393,6 +430,15 @@ WHY_LOG = Experiment(
     ),
     extra="loss_landscape",
     headline=("pushes", "accuracy"),
+    prediction=Prediction(
+        "The first two runs differ only in the loss. Which will reach 90% accuracy in fewer steps?",
+        (
+            "softmax + cross-entropy, in far fewer steps",
+            "softmax + squared error, in far fewer steps",
+            "Both in about as many steps",
+        ),
+        right=0,
+    ),
 )
 
 
@@ -512,6 +558,15 @@ MNIST_GRADIENT = Experiment(
     ),
     extra="gradient_check",
     headline=("accuracy", "pushes", "output_gradient"),
+    prediction=Prediction(
+        "Same network, same start, same images: which output recipe will fall behind?",
+        (
+            "Raw outputs + squared error: without a softmax or a sigmoid it lags",
+            "Sigmoid + squared error: it starts slowest and is still behind at the end",
+            "None: all four climb together",
+        ),
+        right=1,
+    ),
 )
 
 
@@ -618,6 +673,15 @@ VANISHING_DEPTH = Experiment(
     extra="depth",
     headline=("reach", "gradient_flow", "accuracy"),
     depths=tuple(range(1, MAX_LAYERS + 1)),
+    prediction=Prediction(
+        "With six hidden layers each, which network will still be near 50% (guessing) at the end?",
+        (
+            "Only the sigmoid network",
+            "The sigmoid network and the ReLU network from the default start",
+            "None: all three learn the moons",
+        ),
+        right=0,
+    ),
 )
 
 
@@ -704,6 +768,15 @@ DYING_RELU = Experiment(
         ),
     ),
     headline=("units", "accuracy", "hidden_units"),
+    prediction=Prediction(
+        "Which run will end with the most dead units, ones that output 0 for every test example?",
+        (
+            "Leaky ReLU with large steps (lr 0.03)",
+            "ReLU with normal steps (lr 0.01)",
+            "ReLU with large steps (lr 0.03)",
+        ),
+        right=2,
+    ),
 )
 
 
@@ -819,6 +892,15 @@ CONFIDENT_WRONG = Experiment(
         ),
     ),
     headline=("accuracy", "pushes"),
+    prediction=Prediction(
+        "Cross-entropy against squared error, from two starts: where will squared error end far behind?",
+        (
+            "Only from the gentle start",
+            "Only from the confident start",
+            "From both starts",
+        ),
+        right=1,
+    ),
 )
 
 
