@@ -10,6 +10,9 @@ A teacher's link fixes what a lesson is about, as TensorFlow Playground's
 A name in both is hidden. Names are setting names (RunConfig's fields); an unknown
 name is ignored with a problem in words, never an error. The rules are a guide for a
 class, not a security boundary: a plain link always opens an unlocked Playground.
+
+On the Experiments page, ``predict=0`` turns off the question a card asks before its
+first run ("what do you expect?"); ``predict=1``, the default, asks it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from nnexplore.config import FIELDS, RunConfig, _quote
 LOCK = "lock"
 HIDE = "hide"
 RULE_KEYS = (LOCK, HIDE)
+PREDICT = "predict"
+PREDICT_VALUES = {"0": False, "1": True}
 _NAMES = tuple(f.name for f in FIELDS)
 
 
@@ -75,6 +80,20 @@ def parse_rules(params: Mapping[str, Any]) -> tuple[LinkRules, list[str]]:
             else:
                 problems.append(f"Ignored unknown setting {_quote(name)} in {rule}=.")
     return LinkRules.of(names[LOCK], names[HIDE]), problems
+
+
+def parse_predict(params: Mapping[str, Any]) -> tuple[bool, str]:
+    """``predict=`` from a link: (whether the cards ask what the learner expects, "" or what was
+    wrong in words). Never raises: without the key, or with a value other than 0 or 1, they ask."""
+    if PREDICT not in params:
+        return True, ""
+    raw = _last(params[PREDICT]).strip()
+    if raw in PREDICT_VALUES:
+        return PREDICT_VALUES[raw], ""
+    return True, (
+        f"Ignored predict={_quote(raw)} in the link: it can be 0 (no question before the runs) or 1 "
+        "(ask what you expect before the runs, as by default)."
+    )
 
 
 def parse_link(params: Mapping[str, Any]) -> tuple[RunConfig, LinkRules, list[str]]:

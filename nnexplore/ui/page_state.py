@@ -60,6 +60,7 @@ class PageState:
       redraw_asked_at  when the live status fragment last asked for one (time.monotonic)
     The live charts: ``page_id`` (this tab among the server's live pages) and ``charts``, each
     page part's chart cache by the part's key.
+    What the learner expects (nnexplore.ui.predict): ``guesses``, each card's picked answer by slug.
     """
 
     url_loaded: bool = False
@@ -73,6 +74,7 @@ class PageState:
     redraw_asked_at: float = -math.inf
     page_id: str = ""
     charts: dict[str, ChartCacheState] = field(default_factory=dict)
+    guesses: dict[str, str] = field(default_factory=dict)
 
     def chart_cache(self, part: str) -> ChartCacheState:
         """The chart cache of one page part, made empty the first time."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore.experiments import EXPERIMENTS, Experiment, chart_of, experiment_for
-from nnexplore.ui import controls
+from nnexplore.ui import controls, predict
 from nnexplore.ui.actions import prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.live import view as live
 from nnexplore.ui.pages import playground
@@ -52,7 +52,7 @@ def render_experiments() -> None:
     )
     exp = EXPERIMENTS[choice]
     if st.query_params.get("experiment") != exp.slug:
-        st.query_params.from_dict({"experiment": exp.slug})
+        st.query_params.from_dict({"experiment": exp.slug, **predict.link_param()})
     _card(exp)
 
 
@@ -96,6 +96,7 @@ def _card(exp: Experiment) -> None:
     jobs = session_jobs(group)
 
     st.markdown("**Runs:** " + " · ".join(f"*{label}*" for label in labels))
+    guess_slot = predict.place()  # what the learner expects, above Run; filled once Run is handled
     run_col, stop_col, _ = st.columns([2, 1, 3])
     if run_col.button(
         "Run this experiment",
@@ -117,12 +118,12 @@ def _card(exp: Experiment) -> None:
         width="stretch",
     )
 
+    why_open = predict.show(guess_slot, exp, jobs)
     look, why = st.columns(2)
     with look:
         st.subheader("What to look for")
         st.markdown("\n".join(f"- {where_to_look(item, exp.headline)}" for item in exp.look_for))
-    with why:
-        st.subheader("Why")
+    with predict.why_section(why, why_open):
         for text, formula in exp.why:
             if text:
                 st.markdown(text)
