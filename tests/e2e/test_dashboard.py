@@ -441,3 +441,32 @@ def test_a_server_that_draws_only_playgrounds_never_imports_torch(page):
         assert _loads_torch(fresh.proc.pid)
     finally:
         fresh.stop()
+
+
+def test_a_card_asks_what_you_expect_and_answers_once_its_runs_end(page, server):
+    """Predict, then look: pick an answer before the runs (Why waits, closed), run the card, and the
+    guess is shown beside what the runs show, Why open and every formula within its column."""
+    from nnexplore.experiments import experiment_for
+    from nnexplore.ui import predict
+
+    exp = experiment_for("why-log")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(server.url + "experiments?experiment=why-log")
+    page.get_by_role("heading", name=exp.title, exact=True).wait_for(timeout=30_000)
+    page.get_by_test_id("stRadio").get_by_text(exp.prediction.answer, exact=True).click()
+    expanders = page.get_by_test_id("stExpander")
+    expanders.filter(has_text=predict.WHY_WAITING).wait_for(timeout=10_000)
+    assert not expanders.filter(has_text=predict.WHY_WAITING).locator("details").evaluate("d => d.open")
+    click(page, "Run this experiment")
+    verdict = page.get_by_test_id("stAlert").filter(has_text="You guessed")
+    verdict.wait_for(timeout=90_000)
+    assert "Well predicted" in verdict.inner_text() and exp.prediction.answer in verdict.inner_text()
+    assert page.get_by_test_id("stRadio").count() == 0  # asked only before the card's runs
+    why = expanders.filter(has_text=predict.WHY_OPEN).locator("details")
+    deadline = time.time() + 10
+    while time.time() < deadline and not why.evaluate("d => d.open"):
+        time.sleep(0.25)
+    assert why.evaluate("d => d.open")
+    page.locator(".katex-display").first.wait_for(timeout=10_000)
+    assert page.evaluate(CLIPPED_FORMULAS_JS) == []
+    assert page.locator("[data-testid=stException]").count() == 0
