@@ -32,7 +32,10 @@ HELP = (
     "guess). When the runs end, your guess is shown beside what they show, and Why opens."
 )
 WAITING = "Your guess: *{guess}* The answer shows here when the runs end."
-RIGHT = "**{question}** You guessed *{guess}*, and that is what the runs show. Well predicted: *Why* says what makes it so."
+RIGHT = (
+    "**{question}** You guessed *{guess}*, and that is what the runs show. Well predicted: *Why* "
+    "says what makes it so."
+)
 WRONG = (
     "**{question}** You guessed *{guess}*; the runs show *{answer}*. A surprise is the best moment "
     "to read *Why*: it explains what happened."
@@ -75,9 +78,9 @@ def show(slot: DeltaGenerator, exp: Experiment, jobs: Sequence[Job]) -> bool:
     guess = page_state().guesses.get(card.slug)
     guess = guess if guess in prediction.answers else None
     if not jobs:
-        if exp.runs == card.runs:  # the question is about the card's own runs, not another depth's
-            guess = _ask(slot, card.slug, prediction, guess)
-        return guess is None
+        if exp.runs != card.runs:  # another depth: the question is about the card's own runs
+            return True
+        return _ask(slot, card.slug, prediction, guess) is None
     if guess is None:
         return True
     if any(job.is_active for job in jobs):

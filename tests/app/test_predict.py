@@ -83,6 +83,30 @@ def test_the_question_shows_before_the_runs_with_nothing_picked_and_why_open():
     assert question(at).value == PREDICTION.answers[1]
 
 
+def test_the_guess_is_kept_for_its_card_while_another_card_is_open():
+    at = open_card()
+    question(at).set_value(PREDICTION.answers[2]).run()
+    at.query_params["experiment"] = "dying-relu"
+    at.run()
+    assert question(at) is None  # that card's own question, with nothing picked
+    assert next(r for r in at.radio if r.key == "guess_dying-relu").value is None
+    at.query_params["experiment"] = CARD.slug
+    at.run()
+    assert question(at).value == PREDICTION.answers[2] and not why(at).proto.expanded
+
+
+def test_at_another_depth_the_card_does_not_ask_about_its_own_runs():
+    """vanishing-depth's question is about its six hidden layers: at three it is not asked."""
+    at = AppTest.from_function(_script, default_timeout=60)
+    at.query_params["experiment"] = "vanishing-depth"
+    at.run()
+    assert any(r.key == "guess_vanishing-depth" for r in at.radio)
+    at.slider(key="depth_vanishing-depth").set_value(3).run()
+    assert not any(r.key == "guess_vanishing-depth" for r in at.radio) and why(at).proto.expanded
+    at.slider(key="depth_vanishing-depth").set_value(6).run()
+    assert any(r.key == "guess_vanishing-depth" for r in at.radio)
+
+
 def test_run_works_without_a_guess_and_shows_no_verdict():
     at = run_to_the_end(open_card())
     assert question(at) is None  # asked only before the card's first run
