@@ -135,7 +135,14 @@ def test_pushes_chart_encodings_domains_and_cleaning() -> None:
     assert next(r for r in drawn if r["push"] == 0.02)["p_right"] == -0.3  # the tooltip tells the truth
     band = _rows(spec, marks["rect"])[0]
     assert (band["low"], band["high"]) == (0.0, chart.CONFIDENTLY_WRONG)
-    assert "confidently wrong" in [r["text"] for r in _rows(spec, marks["text"])]
+    # each end's words are a text layer of their own, aligned to start at its edge
+    words = [
+        _rows(spec, u)[0]
+        for u in spec["layer"]
+        if (u["mark"]["type"] if isinstance(u["mark"], dict) else u["mark"]) == "text"
+    ]
+    assert [w["text"] for w in words] == ["confidently wrong", "confidently right"]
+    assert [w["x"] for w in words] == [0.0, 1.0]
 
 
 def test_binned_means_average_each_slice_of_each_run() -> None:

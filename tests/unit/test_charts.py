@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from nnexplore.ui.charts import frames as F
-from nnexplore.ui.charts import gradients, predictions, training
+from nnexplore.ui.charts import gradients, predictions, style, training
 from nnexplore.ui.charts import labels as L
+from nnexplore.ui.charts import pushes as pushes_chart
 
 # --------------------------------------------------------------------------- helpers
 
@@ -334,13 +335,13 @@ def test_run_colours_match_across_charts():
     acc_scale = units(acc)[0]["encoding"]["color"]["scale"]
     # a run without rows keeps its colour: from the frame's categories...
     out = training.outside_chart(F.runs_frame(RUNS)).to_dict()
-    assert out["encoding"]["color"]["scale"] == acc_scale
+    assert all(panel["encoding"]["color"]["scale"] == acc_scale for panel in out["vconcat"])
     # ...or from runs= when the frame was built from fewer runs
     explicit = training.outside_chart(F.runs_frame(RUNS[:2]), runs=[label for label, _ in RUNS]).to_dict()
-    assert explicit["encoding"]["color"]["scale"] == acc_scale
+    assert explicit["vconcat"][0]["encoding"]["color"]["scale"] == acc_scale
     # the caller's order decides the colours
     swapped = training.outside_chart(F.runs_frame([RUNS[1], RUNS[0]])).to_dict()
-    assert swapped["encoding"]["color"]["scale"]["domain"] == [RUNS[1][0], RUNS[0][0]]
+    assert swapped["vconcat"][0]["encoding"]["color"]["scale"]["domain"] == [RUNS[1][0], RUNS[0][0]]
 
 
 def test_loss_chart_log_scale_and_divergence():
@@ -358,23 +359,28 @@ def test_loss_chart_log_scale_and_divergence():
     assert linear["encoding"]["y"]["scale"].get("type") != "log"
 
 
-def test_outside_chart_shares_both_sides():
+def test_outside_chart_one_panel_per_side_on_one_axis():
     spec = training.outside_chart(F.runs_frame(RUNS)).to_dict()
-    assert mark_type(spec) == "line"
-    assert spec["encoding"]["strokeDash"]["field"] == "side"
-    sides = {r["side"] for r in rows(spec, spec)}
-    assert sides == {"below 0", "above 1"}
-    assert spec["encoding"]["y"]["axis"]["format"] == ".0%"
+    below, above = spec["vconcat"]
+    assert (below["title"], above["title"]) == ("Outputs below 0", "Outputs above 1")
+    for panel, side in ((below, "below 0"), (above, "above 1")):
+        assert mark_type(panel) == "line"
+        assert "strokeDash" not in panel["encoding"]  # a side is a panel, not a line style
+        assert {r["side"] for r in rows(spec, panel)} == {side}
+        assert panel["encoding"]["y"]["axis"]["format"] == ".0%"
+        assert panel["encoding"]["y"]["title"].endswith("(%)")
+    assert below["encoding"]["y"]["scale"] == above["encoding"]["y"]["scale"]  # comparable by eye
 
 
 def test_output_histogram_bins_and_band():
     rng = np.random.default_rng(1)
     values = pd.DataFrame({"value": np.r_[rng.normal(0.5, 1.0, 5000), np.inf, np.nan]})
     spec = predictions.output_histogram(values).to_dict()
-    band, bars = units(spec)
-    assert mark_type(band) == "rect"
+    band, bars, note = units(spec)
+    assert mark_type(band) == "rect" and band["mark"]["color"] == "#000000"  # grey, not a run colour
     band_row = rows(spec, band)[0]
     assert (band_row["low"], band_row["high"]) == (0, 1)
+    assert mark_type(note) == "text" and rows(spec, note)[0]["note"] == predictions.BAND
     assert mark_type(bars) == "bar"
     counts = rows(spec, bars)
     assert sum(r["count"] for r in counts) == 5000  # non-finite values dropped
@@ -396,12 +402,11 @@ def test_gradient_lines_log_scale_drops_non_positive():
     assert enc["y"]["scale"]["type"] == "log"
     assert enc["color"]["field"] == "layer"
     assert enc["color"]["scale"]["domain"] == ["hidden 1", "hidden 2", "output"]
-    assert enc["strokeDash"]["field"] == "run"  # several runs: one dash pattern each
+    assert "strokeDash" not in enc  # a line style means training or test data, never a run
+    assert "title" not in spec and enc["y"]["title"] == "|∂loss/∂w| (log scale)"
     data = rows(spec, spec)
     assert len(data) == len(df) - 3
     assert all(r["value"] > 0 for r in data)
-    single = gradients.gradient_lines(F.layer_long(RUNS[:1], "grad_norm")).to_dict()
-    assert "strokeDash" not in single["encoding"]
 
 
 def test_gradient_heatmap_input_layer_on_top():
@@ -531,31 +536,42 @@ def test_output_push_chart_has_a_height_a_whole_title_and_readable_log_ticks():
     spec = gradients.output_gradient_lines(F.metric_long(runs, ["out_push"])).to_dict()
     assert spec["height"] == 280
     assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
-    assert spec["title"]["text"] == gradients.PUSH_TITLE and len(gradients.PUSH_TITLE) <= 40
+    assert spec["title"]["text"] == gradients.PUSH_TITLE and len(gradients.PUSH_TITLE) <= 26
     y = spec["layer"][0]["encoding"]["y"]
     assert y["scale"] == {"type": "log", "domain": [0.01, 10.0]}
     assert y["axis"]["values"] == [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
-    assert "per example" in y["title"] and "loss per unit of z" in y["title"]
+    assert "per example" in y["title"] and "|∂loss/∂z|" in y["title"]
     assert spec["layer"][0]["encoding"]["color"]["field"] == "run"
     assert gradients.log_ticks([1e-8, 1.0]) == [10.0**e for e in range(-8, 1)]
 
 
-def test_weak_off_dead_chart_one_and_several_runs():
-    one = training.weak_off_dead_chart(F.weak_off_dead_long(RUNS[:1])).to_dict()
-    assert one["encoding"]["color"]["field"] == "layer"
-    assert one["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    # one line style per kind, the same on every chart: weak solid, off dashed, dead dotted
-    dash = one["encoding"]["strokeDash"]
-    assert dash["field"] == "metric"
-    assert dict(zip(dash["scale"]["domain"], map(tuple, dash["scale"]["range"]))) == {
-        "weak": (1, 0),
-        "off": (6, 3),
-        "dead": (2, 2),
-    }
-    assert "25%" in one["title"]["subtitle"][0]
-    several = training.weak_off_dead_chart(F.weak_off_dead_long(RUNS)).to_dict()
-    assert several["encoding"]["color"]["field"] == "run"
-    assert several["encoding"]["detail"]["field"] == "layer"
+def test_weak_off_dead_chart_a_panel_per_kind_and_a_line_per_run():
+    sigmoid = [{**r, "weak_frac": [0.3], "off_frac": []} for r in fake_records(4, hidden=1)]
+    runs = [*RUNS, ("sigmoid", sigmoid)]
+    spec = training.weak_off_dead_chart(F.weak_off_dead_long(runs)).to_dict()
+    panels = spec["vconcat"]
+    # a panel per kind some run has, weak, off, dead: no line style tells them apart
+    assert [p["title"] for p in panels] == [training.UNIT_TITLES[k] for k in ("weak", "off", "dead")]
+    assert "25%" in panels[0]["title"]
+    assert [p["encoding"]["y"]["title"] for p in panels] == [
+        "share of unit values (%)",
+        "share of unit values (%)",
+        "share of units (%)",
+    ]
+    for panel in panels:
+        enc = panel["encoding"]
+        assert mark_type(panel) == "line" and "strokeDash" not in enc and "detail" not in enc
+        assert enc["color"]["field"] == "run"  # one line per run, in its colour
+        assert enc["color"]["scale"]["domain"] == [label for label, _ in runs]
+        assert enc["y"]["scale"]["domain"] == [0, 1]
+    # each line is the run's mean over its hidden layers: the fake off shares are 0.1 and 0.2
+    off = [r for r in rows(spec, panels[1]) if r["run"] == RUNS[0][0]]
+    assert len(off) == len(RUNS[0][1]) and [r["value"] for r in off] == pytest.approx([0.15] * len(off))
+    assert {r["layers"] for r in off} == {2}
+    assert {r["run"] for r in rows(spec, panels[0])} == {"sigmoid"}
+    # ReLU-like runs alone: no weak panel
+    relu = training.weak_off_dead_chart(F.weak_off_dead_long(RUNS[:1])).to_dict()
+    assert [p["title"] for p in relu["vconcat"]] == [training.UNIT_TITLES[k] for k in ("off", "dead")]
 
 
 def test_decision_chart_regions_under_points():
@@ -690,7 +706,7 @@ def test_units_chart_is_one_square_per_unit_on_one_scale_with_a_colour_bar() -> 
     values = np.stack([np.zeros(n * n), rising, 0.5 * rising] + [rising] * 9)  # 12 units, unit 1 dead
     spec = U.units_chart(_unit_layer(values, n), "relu").to_dict()
     squares, bar = spec["vconcat"]
-    assert spec["autosize"]["type"] == "pad" and spec["title"]
+    assert spec["autosize"]["type"] == "pad" and "title" not in spec  # the heading and caption say it
     assert squares["columns"] == U.COLUMNS and squares["facet"]["field"] == "title"
     titles = [f"unit {i}" for i in range(1, 13)]
     titles[0] += " · dead"
@@ -754,3 +770,179 @@ def test_unit_colour_range_of_an_all_dead_layer_and_nan_outputs_still_draw() -> 
     assert tiles["title"].tolist() == ["unit 1 · dead", "unit 2"]
     assert (_png(tiles["url"][1]) == U.MISSING).all()  # a diverged unit: grey, not a colour
     U.units_chart(_unit_layer(values, 3), "relu").to_dict()
+
+
+# --------------------------------------------------------------------------- reading at a glance
+
+
+def test_accuracy_chart_draws_chance_from_the_number_of_classes():
+    acc = F.metric_long(RUNS, ["train_acc", "test_acc"])
+    spec = training.accuracy_chart(acc, classes=[3, 3, 3]).to_dict()
+    lines, now, rule, note = units(spec)
+    assert mark_type(rule) == "rule" and mark_type(note) == "text"
+    assert rows(spec, rule) == [{"value": pytest.approx(1 / 3), "note": "chance"}]
+    assert rule["encoding"]["y"]["field"] == "value" and rule["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    # a reference value: a thin grey dotted rule, named on the chart
+    assert rule["mark"]["strokeDash"] == style.REFERENCE_DASH and rule["mark"]["strokeWidth"] <= 1
+    assert rule["mark"]["color"] == style.REFERENCE_GREY
+    assert note["encoding"]["text"]["field"] == "note"
+    # runs on problems of different sizes: one rule per distinct chance, each named
+    mixed = training.accuracy_chart(acc, classes=[2, 10, 2]).to_dict()
+    assert rows(mixed, units(mixed)[2]) == [
+        {"value": 0.5, "note": "chance (2 classes)"},
+        {"value": 0.1, "note": "chance (10 classes)"},
+    ]
+    assert len(units(training.accuracy_chart(acc).to_dict())) == 2  # no classes given: no rule
+
+
+def test_loss_chart_one_panel_per_kind_of_loss():
+    labels = [label for label, _ in RUNS]
+    kinds = dict(zip(labels, ["cross_entropy", "mse", "cross_entropy"], strict=True))
+    spec = training.loss_chart(F.runs_frame(RUNS), labels, kinds=kinds).to_dict()
+    ce, mse = spec["vconcat"]
+    assert (ce["title"], mse["title"]) == ("Cross-entropy", "Squared error")
+    ce_lines, mse_lines = units(ce)[0], units(mse)[0]
+    # each panel draws its own runs only, on its own y axis named after its loss
+    assert {r["run"] for r in rows(spec, ce_lines)} == {labels[0]}
+    assert {r["run"] for r in rows(spec, mse_lines)} == {labels[1]}
+    assert ce_lines["encoding"]["y"]["title"] == "cross-entropy (log scale)"
+    assert mse_lines["encoding"]["y"]["title"] == "squared error (log scale)"
+    assert spec.get("resolve", {}).get("scale", {}).get("y") != "shared"  # Vega-Lite: independent
+    # the same run colours in both panels
+    assert ce_lines["encoding"]["color"]["scale"] == mse_lines["encoding"]["color"]["scale"]
+    assert ce_lines["encoding"]["color"]["scale"]["domain"] == labels
+    # every run on one kind: one chart, the loss's name on its axis
+    one = training.loss_chart(F.runs_frame(RUNS), labels, kinds=dict.fromkeys(labels, "mse")).to_dict()
+    assert (
+        "vconcat" not in one and units(one)[0]["encoding"]["y"]["title"] == "squared error loss (log scale)"
+    )
+
+
+def test_run_classes_and_statistics_never_share_a_colour():
+    runs = {c.lower() for c in style.RUN_PALETTE}
+    classes = {c.lower() for c in style.CLASS_PALETTE}
+    greys = {c.lower() for c in style.STAT_GREYS}
+    assert len(runs) == len(style.RUN_PALETTE) >= 7 and len(classes) == len(style.CLASS_PALETTE) >= 4
+    assert not runs & classes and not runs & greys and not classes & greys
+    assert style.RUN_PALETTE[:4] == ["#0072B2", "#E69F00", "#009E73", "#000000"]  # Okabe and Ito's
+    # the charts use them: decision regions and points by class, gradient bars by statistic
+    grid = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "cls": [0, 1], "confidence": [0.9, 0.8]})
+    points = pd.DataFrame({"x": [0.2], "y": [0.4], "label": [1], "split": ["train"]})
+    decision = predictions.decision_chart(grid, points).to_dict()
+    assert {c.lower() for c in units(decision)[0]["encoding"]["color"]["scale"]["range"]} <= classes
+    bars = gradients.gradient_bars(F.layer_bars(RUNS), run=RUNS[0][0]).to_dict()
+    assert bars["encoding"]["color"]["field"] == "stat"
+    assert bars["encoding"]["color"]["scale"]["range"] == style.STAT_GREYS
+
+
+def _views(spec: dict):
+    """Every single view of a spec, through layers, stacked panels and facets."""
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for part in spec.get(key, []):
+            yield from _views(part)
+    if "spec" in spec:
+        yield from _views(spec["spec"])
+    if "mark" in spec:
+        yield spec
+
+
+def _every_run_chart() -> list[alt.TopLevelMixin]:
+    labels = [label for label, _ in RUNS]
+    grads = F.layer_long(RUNS, "grad_norm")
+    kinds = dict(zip(labels, ["cross_entropy", "mse", "binary_cross_entropy"], strict=True))
+    pushes = pd.DataFrame({"run": ["a", "a", "b"], "p_right": [0.1, 0.9, 0.5], "push": [0.9, 0.1, 0.4]})
+    return [
+        training.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"]), classes=[2, 3, 2]),
+        training.loss_chart(F.runs_frame(RUNS)),
+        training.loss_chart(F.runs_frame(RUNS), kinds=kinds),
+        training.outside_chart(F.runs_frame(RUNS)),
+        training.weak_off_dead_chart(F.weak_off_dead_long(RUNS)),
+        gradients.gradient_lines(grads),
+        gradients.gradient_lines(grads, run=labels[0]),
+        gradients.gradient_heatmap(grads, run=labels[0]),
+        gradients.gradient_bars(F.layer_bars(RUNS), run=labels[0]),
+        gradients.reach_chart(F.reach_long(RUNS), labels),
+        gradients.output_gradient_lines(F.metric_long(RUNS, ["out_push"])),
+        pushes_chart.pushes_chart(pushes),
+    ]
+
+
+def test_every_line_chart_dashes_training_data_only():
+    """One meaning per line style on a page: dashed is training data, solid is test data (or a
+    quantity with no such split); a reference value is a grey dotted rule, kinds are panels."""
+    for chart in _every_run_chart():
+        spec = chart.to_dict()
+        for view in _views(spec):
+            mark = view["mark"] if isinstance(view["mark"], dict) else {"type": view["mark"]}
+            dash = view.get("encoding", {}).get("strokeDash")
+            if mark["type"] == "line":
+                assert "strokeDash" not in mark, spec.get("title")
+                if dash is not None:
+                    assert dash["field"] == "split"
+                    styles = dict(zip(dash["scale"]["domain"], dash["scale"]["range"], strict=True))
+                    assert (
+                        styles == style.SPLIT_DASH and styles["test"] == [1, 0] and styles["train"] != [1, 0]
+                    )
+            elif "strokeDash" in mark:  # a rule: a reference value, grey, thin and dotted
+                assert mark["type"] == "rule" and mark["strokeDash"] == style.REFERENCE_DASH
+                assert mark["color"] == style.REFERENCE_GREY
+            assert dash is None or mark["type"] == "line"
+
+
+#: The longest title a panel drawn once per run may have. Four runs side by side at a 1000 px
+#: window give columns 123 px wide (measured in Chromium); Streamlit cuts a chart's title at the
+#: width less 40 px, and in 83 px "How big the gradient is in each layer" kept 9 characters.
+PANEL_TITLE_MAX = 9
+
+
+def _title(spec: dict) -> str:
+    title = spec.get("title", "")
+    return title if isinstance(title, str) else title.get("text", "")
+
+
+def test_no_per_run_panel_title_is_cut_off_in_a_narrow_column():
+    labels = [label for label, _ in RUNS]
+    grads = F.layer_long(RUNS, "grad_norm")
+    grid = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "cls": [0, 1], "confidence": [0.9, 0.8]})
+    points = pd.DataFrame({"x": [0.2], "y": [0.4], "label": [1], "split": ["train"]})
+    domains = predictions.plane_domains([grid], [points])
+    digits = pd.DataFrame(
+        {"pixels": [np.ones(784)] * 4, "pred": [1, 2, 3, 4], "label": [1, 2, 3, 5], "confidence": 0.5}
+    )
+    matrix = pd.DataFrame(
+        [(t, p, int(t == p)) for t in range(3) for p in range(3)], columns=["true", "pred", "count"]
+    )
+    panels = [
+        gradients.gradient_lines(grads, run=labels[0]),
+        gradients.gradient_heatmap(grads, run=labels[0]),
+        gradients.gradient_bars(F.layer_bars(RUNS), run=labels[0]),
+        predictions.decision_chart(grid, points, 220, domains),
+        predictions.digits_chart(digits, columns=4),
+        predictions.confusion_chart(matrix, 5, 230, font_size=8),
+    ]
+    for chart in panels:
+        spec = chart.to_dict()
+        assert len(_title(spec)) <= PANEL_TITLE_MAX, _title(spec)
+        # and the x axis is "epochs", not the long title of a full-width chart
+        x = spec.get("encoding", {}).get("x", {})
+        assert x.get("title") != style.EPOCHS
+
+
+def test_axis_titles_say_their_units():
+    titles = []
+    for chart in _every_run_chart():
+        for view in _views(chart.to_dict()):
+            enc = view.get("encoding", {})
+            titles += [enc[ch]["title"] for ch in ("x", "y") if isinstance(enc.get(ch, {}).get("title"), str)]
+    units_seen = (
+        "(%)",
+        "epochs",
+        "|∂loss/∂w|",
+        "|∂loss/∂z|",
+        "loss",
+        "cross-entropy",
+        "squared error",
+        "probability",
+    )
+    missing = [t for t in set(titles) if not any(u in t for u in units_seen) and t != "layer"]
+    assert not missing, missing

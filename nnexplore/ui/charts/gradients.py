@@ -21,20 +21,25 @@ import numpy as np
 import pandas as pd
 
 from nnexplore.ui.charts.style import (
+    EPOCHS_SHORT,
     HEIGHT,
+    NARROW_LEGEND,
+    STAT_GREYS,
     clean,
     epoch_x,
     last_points,
     layer_color,
     layer_order,
+    reference_rule,
     run_color,
     run_domain,
     runs_present,
 )
 
-_RUN_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4]]
-REACH_NOTE = "as strong as at the output"
-"""The label of the reference line at 1 in :func:`reach_chart`."""
+REACH_NOTE = "as strong as the output layer"
+"""The name of the reference rule at 1 in :func:`reach_chart`."""
+GRADIENT = "|∂loss/∂w|"
+"""A layer's weight gradient in an axis title: its size (the L2 norm over the layer's weights)."""
 
 
 def decades(values: pd.Series | np.ndarray, include: Sequence[float] = ()) -> list[float]:
@@ -69,20 +74,21 @@ def gradient_lines(
     layer, layer_index, value). Layers are coloured by depth, input side
     first. ``run``: draw that run only, as one panel of several; the y axis
     (whole powers of ten) and the layer colours come from every run in the
-    frame, so panels side by side share them. Without ``run`` and with
-    several runs, each run gets its own dash pattern (colour is already taken
-    by the layer). Values <= 0 and non-finite are dropped. A gap of several
-    powers of ten between the first and last layer is the vanishing gradient.
+    frame, so panels side by side share them. Without ``run`` every run's lines
+    are drawn in one chart, solid (a line style means training or test data on
+    this page, never a run): draw several runs as panels. No title: a panel is
+    drawn under its run's name and the view's heading. Values <= 0 and
+    non-finite are dropped. A gap of several powers of ten between the first
+    and last layer is the vanishing gradient.
     """
-    domain = run_domain(df_layer, runs)
     everything = clean(df_layer, ["epoch", "value"], positive=["value"])
     order = layer_order(everything)
     data = _one_run(everything, run)
     encoding = {
-        "x": epoch_x(),
+        "x": epoch_x(EPOCHS_SHORT),
         "y": alt.Y(
             "value:Q",
-            title="gradient size (L2 norm, log scale)",
+            title=f"{GRADIENT} (log scale)",
             scale=alt.Scale(type="log", domain=decades(everything["value"])),
         ),
         "color": layer_color(order),
@@ -94,19 +100,9 @@ def gradient_lines(
             alt.Tooltip("value:Q", title="gradient size", format=".3g"),
         ],
     }
-    if run is None and runs_present(data) > 1:
-        encoding["strokeDash"] = alt.StrokeDash(
-            "run:N",
-            title="run",
-            scale=alt.Scale(
-                domain=domain, range=[_RUN_DASHES[i % len(_RUN_DASHES)] for i in range(len(domain))]
-            ),
-            legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400),
-        )
     return (
         alt.Chart(
             data,
-            title="How big the gradient is in each layer",
             height=HEIGHT,
             description=f"Gradient size per layer over the epochs{f', {run}' if run else ''}.",
         )
@@ -120,8 +116,8 @@ def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> al
 
     Input: :func:`frames.reach_long` (columns run, epoch, step, value).
     Colour = run, with the same colours as the accuracy chart. Log scale,
-    from whole powers of ten around the data and 1, with a dashed reference
-    line at 1 labelled :data:`REACH_NOTE`: a line at 1 means the first layer
+    from whole powers of ten around the data and 1, with a grey dotted reference
+    rule at 1 named :data:`REACH_NOTE`: a line at 1 means the first layer
     learns from as strong a signal as the output layer; each power of ten
     below it is a tenfold weaker one (the gradient vanishes on its way back).
     """
@@ -129,7 +125,7 @@ def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> al
     data = clean(df_reach, ["epoch", "value"], positive=["value"])
     y = alt.Y(
         "value:Q",
-        title="first hidden layer ÷ output layer (log scale)",
+        title=f"{GRADIENT}, first layer ÷ output (log scale)",
         scale=alt.Scale(type="log", domain=decades(data["value"], include=[1.0])),
     )
     encoding = dict(
@@ -144,19 +140,12 @@ def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> al
     )
     lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding)
     now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40).encode(**encoding)
-    one = pd.DataFrame({"value": [1.0], "note": [REACH_NOTE]})
-    rule = alt.Chart(one).mark_rule(color="#555", strokeDash=[4, 4]).encode(y=alt.Y("value:Q"))
-    note = (
-        alt.Chart(one)
-        .mark_text(align="left", baseline="bottom", dx=4, dy=-3, color="#555")
-        .encode(y=alt.Y("value:Q"), x=alt.XValue(0), text=alt.Text("note:N"))
-    )
+    rule, note = reference_rule([1.0], [REACH_NOTE], y=y)
     return alt.layer(
         lines,
         now,
         rule,
         note,
-        title="Share of the output layer's gradient that reaches the first hidden layer",
         height=HEIGHT,
         description="One line per run: the first hidden layer's gradient divided by the output "
         "layer's, over the epochs, with a reference line at 1.",
@@ -222,20 +211,20 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None 
     return (
         alt.Chart(
             cells,
-            title="Gradient size by layer over time (dark: vanishing)",
             height=max(120, 28 * len(rows)),
             description=f"Heatmap of the gradient size per layer over the epochs{f', {run}' if run else ''}.",
         )
         .mark_rect()
         .encode(
-            x=alt.X("start:Q", title="epochs (passes over the training data)", scale=alt.Scale(nice=False)),
+            x=alt.X("start:Q", title=EPOCHS_SHORT, scale=alt.Scale(nice=False)),
             x2=alt.X2("end:Q"),
-            y=alt.Y("row:N", title="layer (input at top)", sort=rows, axis=alt.Axis(labelLimit=300)),
+            y=alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=300)),
             color=alt.Color(
                 "log10:Q",
-                title="gradient size (log10)",
+                title=[GRADIENT, "power of 10"],
                 scale=alt.Scale(scheme="viridis", domain=colours),
-                legend=alt.Legend(orient="bottom"),
+                # short enough for a panel 120 px wide (four runs at a 1000 px window)
+                legend=alt.Legend(gradientLength=70, tickCount=3, **NARROW_LEGEND),
             ),
             tooltip=[
                 alt.Tooltip("run:N", title="run"),
@@ -249,7 +238,8 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None 
 
 
 def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart:
-    """Each layer's gradient now: mean and max |gradient| side by side, log scale.
+    """Each layer's gradient now: mean and largest |gradient| side by side, dark and light grey
+    (no run colour: the panel is one run's), log scale.
 
     Input: :func:`frames.last_layer_bars` (columns layer, layer_index, stat,
     value), or :func:`frames.layer_bars` (the same with a ``run`` column) and
@@ -270,28 +260,29 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
     return (
         alt.Chart(
             data,
-            title="Gradient reaching each layer now",
             height=HEIGHT,
             description=f"Bars of each layer's gradient size now{f', {run}' if run else ''}.",
         )
         .mark_bar()
         .encode(
-            x=alt.X(
-                "layer:N", title="layer (input side on the left)", sort=order, axis=alt.Axis(labelAngle=0)
-            ),
+            x=alt.X("layer:N", title="layer", sort=order, axis=alt.Axis(labelAngle=-45)),
             xOffset=alt.XOffset("stat:N", sort=stats),
             y=alt.Y(
                 "value:Q",
-                title="size of the weight gradient (log scale)",
+                title=f"{GRADIENT} now (log scale)",
                 scale=alt.Scale(type="log", domain=[float(floor), top]),
                 stack=None,
             ),
             y2=alt.Y2Datum(float(floor)),
             color=alt.Color(
                 "stat:N",
-                title="",
-                scale=alt.Scale(domain=stats, range=["#4c78a8", "#f58518"]),
-                legend=alt.Legend(orient="bottom"),
+                title=None,
+                scale=alt.Scale(domain=stats, range=STAT_GREYS),
+                legend=alt.Legend(
+                    direction="vertical",
+                    labelExpr="datum.label == 'max |grad|' ? 'largest' : 'mean'",
+                    **NARROW_LEGEND,
+                ),
             ),
             tooltip=[
                 alt.Tooltip("layer:N", title="layer"),
@@ -302,8 +293,9 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
     )
 
 
-PUSH_TITLE = "Push per example at the output layer"
-"""The output-push chart's title: short enough for a half-width column at 1000 px (about 40 characters)."""
+PUSH_TITLE = "Push per example"
+"""The output-push chart's title: whole in a half-width column at a 1000 px window (262 px, of
+which Streamlit gives a title 222: about 26 characters); the view's heading says "output layer"."""
 
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 """Fill the column's width, keep the plot's own height: drawn with st.altair_chart, a chart
@@ -339,7 +331,7 @@ def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = No
         x=epoch_x(),
         y=alt.Y(
             "value:Q",
-            title="push per example (loss per unit of z, log scale)",
+            title="Σ |∂loss/∂z| per example (log scale)",
             scale=alt.Scale(type="log", domain=span),
             axis=alt.Axis(values=log_ticks(span), format="~g"),
         ),
@@ -355,7 +347,7 @@ def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = No
     return alt.layer(
         lines,
         now,
-        title=alt.Title(PUSH_TITLE, subtitle="Σ over the outputs of |∂loss/∂z| for one example"),
+        title=alt.Title(PUSH_TITLE, subtitle="Σ over the outputs of |∂loss/∂z|"),
         height=HEIGHT,
         autosize=FIT_WIDTH,
         description="One line per run: the push per example at the output layer over the epochs.",
@@ -382,7 +374,7 @@ def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = Non
     return (
         alt.Chart(
             bins,
-            title="How big the output gradients are now (one test batch)",
+            title="Output gradients now",
             height=HEIGHT,
             autosize=FIT_WIDTH,
         )
@@ -390,7 +382,7 @@ def output_gradient_histogram(df: pd.DataFrame, runs: Sequence[str] | None = Non
         .encode(
             x=alt.X(
                 "start:Q",
-                title="|∂loss/∂z| of one output for one example (log scale)",
+                title="|∂loss/∂z| (log scale)",
                 scale=alt.Scale(type="log"),
             ),
             x2=alt.X2("end:Q"),

@@ -17,6 +17,12 @@ from nnexplore import activations
 
 LOSS_SHORT_NAMES = {"cross_entropy": "CE", "binary_cross_entropy": "BCE", "mse": "MSE"}
 """How each loss reads in a run label; the activations' short names are in nnexplore.activations."""
+LOSS_NAMES = {
+    "cross_entropy": "cross-entropy",
+    "binary_cross_entropy": "binary cross-entropy",
+    "mse": "squared error",
+}
+"""How each loss reads in a chart: the Loss view's panel and axis titles."""
 
 # How each setting reads in a label when it is what tells two runs apart.
 _LABEL_FORMATS: dict[str, str] = {

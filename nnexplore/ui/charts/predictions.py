@@ -14,11 +14,28 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nnexplore.ui.charts.style import HEIGHT, clean, run_color, run_domain
+from nnexplore.ui.charts.style import (
+    CLASS_PALETTE,
+    HEIGHT,
+    NARROW_LEGEND,
+    REFERENCE_GREY,
+    clean,
+    run_color,
+    run_domain,
+)
 
-CLASS_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"]
-"""Class colours for the 2-D decision map (strong, distinct from each other)."""
-MISTAKE_RED = "#d62728"
+__all__ = [
+    "CLASS_PALETTE",
+    "confusion_chart",
+    "decision_chart",
+    "digits_chart",
+    "output_histogram",
+    "plane_domains",
+]
+
+MISTAKE_RED = "#c0002a"
+"""A wrong guess among the test digits: a crimson that is no run colour (nor the vermillion)."""
+BAND = "valid: 0 to 1"
 
 
 def _histogram_frame(data: pd.DataFrame, low: float, high: float, bins: int) -> pd.DataFrame:
@@ -50,7 +67,8 @@ def output_histogram(
     Input: column ``value`` (every output entry, e.g. all 10 outputs of every
     test digit) and optionally ``run``. Binning is done here in numpy (a
     10,000-digit MNIST test set has 100,000 values); the bins span the data
-    and always the whole band. Several runs are drawn as see-through bars
+    and always the whole band, shaded grey and named on the chart (grey: on a
+    run chart colour means a run). Several runs are drawn as see-through bars
     over each other, not stacked, so each run's shape stays readable.
     """
     data = clean(values_df, ["value"])
@@ -61,9 +79,18 @@ def output_histogram(
         if not data.empty
         else pd.DataFrame({"run": [], "start": [], "end": [], "count": []})
     )
+    shaded = pd.DataFrame(
+        {
+            "low": [low],
+            "high": [high],
+            "mid": [(low + high) / 2],
+            "what": ["valid probabilities"],
+            "note": [BAND],
+        }
+    )
     band = (
-        alt.Chart(pd.DataFrame({"low": [low], "high": [high], "what": ["valid probabilities"]}))
-        .mark_rect(color="#54a24b", opacity=0.15)
+        alt.Chart(shaded)
+        .mark_rect(color="#000000", opacity=0.07)
         .encode(
             x=alt.X("low:Q", title="output value"),
             x2=alt.X2("high:Q"),
@@ -74,10 +101,15 @@ def output_histogram(
             ],
         )
     )
+    note = (
+        alt.Chart(shaded)
+        .mark_text(baseline="top", dy=4, fontSize=11, color=REFERENCE_GREY)
+        .encode(x=alt.X("mid:Q"), y=alt.YValue(0), text=alt.Text("note:N"))
+    )
     bar_encoding = {
         "x": alt.X("start:Q", title="output value"),
         "x2": alt.X2("end:Q"),
-        "y": alt.Y("count:Q", title="how many output values", stack=None),
+        "y": alt.Y("count:Q", title="output values (count)", stack=None),
         "y2": alt.Y2Datum(0),
         "tooltip": [
             alt.Tooltip("start:Q", title="from", format=".3g"),
@@ -89,9 +121,7 @@ def output_histogram(
         bar_encoding["color"] = run_color(domain)
         bar_encoding["tooltip"] = [alt.Tooltip("run:N", title="run"), *bar_encoding["tooltip"]]
     bars = alt.Chart(hist).mark_bar(opacity=0.6 if has_run else 0.9, binSpacing=0).encode(**bar_encoding)
-    return alt.layer(
-        band, bars, title=f"Output values now (shaded: the valid range {low:g} to {high:g})", height=HEIGHT
-    )
+    return alt.layer(band, bars, note, title="Output values now", height=HEIGHT)
 
 
 def _cell_edges(values: pd.Series) -> float:
@@ -139,15 +169,12 @@ def plane_domains(grids: Sequence[pd.DataFrame], points: Sequence[pd.DataFrame])
     }
 
 
-DECISION_TITLE = "What the network predicts where (filled: training points, rings: test points)"
-
-
 def decision_chart(
     grid_df: pd.DataFrame,
     points_df: pd.DataFrame,
     height: int = 380,
     domains: dict[str, list] | None = None,
-    title: str = DECISION_TITLE,
+    title: str = "",
 ) -> alt.LayerChart:
     """What the network predicts over the plane, under the data points (2-D toy problems).
 
@@ -156,11 +183,12 @@ def decision_chart(
     more sure. Keep it at about 60 × 60 cells or fewer (3,600 rects).
     ``points_df`` (x, y, label, split): training points as filled circles,
     test points as hollow rings, coloured by their true class, so a point
-    sitting on a region of another colour is a mistake.
+    sitting on a region of another colour is a mistake. Classes have their own
+    colours (style.CLASS_PALETTE), none of them a run's.
     ``domains`` (from ``plane_domains``) fixes the axes and the class colours,
     so that the maps of several runs side by side can be compared; without
-    it, this chart's own data sets them. ``title=""`` leaves the title out
-    (small multiples: the page says it once above them).
+    it, this chart's own data sets them. No title unless ``title`` is given:
+    the page's heading, the run's name and a caption say what it is.
     """
     grid = clean(grid_df, ["x", "y", "confidence"])
     points = clean(points_df, ["x", "y"])
@@ -197,7 +225,13 @@ def decision_chart(
             x2=alt.X2("x1:Q"),
             y=alt.Y("y0:Q", title="feature 2", scale=y_scale),
             y2=alt.Y2("y1:Q"),
-            color=alt.Color("cls:N", title="class", scale=scale, legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                "cls:N",
+                title="class",
+                scale=scale,
+                # all classes in one row, close together: a map is 120 px wide at a 1000 px window
+                legend=alt.Legend(columns=min(max(len(class_names), 1), 5), columnPadding=6, **NARROW_LEGEND),
+            ),
             opacity=alt.Opacity(
                 "confidence:Q",
                 title="how sure",
@@ -254,11 +288,8 @@ def _digit_image(pixels: object, factor: int) -> np.ndarray:
     return img
 
 
-DIGITS_TITLE = "Test digits: the network's guess and how sure it is (red: wrong)"
-
-
 def digits_chart(
-    df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: float = 0.1, title: str = DIGITS_TITLE
+    df: pd.DataFrame, columns: int = 6, factor: int = 2, min_ink: float = 0.1, title: str = ""
 ) -> alt.LayerChart:
     """Small test digits, each with the network's guess and how sure it is; mistakes in red.
 
@@ -271,7 +302,7 @@ def digits_chart(
     is shrunk by averaging ``factor`` × ``factor`` blocks (2 → 14 × 14, still
     legible) and near-blank pixels (ink below ``min_ink``) are not drawn at
     all (each digit has a light tile behind it): about 2,000 rects for 36
-    digits. Keep to 36 digits or so. ``title=""`` leaves the title out.
+    digits. Keep to 36 digits or so. No title unless ``title`` is given.
     """
     digits = _digit_cells(df, columns)
     side = _digit_image(digits["pixels"].iloc[0], factor).shape[0] if len(digits) else 28 // factor
@@ -395,14 +426,11 @@ def _digit_tiles(digits: pd.DataFrame, side: int, cell_w: int, cell_h: int) -> p
     return tiles
 
 
-CONFUSION_TITLE = "Which digits get confused with which"
-
-
 def confusion_chart(
     matrix_df: pd.DataFrame,
     max_count: float | None = None,
     height: int = 360,
-    title: str = CONFUSION_TITLE,
+    title: str = "",
     font_size: int = 11,
 ) -> alt.LayerChart:
     """Confusion matrix: true digit (rows) × predicted digit (columns), counts written in.

@@ -31,7 +31,7 @@ CONFIDENTLY_WRONG = 0.2
 #: of 256 examples leave about 25 per slice, enough for a steady mean, while its shape still shows.
 BINS = 10
 
-X_TITLE = "probability the network gives the right class"
+X_TITLE = "probability of the right class"
 Y_TITLE = "push on the right class's score (|∂loss/∂z|)"
 
 
@@ -61,7 +61,7 @@ def pushes_chart(
     df: pd.DataFrame,
     runs: Sequence[str] | None = None,
     *,
-    title: str = "How hard each test example is pushed, by how right the network is",
+    title: str = "Now",
     push_max: float | None = None,
 ) -> alt.LayerChart:
     """Dots: one per test example and run, at (probability of the right class, push). Line: the
@@ -77,20 +77,20 @@ def pushes_chart(
     color = run_color(domain)
     band = (
         alt.Chart(pd.DataFrame({"low": [0.0], "high": [CONFIDENTLY_WRONG]}))
-        .mark_rect(color="#e45756", opacity=0.08)
+        .mark_rect(color="#000000", opacity=0.06)  # grey: on a run chart colour means a run
         .encode(x=_x("low:Q"), x2=alt.X2("high:Q"))
     )
-    words = pd.DataFrame(
-        {
-            "x": [CONFIDENTLY_WRONG / 2, 1 - CONFIDENTLY_WRONG / 2],
-            "text": ["confidently wrong", "confidently right"],
-        }
-    )
-    annotation = (
-        alt.Chart(words)
-        .mark_text(baseline="top", dy=4, fontWeight="bold", color="#666666")
+    # Each end's words start at its edge and run inwards: centred, they ran past the plot in a
+    # half-width column at a 1000 px window.
+    annotations = [
+        alt.Chart(pd.DataFrame({"x": [edge], "text": [words]}))
+        .mark_text(baseline="top", dy=4, dx=dx, align=align, fontWeight="bold", color="#666666")
         .encode(x=_x("x:Q"), y=alt.YValue(0), text=alt.Text("text:N"))
-    )
+        for edge, words, align, dx in (
+            (0.0, "confidently wrong", "left", 3),
+            (1.0, "confidently right", "right", -3),
+        )
+    ]
     tooltip = [
         alt.Tooltip("run:N", title="run"),
         alt.Tooltip("p_right:Q", title="probability of the right class", format=".3f"),
@@ -118,4 +118,4 @@ def pushes_chart(
             ],
         )
     )
-    return alt.layer(band, dots, line, annotation, title=title, height=HEIGHT)
+    return alt.layer(band, dots, line, *annotations, title=title, height=HEIGHT)

@@ -1,15 +1,25 @@
-"""What every run chart shares: the run colours, the layer colours, the epoch axis, cleaning.
+"""What every run chart shares: the run colours, the reference rules, the epoch axis, cleaning.
 
 The conventions, so that a learner can read one chart after another:
 
-* Colour means *run* wherever runs are compared; the colour domain is the run
-  labels in the order the caller passed them (read from the ordered
-  categorical ``run`` column, or given with ``runs=``), so a run has the same
-  colour in every chart, even one where it has no data yet.
-* Dashed means training data, solid means the held-out test data.
-* Titles and axes are in plain words; every mark has a tooltip.
+* Colour means *run* wherever runs are compared, and nothing else: the run colours
+  (:data:`RUN_PALETTE`) are never used for classes (:data:`CLASS_PALETTE`), for a statistic
+  (:data:`STAT_GREYS`) or for a band. The colour domain is the run labels in the order the
+  caller passed them (read from the ordered categorical ``run`` column, or given with
+  ``runs=``), so a run has the same colour in every chart, even one where it has no data yet.
+* One meaning per line style on a page: dashed is training data (:data:`SPLIT_DASH`), solid
+  the held-out test data or a quantity with no such split (a gradient), and a reference value
+  (chance, "as strong as the output layer") a thin grey dotted rule with its name written on
+  it (:func:`reference_rule`). Kinds (below 0 / above 1; weak / off / dead) are panels of
+  their own, never line styles.
+* Titles and axes are in plain words, axes with their unit ("share of examples (%)",
+  "|∂loss/∂w|", "epochs"); a chart drawn under a heading does not repeat it, and a panel
+  drawn once per run, side by side (a column 120 to 230 px wide), has no title: its run's
+  name is written above it. Every mark has a tooltip.
 * Heights are set, widths are not: the charts fill their container
-  (``st.altair_chart(..., width="stretch")``).
+  (``st.altair_chart(..., width="stretch")``). Panels of one chart are stacked
+  (``vconcat``), which Streamlit stretches to the column; it does not stretch a facet or an
+  ``hconcat`` (they were drawn 0 px wide).
 * NaN and infinite values are dropped before plotting; log scales also drop
   values <= 0 (the log of those does not exist).
 """
@@ -23,18 +33,49 @@ import numpy as np
 import pandas as pd
 
 RUN_PALETTE = [
-    "#4c78a8",
-    "#f58518",
-    "#e45756",
-    "#72b7b2",
-    "#54a24b",
-    "#eeca3b",
-    "#b279a2",
-    "#ff9da6",
-    "#9d755d",
-    "#bab0ac",
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#000000",  # black
+    "#CC79A7",  # reddish purple
+    "#D55E00",  # vermillion
+    "#56B4E9",  # sky blue
+    "#8C564B",  # brown
+    "#762A83",  # purple
+    "#005A32",  # dark green
 ]
-"""Run colours (Vega's tableau10), given out in the order runs are passed."""
+"""Run colours, given out in the order runs are passed: Okabe and Ito's colour-blind-safe set
+(without its yellow, too pale on white), the first four ordered to stay far apart under
+deuteranopia and protanopia too (CIEDE2000 between any two of them at least 38 in normal vision, 17
+under protanopia, 26 under deuteranopia, simulated after Machado et al. 2009), each a colour
+with a name of its own (Vega's tableau10 gave two oranges and a teal beside its blue)."""
+
+CLASS_PALETTE = [
+    "#332288",  # indigo
+    "#999933",  # olive
+    "#CC6677",  # rose
+    "#117733",  # green
+    "#882255",  # wine
+    "#DDCC77",  # sand
+    "#661100",  # brown
+    "#AA4499",  # purple
+    "#44AA99",  # teal
+    "#88CCEE",  # cyan
+]
+"""Class colours (decision regions and their points): Paul Tol's muted set, no colour of
+RUN_PALETTE, so a region is never read as a run. The first two (two-class problems) are far
+apart for every kind of colour vision, and all are dark or strong enough for a point to stand
+out on a pale region of its own class."""
+
+STAT_GREYS = ["#4d4d4d", "#b3b3b3"]
+"""Two statistics side by side (mean and largest |gradient|): dark and light grey, no run colour."""
+
+REFERENCE_GREY = "#767676"
+"""A reference value's rule and its name: grey, thin, dotted (REFERENCE_DASH)."""
+REFERENCE_DASH = [2, 3]
+
+SPLIT_DASH = {"train": [6, 3], "test": [1, 0]}
+"""The one line-style legend: training data dashed, held-out test data solid."""
 
 HEIGHT = 280
 
@@ -114,15 +155,25 @@ def layer_order(df: pd.DataFrame) -> list[str]:
     return sorted(first, key=lambda name: (last[name], first[name], name))
 
 
+NARROW_LEGEND = {"orient": "bottom", "labelFontSize": 10, "symbolSize": 40, "labelOffset": 3, "padding": 0}
+"""A legend under a panel drawn once per run, side by side: small and without padding, so that
+"hidden 1" fits under a plot 60 px wide (a column 120 px wide, four runs at a 1000 px window)."""
+
+
 def layer_color(order: Sequence[str], title: str = "layer") -> alt.Color:
-    """Layers coloured by depth: input side dark purple, output side green-yellow."""
+    """Layers coloured by depth: input side dark purple, output side green-yellow. The legend
+    lists them one under the other, small: side by side, they ran out of a narrow panel."""
     return alt.Color(
         "layer:N",
         title=title,
         sort=list(order),
         scale=alt.Scale(domain=list(order), scheme={"name": "viridis", "extent": [0.0, 0.85]}),
-        legend=alt.Legend(orient="bottom", direction="horizontal"),
+        legend=alt.Legend(direction="vertical", symbolType="stroke", **NARROW_LEGEND),
     )
+
+
+PANEL_AXIS = 48
+"""Pixels kept for the y axis's labels in stacked panels, so their plots line up (minExtent)."""
 
 
 def last_points(df: pd.DataFrame, by: Sequence[str], key: str = "step") -> pd.DataFrame:
@@ -132,5 +183,42 @@ def last_points(df: pd.DataFrame, by: Sequence[str], key: str = "step") -> pd.Da
     return df.sort_values(key, kind="stable").groupby(list(by), sort=False).tail(1)
 
 
-def epoch_x() -> alt.X:
-    return alt.X("epoch:Q", title="epochs (passes over the training data)", scale=alt.Scale(nice=False))
+EPOCHS = "epochs (passes over the training data)"
+"""The x axis of a chart over training; "epochs" alone (EPOCHS_SHORT) in a narrow panel."""
+EPOCHS_SHORT = "epochs"
+
+
+def epoch_x(title: str = EPOCHS) -> alt.X:
+    return alt.X("epoch:Q", title=title, scale=alt.Scale(nice=False))
+
+
+def split_dash() -> alt.StrokeDash:
+    """Dashed training data, solid test data: the one line-style legend of a page."""
+    return alt.StrokeDash(
+        "split:N",
+        title="data",
+        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
+        legend=alt.Legend(orient="bottom", labelExpr="datum.label == 'train' ? 'training' : datum.label"),
+    )
+
+
+def reference_rule(
+    values: Sequence[float], notes: Sequence[str], *, y: alt.Y | None = None
+) -> list[alt.Chart]:
+    """A reference value as a thin grey dotted rule across the plot, its name written on it at the
+    right end, just under the rule (where the lines of a chart over training rarely are at the
+    end). ``y``: the y encoding of the chart it is layered on (its scale), else the value alone."""
+    data = pd.DataFrame({"value": [float(v) for v in values], "note": list(notes)})
+    y = y or alt.Y("value:Q")
+    tooltip = [alt.Tooltip("note:N", title="reference"), alt.Tooltip("value:Q", title="value", format=".3g")]
+    rule = (
+        alt.Chart(data)
+        .mark_rule(color=REFERENCE_GREY, strokeWidth=1, strokeDash=REFERENCE_DASH)
+        .encode(y=y, tooltip=tooltip)
+    )
+    note = (
+        alt.Chart(data)
+        .mark_text(align="right", baseline="top", dx=-4, dy=3, fontSize=11, color=REFERENCE_GREY)
+        .encode(y=y, x=alt.XValue("width"), text=alt.Text("note:N"))
+    )
+    return [rule, note]

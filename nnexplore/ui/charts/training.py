@@ -2,53 +2,73 @@
 
 Pure functions DataFrame -> chart, no state, no streamlit. Inputs are the
 tidy frames of :mod:`nnexplore.ui.charts.frames`; the shared conventions
-(colour = run, dashed = training data) are in :mod:`nnexplore.ui.charts.style`.
+(colour = run, dashed = training data, a reference value a grey dotted rule,
+kinds in panels of their own) are in :mod:`nnexplore.ui.charts.style`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
 
 from nnexplore.activations import WEAK_SHARE
+from nnexplore.ui.charts.frames import UNIT_KINDS
+from nnexplore.ui.charts.labels import LOSS_NAMES
 from nnexplore.ui.charts.style import (
     HEIGHT,
+    PANEL_AXIS,
+    SPLIT_DASH,
     clean,
     epoch_x,
     last_points,
-    layer_color,
-    layer_order,
+    reference_rule,
     run_color,
     run_domain,
-    runs_present,
+    split_dash,
 )
 
-SPLIT_DASH = {"train": [5, 3], "test": [1, 0]}
+__all__ = ["SPLIT_DASH", "accuracy_chart", "loss_chart", "outside_chart", "split_dash", "weak_off_dead_chart"]
+
 ACC_LABELS = {"train_acc": "train", "test_acc": "test"}
 LOSS_LABELS = {"loss": "train", "test_loss": "test"}
 SIDE_LABELS = {"out_below_share": "below 0", "out_above_share": "above 1"}
+CHANCE = "chance"
+"""The name written on the accuracy chart's chance rule."""
 
 
-def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
+def chance_notes(classes: Sequence[int]) -> tuple[list[float], list[str]]:
+    """The chance accuracies 1 / classes, one per distinct number of classes, and their names:
+    "chance", or "chance (10 classes)" when runs on one page learn problems of different sizes."""
+    counts = sorted({int(n) for n in classes if int(n) > 0})
+    notes = [CHANCE if len(counts) == 1 else f"{CHANCE} ({n} classes)" for n in counts]
+    return [1 / n for n in counts], notes
+
+
+def accuracy_chart(
+    df_long: pd.DataFrame, runs: Sequence[str] | None = None, *, classes: Sequence[int] = ()
+) -> alt.LayerChart:
     """Training (dashed) and test (solid) accuracy against epochs, one colour per run.
 
     Input: :func:`frames.metric_long` with metrics train_acc and test_acc
     (columns run, epoch, step, metric, value). The y axis is fixed to 0–100 %
-    so runs and moments compare at a glance.
+    so runs and moments compare at a glance. ``classes``: each run's number of
+    classes; chance (1 / classes, what guessing scores) is a grey dotted rule,
+    one per distinct value, named on the chart.
     """
     domain = run_domain(df_long, runs)
     data = clean(df_long, ["epoch", "value"])
     data["split"] = data["metric"].map(ACC_LABELS).fillna(data["metric"])
+    y = alt.Y(
+        "value:Q",
+        title="accuracy: share of examples right (%)",
+        scale=alt.Scale(domain=[0, 1]),
+        axis=alt.Axis(format="%"),
+    )
     encoding = dict(
         x=epoch_x(),
-        y=alt.Y(
-            "value:Q",
-            title="accuracy (share right)",
-            scale=alt.Scale(domain=[0, 1]),
-            axis=alt.Axis(format="%"),
-        ),
+        y=y,
         color=run_color(domain),
         tooltip=[
             alt.Tooltip("run:N", title="run"),
@@ -57,33 +77,61 @@ def accuracy_chart(df_long: pd.DataFrame, runs: Sequence[str] | None = None) -> 
             alt.Tooltip("value:Q", title="accuracy", format=".1%"),
         ],
     )
-    dash = split_dash()
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=2, clip=True)
-        .encode(**encoding, strokeDash=dash, detail=alt.Detail("split:N"))
+        .encode(**encoding, strokeDash=split_dash(), detail=alt.Detail("split:N"))
     )
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
-    return alt.layer(lines, now, title="Accuracy (dashed: training data, solid: test data)", height=HEIGHT)
+    values, notes = chance_notes(classes)
+    chance = reference_rule(values, notes, y=y) if values else []
+    return alt.layer(lines, now, *chance, height=HEIGHT)
 
 
-def split_dash() -> alt.StrokeDash:
-    """Dashed training data, solid test data: the one legend accuracy and loss share."""
-    return alt.StrokeDash(
-        "split:N",
-        title="data",
-        scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
-        legend=alt.Legend(orient="bottom"),
+def _loss_panel(data: pd.DataFrame, domain: Sequence[str], name: str, height: int) -> alt.LayerChart:
+    """One kind of loss against epochs: log scale when every value is above 0."""
+    log = not data.empty and bool((data["value"] > 0).all())
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    encoding = dict(
+        x=epoch_x(),
+        y=alt.Y(
+            "value:Q",
+            title=f"{name} (log scale)" if log else name,
+            scale=scale,
+            axis=alt.Axis(minExtent=PANEL_AXIS),
+        ),
+        color=run_color(domain),
+        tooltip=[
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("split:N", title="data"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("value:Q", title=name, format=".4g"),
+        ],
     )
+    lines = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(**encoding, strokeDash=split_dash(), detail=alt.Detail("split:N"))
+    )
+    now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
+    return alt.layer(lines, now, height=height)
 
 
-def loss_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.LayerChart:
-    """Loss against epochs, one colour per run; log scale when every value is above 0.
+def loss_chart(
+    df: pd.DataFrame, runs: Sequence[str] | None = None, *, kinds: Mapping[str, str] | None = None
+) -> alt.LayerChart | alt.VConcatChart:
+    """Loss against epochs, one colour per run; one panel per kind of loss, each its own y axis.
 
     Input: :func:`frames.runs_frame` (columns run, epoch, step, loss and,
-    optionally, test_loss drawn solid next to the dashed training loss). A
-    diverged run's inf/NaN losses are left out (the line stops there). A log
-    scale shows a loss falling from 2 to 0.02 as clearly as from 2 to 1.
+    optionally, test_loss drawn solid next to the dashed training loss).
+    ``kinds``: each run's loss (``RunConfig.loss``: cross_entropy, mse,
+    binary_cross_entropy). Losses of different kinds are not measured on one
+    scale (a stuck squared-error run sits below a learning cross-entropy one),
+    so runs with different losses get a panel per kind, titled with its name,
+    stacked; runs that share one get one chart with the name on its y axis. A
+    panel is on a log scale when all its values are above 0: a loss falling
+    from 2 to 0.02 shows as clearly as from 2 to 1. A diverged run's inf/NaN
+    losses are left out (the line stops there).
     """
     domain = run_domain(df, runs)
     value_cols = [c for c in LOSS_LABELS if c in df.columns]
@@ -94,37 +142,30 @@ def loss_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Layer
         value_name="value",
     )
     data = clean(long, ["epoch", "value"])
-    log = not data.empty and bool((data["value"] > 0).all())
     data["split"] = data["metric"].map(LOSS_LABELS)
-    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    title = "loss (log scale)" if log else "loss"
-    encoding = dict(
-        x=epoch_x(),
-        y=alt.Y("value:Q", title=title, scale=scale),
-        color=run_color(domain),
-        tooltip=[
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("split:N", title="data"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("value:Q", title="loss", format=".4g"),
-        ],
-    )
-    dash = split_dash()
-    lines = (
-        alt.Chart(data)
-        .mark_line(strokeWidth=2)
-        .encode(**encoding, strokeDash=dash, detail=alt.Detail("split:N"))
-    )
-    now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
-    return alt.layer(lines, now, title="Loss (lower is better; dashed: training, solid: test)", height=HEIGHT)
+    kinds = {str(run): str(kind) for run, kind in (kinds or {}).items()}
+    names = [LOSS_NAMES.get(kinds[run], kinds[run]) for run in domain if run in kinds]
+    panels = list(dict.fromkeys(names))
+    if len(panels) <= 1:
+        return _loss_panel(data, domain, f"{panels[0]} loss" if panels else "loss", HEIGHT)
+    named = data["run"].map(lambda run: LOSS_NAMES.get(kinds.get(run, ""), kinds.get(run, "")))
+    height = 180 if len(panels) == 2 else 140
+    charts = [
+        _loss_panel(data[named == name].reset_index(drop=True), domain, name, height).properties(
+            title=name[0].upper() + name[1:]
+        )
+        for name in panels
+    ]
+    return alt.vconcat(*charts, spacing=12)
 
 
-def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
-    """Share of held-out output values below 0 (dashed) and above 1 (solid) against epochs.
+def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.VConcatChart:
+    """Share of held-out output values below 0 and above 1 against epochs: one panel each.
 
     Input: :func:`frames.runs_frame` (out_below_share, out_above_share). With
     a sigmoid or softmax output both stay at 0 %; with no output activation
-    they show how often the network answers with a "probability" that is not one.
+    they show how often the network answers with a "probability" that is not
+    one. The two panels share their y axis; their lines are solid (held-out data).
     """
     domain = run_domain(df, runs)
     long = df.melt(
@@ -135,90 +176,97 @@ def outside_chart(df: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Ch
     )
     data = clean(long, ["epoch", "value"])
     data["side"] = data["metric"].map(SIDE_LABELS)
-    return (
-        alt.Chart(data, title="Outputs outside [0, 1] (not valid probabilities)", height=HEIGHT)
-        .mark_line(strokeWidth=2)
-        .encode(
-            x=epoch_x(),
-            y=alt.Y(
-                "value:Q",
-                title="share of output values",
-                # at least 0 to 10%, so an all-zero line sits on a readable axis
-                scale=alt.Scale(domain=[0, max(0.1, float(data["value"].max()) if len(data) else 0.0)]),
-                axis=alt.Axis(format=".0%"),
-            ),
-            color=run_color(domain),
-            strokeDash=alt.StrokeDash(
-                "side:N",
-                title="outside [0, 1]",
-                scale=alt.Scale(domain=["below 0", "above 1"], range=[[5, 3], [1, 0]]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            detail=alt.Detail("side:N"),
-            tooltip=[
-                alt.Tooltip("run:N", title="run"),
-                alt.Tooltip("side:N", title="values"),
-                alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-                alt.Tooltip("value:Q", title="share", format=".2%"),
-            ],
+    # at least 0 to 10%, so an all-zero line sits on a readable axis
+    top = max(0.1, float(data["value"].max()) if len(data) else 0.0)
+
+    def panel(side: str) -> alt.Chart:
+        return (
+            alt.Chart(data[data["side"] == side].reset_index(drop=True), title=f"Outputs {side}", height=110)
+            .mark_line(strokeWidth=2)
+            .encode(
+                x=epoch_x("epochs"),
+                y=alt.Y(
+                    "value:Q",
+                    title="share of outputs (%)",
+                    scale=alt.Scale(domain=[0, top]),
+                    axis=alt.Axis(format=".0%", tickCount=3, minExtent=PANEL_AXIS),
+                ),
+                color=run_color(domain),
+                tooltip=[
+                    alt.Tooltip("run:N", title="run"),
+                    alt.Tooltip("side:N", title="values"),
+                    alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+                    alt.Tooltip("value:Q", title="share", format=".2%"),
+                ],
+            )
         )
+
+    return alt.vconcat(*(panel(side) for side in SIDE_LABELS.values()), spacing=12)
+
+
+UNIT_TITLES = {
+    "weak": f"Weak: slope under {WEAK_SHARE:.0%} of its largest",
+    "off": "Off: ReLU's input at or below 0",
+    "dead": "Dead: off for every example",
+}
+"""Each kind's panel title on the units chart, in the order of frames.UNIT_KINDS."""
+UNIT_AXES = {
+    "weak": "share of unit values (%)",
+    "off": "share of unit values (%)",
+    "dead": "share of units (%)",
+}
+
+
+def layer_means(df_layer: pd.DataFrame) -> pd.DataFrame:
+    """Each run's share per record and kind, averaged over its hidden layers (each layer counts
+    the same, as in the sentence under the chart): columns run, metric, step, epoch, value, layers."""
+    data = clean(df_layer, ["epoch", "value"])
+    if data.empty:
+        return pd.DataFrame({c: [] for c in ("run", "metric", "step", "epoch", "value", "layers")})
+    return (
+        data.groupby(["run", "metric", "step"], sort=False)
+        .agg(epoch=("epoch", "first"), value=("value", "mean"), layers=("value", "size"))
+        .reset_index()
     )
 
 
-UNIT_DASH = {"weak": [1, 0], "off": [6, 3], "dead": [2, 2]}
-"""One line style per kind of unit on the units chart: weak solid, off dashed, dead dotted."""
+def weak_off_dead_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.VConcatChart:
+    """Share of weak, off and dead units over time: one panel per kind, one line per run.
 
-
-def weak_off_dead_chart(df_layer: pd.DataFrame, runs: Sequence[str] | None = None) -> alt.Chart:
-    """Share of weak (solid), off (dashed) and dead (dotted) units per hidden layer over time.
-
-    Input: :func:`frames.weak_off_dead_long` (a ``metric`` column: "weak", "off" or "dead"). A kind a
-    run's activation cannot have has no rows, so no line (no flat zero that looks like a
-    finding). One run: colour = layer (by depth). Several runs: colour = run (same colours as
-    the other charts) and each layer is its own line, named in the tooltip, because a chart
-    has only so many channels.
+    Input: :func:`frames.weak_off_dead_long` (a ``metric`` column: "weak", "off" or "dead"). Each
+    line is a run's share averaged over its hidden layers, solid (measured on held-out examples)
+    in the run's colour, so a line is matched to its run by colour alone. A kind no run can have
+    (off for sigmoid, weak for ReLU) has no rows, so no panel (no flat zero that looks like a
+    finding); panels are stacked weak, off, dead, each with its own title and axis.
     """
     domain = run_domain(df_layer, runs)
-    data = clean(df_layer, ["epoch", "value"])
-    order = layer_order(data)
-    several = runs_present(data) > 1
-    encoding = {
-        "x": epoch_x(),
-        "y": alt.Y(
-            "value:Q",
-            title="share (weak, off: of unit values; dead: of units)",
-            scale=alt.Scale(domain=[0, 1]),
-            axis=alt.Axis(format="%"),
-        ),
-        "strokeDash": alt.StrokeDash(
-            "metric:N",
-            title="units",
-            scale=alt.Scale(domain=list(UNIT_DASH), range=list(UNIT_DASH.values())),
-            legend=alt.Legend(orient="bottom"),
-        ),
-        "detail": alt.Detail("layer:N" if several else "run:N"),
-        "color": run_color(domain) if several else layer_color(order, title="hidden layer"),
-        "tooltip": [
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("layer:N", title="layer"),
-            alt.Tooltip("metric:N", title="units"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("value:Q", title="share", format=".1%"),
-        ],
-    }
-    return (
-        alt.Chart(
-            data,
-            # Title and two subtitle lines: one line was cut off in a half-width column.
-            title=alt.Title(
-                "Units that pass little or no gradient",
-                subtitle=[
-                    f"weak: slope under {WEAK_SHARE:.0%} of its largest",
-                    "off: ReLU's input at or below 0 · dead: off for every example",
+    data = layer_means(df_layer)
+    kinds = [kind for kind in UNIT_KINDS.values() if (data["metric"] == kind).any()] or ["dead"]
+    height = 140 if len(kinds) <= 2 else 110
+
+    def panel(kind: str) -> alt.Chart:
+        return (
+            alt.Chart(
+                data[data["metric"] == kind].reset_index(drop=True), title=UNIT_TITLES[kind], height=height
+            )
+            .mark_line(strokeWidth=2)
+            .encode(
+                x=epoch_x("epochs"),
+                y=alt.Y(
+                    "value:Q",
+                    title=UNIT_AXES[kind],
+                    scale=alt.Scale(domain=[0, 1]),
+                    axis=alt.Axis(format="%", tickCount=3, minExtent=PANEL_AXIS),
+                ),
+                color=run_color(domain),
+                tooltip=[
+                    alt.Tooltip("run:N", title="run"),
+                    alt.Tooltip("metric:N", title="units"),
+                    alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+                    alt.Tooltip("value:Q", title="share, mean of the hidden layers", format=".1%"),
+                    alt.Tooltip("layers:Q", title="hidden layers"),
                 ],
-            ),
-            height=HEIGHT,
+            )
         )
-        .mark_line(strokeWidth=2)
-        .encode(**encoding)
-    )
+
+    return alt.vconcat(*(panel(kind) for kind in kinds), spacing=12)

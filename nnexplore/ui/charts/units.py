@@ -163,8 +163,8 @@ def units_chart(
             spacing=8,
         )
     )
+    # No title: the view's heading and the caption under it say what the squares are.
     return alt.vconcat(squares, colour_bar(low, high, per_row * (size + 8) - 8)).properties(
-        title="Each hidden unit's output over the plane (x to the right, y up)",
         autosize=alt.AutoSizeParams(type="pad"),  # fixed-size squares: "fit" does not apply to facets
     )
 

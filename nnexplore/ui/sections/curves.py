@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
+from nnexplore.problems import PROBLEMS
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note
@@ -15,35 +16,53 @@ from nnexplore.views import CHART_ACCURACY, CHART_LOSS, CHART_OUTSIDE, CHART_UNI
 UNITS_WHY = "no units that could be weak, off or dead"
 
 UNITS_HELP = (
-    "One line per hidden layer and kind, measured on up to 500 test examples. A unit passes back the "
-    "gradient it gets times its activation's slope. Weak (solid): the slope is under "
+    "One panel per kind of unit, one line per run: the share averaged over the run's hidden layers "
+    "(each layer counts the same), measured on up to 500 test examples. A unit passes back the "
+    "gradient it gets times its activation's slope. Weak: the slope is under "
     f"{activations.WEAK_SHARE:.0%} of its largest possible value (sigmoid, tanh or softmax far "
     "from their middle, leaky ReLU below 0). The experiment cards' runs set that "
     "limit: it counts nearly all values of a 32-unit softmax layer as weak, most of a sigmoid "
-    "layer's as not. Off (dashed): a ReLU unit whose input is 0 or below: it outputs 0 and passes "
+    "layer's as not. Off: a ReLU unit whose input is 0 or below: it outputs 0 and passes "
     "nothing back for that example. Weak and off are shares of unit values (one per unit and "
-    "example). Dead (dotted): share of units that output 0 for every example; they stop learning. "
-    "No line for a kind the activation cannot have: ReLU is never weak, only ReLU is off."
+    "example). Dead: share of units that output 0 for every example; they stop learning. "
+    "No panel for a kind no run's activation can have: ReLU is never weak, only ReLU is off."
+)
+ACCURACY_HELP = (
+    "Share of examples whose largest output is the right class: dashed on the training data, solid "
+    "on test examples the network never trains on. The dotted line is chance: what guessing "
+    "scores (1 ÷ the number of classes, e.g. 50% for two)."
+)
+LOSS_HELP = (
+    "The number the training pushes down (lower is better): dashed on the training data, solid on "
+    "test examples. Losses of different kinds (cross-entropy, squared error, binary "
+    "cross-entropy) are measured on different scales and are not comparable: runs that use "
+    "different ones get a panel per kind, each with its own axis."
 )
 
 
 def draw_accuracy(live: LiveRuns) -> None:
-    st.subheader(CHART_ACCURACY, help="Share of examples whose largest output is the right class.")
+    st.subheader(CHART_ACCURACY, help=ACCURACY_HELP)
+    classes = [PROBLEMS[job.cfg.dataset].classes for job in live.jobs]
     live.charts.show(
         "accuracy",
         lambda: training.accuracy_chart(
-            frames.metric_long(live.runs, ["train_acc", "test_acc"]), live.labels
+            frames.metric_long(live.runs, ["train_acc", "test_acc"]), live.labels, classes=classes
         ),
     )
 
 
 def draw_loss(live: LiveRuns) -> None:
-    st.subheader(CHART_LOSS, help="The number the training pushes down (lower is better).")
-    live.charts.show("loss", lambda: training.loss_chart(live.table, live.labels))
+    st.subheader(CHART_LOSS, help=LOSS_HELP)
+    kinds = {label: job.cfg.loss for job, label in zip(live.jobs, live.labels)}
+    live.charts.show("loss", lambda: training.loss_chart(live.table, live.labels, kinds=kinds))
 
 
 def draw_outside(live: LiveRuns) -> None:
-    st.subheader(CHART_OUTSIDE, help="Probabilities live between 0 and 1; raw outputs need not.")
+    st.subheader(
+        CHART_OUTSIDE,
+        help="Probabilities live between 0 and 1; raw outputs need not. Left: the share of test "
+        "outputs below 0 and above 1 over training, one panel each. Right: every output value now.",
+    )
     left, right = st.columns(2)
     with left:
         live.charts.show("outside", lambda: training.outside_chart(live.table, live.labels))

@@ -24,13 +24,18 @@ from nnexplore.ui.sections import LiveRuns, hidden_layer_note
 from nnexplore.views import CHART_GRADIENT, CHART_LAYERS, CHART_REACH
 
 REACH_WHY = "there is no first hidden layer for the gradient to reach"
+#: What each row of "Gradient by layer" shows, as page text above it: a chart title in a panel
+#: 120 px wide (four runs at a 1000 px window) was cut after nine characters.
+OVER_TIME = "**Over time**: darker is a smaller gradient."
+NOW = "**Now**: dark grey the mean, light grey the largest |∂loss/∂w| of each layer."
 
 
 def draw_panels(live: LiveRuns) -> None:
     st.subheader(
         CHART_GRADIENT,
-        help="How big each layer's weight gradient is: one panel per run, one line per layer. "
-        "If the first layers' gradient is tiny, they barely learn.",
+        help="How big each layer's weight gradient is (|∂loss/∂w|, the size of the loss's gradient "
+        "with respect to the layer's weights): one panel per run, one line per layer, the same axis "
+        "in every panel. If the first layers' gradient is tiny, they barely learn.",
     )
     pictured, grads, key = _pictured_grads(live)
     _panel_row(
@@ -61,9 +66,11 @@ def draw_layers(live: LiveRuns) -> None:
     st.subheader(
         CHART_LAYERS,
         help="Top: each layer's gradient over time, darker is smaller. Bottom: each layer's gradient "
-        "at the newest record. Same colours and same axis in every panel.",
+        "at the newest record, its mean and its largest value over the layer's weights (dark and "
+        "light grey). Same colours and same axis in every panel.",
     )
     pictured, grads, key = _pictured_grads(live)
+    st.markdown(OVER_TIME)
     _panel_row(
         live,
         pictured,
@@ -73,6 +80,7 @@ def draw_layers(live: LiveRuns) -> None:
         set(grads["run"].astype(str)),
     )
     bars = frames.layer_bars([live.runs[i] for i in pictured])
+    st.markdown(NOW)
     _panel_row(
         live,
         pictured,
@@ -131,7 +139,7 @@ def _reach(live: LiveRuns) -> None:
             "gradient reach", lambda: gradients.reach_chart(frames.reach_long(live.runs), live.labels)
         )
         st.caption(
-            "One line per run. Dashed line at 1: the first hidden layer gets as strong a gradient as "
+            "One line per run. Dotted line at 1: the first hidden layer gets as strong a gradient as "
             "the output layer. Down the axis, from 1 to 0.1 to 0.01, each step is ten times weaker."
         )
         sentence = sentences.reach_sentence(live.runs)

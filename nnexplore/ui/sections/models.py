@@ -73,21 +73,21 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
     st.subheader(
         CHART_REGIONS,
         help="Colour: the class the network predicts there; paler where it is unsure. "
-        "One map per run, on the same axes and with the same class colours.",
+        "One map per run, on the same axes and with the same class colours (classes have colours "
+        "of their own, none of them a run's).",
     )
     views = {i: live.jobs[i].view for i in runs if "grid" in (live.jobs[i].view or {})}
     grids = {i: pd.DataFrame(view["grid"]) for i, view in views.items()}
     points = {i: pd.DataFrame(view["points"]) for i, view in views.items()}
     domains = predictions.plane_domains(list(grids.values()), list(points.values()))
     height = DECISION_HEIGHT[n_columns]
-    title = predictions.DECISION_TITLE if len(runs) == 1 else ""
     for column, i in zip(st.columns(n_columns), runs):
         with column:
             _label(live, i)
             if i in grids:
                 live.charts.show(
                     f"decision {i}",
-                    lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains, title),
+                    lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains),
                 )
             live.show_note(i, i in grids, from_view=True)
     st.caption(
@@ -103,7 +103,7 @@ def _digit_rows(live: LiveRuns, runs: list[int], n_columns: int) -> None:
         left, right = st.columns(2)
         with left:
             _digits_heading()
-            _digits(live, runs[0], views[runs[0]], *DIGIT_LAYOUT[2], alone=True)
+            _digits(live, runs[0], views[runs[0]], *DIGIT_LAYOUT[2])
         if with_matrix:
             with right:
                 _confusion_heading()
@@ -113,7 +113,7 @@ def _digit_rows(live: LiveRuns, runs: list[int], n_columns: int) -> None:
     _digits_heading()
     for column, i in zip(st.columns(n_columns), runs):
         with column:
-            _digits(live, i, views[i], n_digits, per_row, alone=False)
+            _digits(live, i, views[i], n_digits, per_row)
     st.caption(
         f"The same {n_digits} test digits for every run. Under each: the network's guess and how sure "
         "it is; red: wrong."
@@ -140,15 +140,12 @@ def _confusion_heading() -> None:
     )
 
 
-def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int, *, alone: bool) -> None:
+def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int) -> None:
     _label(live, i)
     if "digits" in view:
-        title = predictions.DIGITS_TITLE if alone else ""
         live.charts.show(
             f"digits {i}",
-            lambda: predictions.digits_chart(
-                pd.DataFrame(view["digits"]).head(n_digits), columns=per_row, title=title
-            ),
+            lambda: predictions.digits_chart(pd.DataFrame(view["digits"]).head(n_digits), columns=per_row),
         )
     live.show_note(i, "digits" in view, from_view=True)
 
@@ -159,14 +156,12 @@ def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns:
     if "confusion" not in view:
         live.show_note(i, False, pending=MATRIX_LATER, what="matrix")
         return
-    title = predictions.CONFUSION_TITLE if alone else ""
     live.charts.show(
         f"confusion {i}",
         lambda: predictions.confusion_chart(
             pd.DataFrame(view["confusion"]),
             top,
             CONFUSION_HEIGHT[n_columns],
-            title,
-            CONFUSION_FONT[n_columns],
+            font_size=CONFUSION_FONT[n_columns],
         ),
     )
