@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from nnexplore.ui.actions import keep_alive
-from nnexplore.ui.live.pace import HEARTBEAT_S
+from nnexplore.ui.actions import has_active_runs, keep_alive
+from nnexplore.ui.live.pace import heartbeat_interval
 from nnexplore.ui.live.repair import end_full_run, page_needs_redraw, start_full_run
 from nnexplore.ui.pages import experiments, playground, theory
 
@@ -12,7 +12,6 @@ st.set_page_config(
 )
 
 
-@st.fragment(run_every=HEARTBEAT_S)
 def _heartbeat() -> None:
     """Keeps this session's runs alive on every page (a closed tab stops sending it), and
     redraws the whole page if a run it shows live has ended without the page noticing."""
@@ -24,4 +23,6 @@ def _heartbeat() -> None:
 start_full_run()
 st.navigation([playground.page(), experiments.page(), theory.page()]).run()
 end_full_run()
-_heartbeat()  # last: inline in a full run it must see the page finished, not still drawing
+# Last: inline in a full run it must see the page finished, not still drawing. Its pace is set
+# here, at each full run: fast while this browser has runs training or waiting, slow otherwise.
+st.fragment(run_every=heartbeat_interval(has_active_runs()))(_heartbeat)()

@@ -31,6 +31,11 @@ def session_jobs(group: str = PLAYGROUND) -> list[Job]:
     return job_manager().jobs_for(owner_id(owner_pages()), group)
 
 
+def has_active_runs() -> bool:
+    """Whether this owner has any run training or waiting, on any page."""
+    return any(job.is_active for job in job_manager().jobs_for(owner_id(owner_pages())))
+
+
 def keep_alive() -> None:
     """Heartbeat for every active run of this owner, whatever page is open."""
     manager = job_manager()

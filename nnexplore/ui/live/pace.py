@@ -15,9 +15,15 @@ from __future__ import annotations
 import threading
 import time
 
-#: Seconds between heartbeats of every open page (dashboard.py): a closed tab stops sending
-#: them, and nnexplore.runs.stale stops a run nobody has asked about for 30 s.
+#: Seconds between heartbeats of an open page whose browser has runs training or waiting
+#: (dashboard.py): a closed tab stops sending them, and nnexplore.runs.stale stops a run nobody
+#: has asked about for 30 s.
 HEARTBEAT_S = 5.0
+#: Seconds between heartbeats of a page with no run training or waiting: it only repairs a page
+#: a lost rerun left unfinished (nnexplore.ui.live.repair). Each heartbeat makes the browser
+#: redraw the page's tree: every 5 s an idle Playground took 0.8% of the browser's core, every
+#: 60 s 0.15% (devtools.browser_cost's idle measure; a blank Streamlit page takes 0.2%).
+IDLE_HEARTBEAT_S = 20.0
 
 #: Train waits this long for a run's first record, so that the same script run draws it
 #: (nnexplore.ui.actions.start_run); a run that ends within it is drawn once, finished.
@@ -88,3 +94,9 @@ def queued_interval(waiting: int) -> float:
     """Seconds between the polls of a page whose runs wait in the queue, with ``waiting`` such
     pages: QUEUED_FASTEST_S for a few, slower as more share QUEUED_SHARE of the core."""
     return min(QUEUED_SLOWEST_S, max(QUEUED_FASTEST_S, waiting * QUEUED_TICK_S / QUEUED_SHARE))
+
+
+def heartbeat_interval(active: bool) -> float:
+    """Seconds between a page's heartbeats: HEARTBEAT_S while its browser has a run training or
+    waiting (``active``), IDLE_HEARTBEAT_S when it has none."""
+    return HEARTBEAT_S if active else IDLE_HEARTBEAT_S
