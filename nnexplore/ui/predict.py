@@ -31,7 +31,7 @@ HELP = (
     "Optional: pick what you expect, then press Run this experiment (it runs with or without a "
     "guess). When the runs end, your guess is shown beside what they show, and Why opens."
 )
-WAITING = "Your guess: *{guess}* The answer shows here when the runs end."
+WAITING = "Your guess: *{guess}*. The answer shows here when the runs end."
 RIGHT = (
     "**{question}** You guessed *{guess}*, and that is what the runs show. Well predicted: *Why* "
     "says what makes it so."
@@ -41,7 +41,7 @@ WRONG = (
     "to read *Why*: it explains what happened."
 )
 NOT_OWN = (
-    "You guessed *{guess}* Your guess is checked once the card's own runs, with the settings it "
+    "You guessed *{guess}*. Your guess is checked once the card's own runs, with the settings it "
     "opens with, have run to their end."
 )
 WHY_OPEN = "The explanation"
