@@ -221,10 +221,16 @@ def gradient_heatmap(df_layer: pd.DataFrame, bins: int = 40, *, run: str | None 
             y=alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=300)),
             color=alt.Color(
                 "log10:Q",
-                title=[GRADIENT, "power of 10"],
+                title=GRADIENT,
                 scale=alt.Scale(scheme="viridis", domain=colours),
-                # short enough for a panel 120 px wide (four runs at a 1000 px window)
-                legend=alt.Legend(gradientLength=70, tickCount=3, **NARROW_LEGEND),
+                # short enough for a panel 120 px wide (four runs at a 1000 px window): the ends
+                # only, as sizes (0.0001, 1) rather than their powers of ten
+                legend=alt.Legend(
+                    gradientLength=56,
+                    values=colours,
+                    labelExpr="format(pow(10, datum.value), '~g')",
+                    **NARROW_LEGEND,
+                ),
             ),
             tooltip=[
                 alt.Tooltip("run:N", title="run"),

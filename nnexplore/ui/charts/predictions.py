@@ -229,8 +229,9 @@ def decision_chart(
                 "cls:N",
                 title="class",
                 scale=scale,
-                # all classes in one row, close together: a map is 120 px wide at a 1000 px window
-                legend=alt.Legend(columns=min(max(len(class_names), 1), 5), columnPadding=6, **NARROW_LEGEND),
+                # two classes to a row: a map's plot is 60 px wide in a 120 px column (four runs at a
+                # 1000 px window), where a third class in the row was cut off
+                legend=alt.Legend(columns=2, columnPadding=4, **NARROW_LEGEND),
             ),
             opacity=alt.Opacity(
                 "confidence:Q",

@@ -168,7 +168,11 @@ def layer_color(order: Sequence[str], title: str = "layer") -> alt.Color:
         title=title,
         sort=list(order),
         scale=alt.Scale(domain=list(order), scheme={"name": "viridis", "extent": [0.0, 0.85]}),
-        legend=alt.Legend(direction="vertical", symbolType="stroke", **NARROW_LEGEND),
+        legend=alt.Legend(
+            direction="vertical",
+            symbolType="stroke",
+            **{**NARROW_LEGEND, "labelFontSize": 9, "symbolSize": 20},
+        ),
     )
 
 
