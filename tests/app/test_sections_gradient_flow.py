@@ -181,3 +181,55 @@ def test_a_diverged_run_keeps_its_gradient_panels_with_the_note() -> None:
     captions = [c.value for c in at.caption]
     assert captions.count(f"Diverged at epoch {epoch:.1f}: the picture is from before.") == 3
     assert _charts(at) == 5 + 3 * 2  # its lines, heatmap and bars stay
+
+
+def _specs(at: AppTest) -> list[tuple[dict, dict[str, list[dict]]]]:
+    """Each chart's spec and its tables (name -> rows), as the page sent them (Arrow bytes)."""
+    import json
+
+    import pyarrow as pa
+
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        tables = {
+            d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets
+        }
+        out.append((json.loads(chart.proto.spec), tables))
+    return out
+
+
+def _marks(spec: dict):
+    for key in ("layer", "vconcat"):
+        for part in spec.get(key, []):
+            yield from _marks(part)
+    if "mark" in spec:
+        yield spec
+
+
+def test_the_page_draws_chance_from_each_dataset_and_a_loss_panel_per_kind() -> None:
+    jobs = [
+        _job("cross-entropy on moons", TINY),
+        _job("squared error on moons", TINY.replace(loss="mse", output_activation="sigmoid")),
+        _job("three arms", TINY.replace(dataset="spiral3")),
+    ]
+    specs = _specs(_app(jobs))
+    rules = [
+        (unit, tables)
+        for spec, tables in specs
+        for unit in _marks(spec)
+        if (unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]) == "rule"
+    ]
+    chance = [rows for unit, tables in rules for rows in [tables.get(unit.get("data", {}).get("name"), [])]]
+    # the accuracy chart: one rule per number of classes (moons 2, three arms 3), each named
+    assert [(round(r["value"], 4), r["note"]) for r in chance[0]] == [
+        (0.5, "chance (2 classes)"),
+        (0.3333, "chance (3 classes)"),
+    ]
+    # the loss chart: a panel for cross-entropy (two runs) and one for squared error
+    (loss,) = [
+        spec for spec, _ in specs if "vconcat" in spec and spec["vconcat"][0].get("title") == "Cross-entropy"
+    ]
+    assert [panel["title"] for panel in loss["vconcat"]] == ["Cross-entropy", "Squared error"]
+    # no chart the page sends repeats its heading in a long title that a column cuts off
+    titles = [spec.get("title") for spec, _ in specs if spec.get("title")]
+    assert all(len(t if isinstance(t, str) else t["text"]) <= 20 for t in titles), titles
