@@ -214,7 +214,7 @@ SOFTMAX_HIDDEN = Experiment(
         "**How much reaches the first layer**: the first hidden layer's gradient divided by the "
         "output layer's, one line per run, on a log scale (from 1 to 0.1 to 0.01, each step down is "
         "ten times weaker). Softmax and sigmoid layers shrink the gradient on its way back, so "
-        "their lines stay below both ReLU lines and mostly below the dashed line at 1, where the "
+        "their lines stay below both ReLU lines and mostly below the dotted line at 1, where the "
         "first layer would get as strong a signal as the output layer. The ReLU lines rise to "
         "about 1 or above.",
         "**Weak, off and dead units**: a unit's value is *weak* when its slope is under a quarter of "
@@ -594,7 +594,7 @@ VANISHING_DEPTH = Experiment(
         "layer. The axis is logarithmic, so equal gaps are equal factors, not equal differences.",
         "**How much reaches the first layer**: the first hidden layer's gradient divided by the "
         "output layer's, on a log scale (from 1 to 0.1 to 0.01, each step down is ten times "
-        "weaker). The sigmoid line lies many steps below the dashed line at 1 for the whole run. "
+        "weaker). The sigmoid line lies many steps below the dotted line at 1 for the whole run. "
         "The ReLU line from PyTorch's default start begins far below 1 too, and climbs to about 1 "
         "as training goes on; at the card's six hidden layers the He start's line begins several "
         "times higher. Move the depth slider: beyond two hidden layers every sigmoid layer you add pushes its line further "

@@ -63,7 +63,7 @@ def test_the_chart_draws_thin_seeds_a_bold_median_and_chance():
     assert widths == [1, 3]
     rule = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rule")
     data = spec["datasets"][rule["data"]["name"]]
-    assert data[0]["y"] == 0.25
+    assert data[0]["value"] == 0.25 and data[0]["note"] == "chance"
     assert spec["height"] == 280 and spec["autosize"]["type"] == "fit-x"  # never squeezed to a line
 
 

@@ -56,7 +56,7 @@ def seeds_chart(df: pd.DataFrame, recipes: Sequence[str], chance: float | None =
     """Test accuracy against epochs: a thin line per seed, each recipe's median bold, in its colour.
 
     ``recipes`` fixes the colour order (the card's runs in order); ``chance``: the accuracy of
-    guessing (1 / classes), drawn as a grey dotted rule.
+    guessing (1 / classes), drawn as the shared grey dotted reference rule.
     """
     color = style.run_color(list(recipes), title="recipe")
     y = alt.Y("test_acc:Q", title="test accuracy (share right)", scale=alt.Scale(domain=[0, 1]))
@@ -93,18 +93,11 @@ def seeds_chart(df: pd.DataFrame, recipes: Sequence[str], chance: float | None =
     )
     layers = [seeds, median]
     if chance is not None:
-        rule = pd.DataFrame({"y": [chance], "text": ["chance"]})
-        base = alt.Chart(rule)
-        layers += [
-            base.mark_rule(color="gray", strokeDash=[1, 3]).encode(y="y:Q"),
-            base.mark_text(align="left", dx=4, dy=-6, color="gray").encode(
-                y="y:Q", x=alt.value(0), text="text:N"
-            ),
-        ]
+        layers += style.reference_rule([chance], ["chance"], y=y)
     # Fill the column's width but keep the plot's height: Streamlit's default sizing ("fit")
     # squeezed the plot to make room for the legend, down to a line.
     return alt.layer(*layers).properties(
         height=style.HEIGHT,
-        title="Test accuracy, every seed (thin) and the median (bold)",
+        title="Every seed (thin), the median (bold)",
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
     )
