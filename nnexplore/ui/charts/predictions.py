@@ -196,22 +196,7 @@ def decision_chart(
     class_names = [str(c) for c in domains["classes"]]
     grid["cls"] = grid["cls"].astype(str)
     points["label"] = points["label"].astype(str)
-    dx, dy = (_cell_edges(grid["x"]), _cell_edges(grid["y"])) if not grid.empty else (1.0, 1.0)
-    # Only what the cells are drawn with, in float32: the grid is the page's biggest table (3,600
-    # cells; 236 kB to send as float64 with its unused centres, 106 kB like this).
-    cells = {
-        "x0": grid["x"] - dx / 2,
-        "x1": grid["x"] + dx / 2,
-        "y0": grid["y"] - dy / 2,
-        "y1": grid["y"] + dy / 2,
-    }
-    grid = pd.DataFrame(
-        {
-            **{name: edge.astype("float32") for name, edge in cells.items()},
-            "cls": grid["cls"],
-            "confidence": grid["confidence"].astype("float32"),
-        }
-    )
+    grid = _cells(grid)
     scale = alt.Scale(
         domain=class_names, range=[CLASS_PALETTE[i % len(CLASS_PALETTE)] for i in range(len(class_names))]
     )
@@ -270,6 +255,28 @@ def decision_chart(
         .encode(**point_encoding)
     )
     return alt.layer(regions, train, test, height=height, **({"title": title} if title else {}))
+
+
+def _cells(grid: pd.DataFrame) -> pd.DataFrame:
+    """The grid's cells as rectangles (x0, x1, y0, y1), with their class and confidence.
+
+    Only what the cells are drawn with, in float32: the grid is the page's biggest table (3,600
+    cells; 236 kB to send as float64 with its unused centres, 106 kB like this).
+    """
+    dx, dy = (_cell_edges(grid["x"]), _cell_edges(grid["y"])) if not grid.empty else (1.0, 1.0)
+    cells = {
+        "x0": grid["x"] - dx / 2,
+        "x1": grid["x"] + dx / 2,
+        "y0": grid["y"] - dy / 2,
+        "y1": grid["y"] + dy / 2,
+    }
+    return pd.DataFrame(
+        {
+            **{name: edge.astype("float32") for name, edge in cells.items()},
+            "cls": grid["cls"],
+            "confidence": grid["confidence"].astype("float32"),
+        }
+    )
 
 
 def _digit_image(pixels: object, factor: int) -> np.ndarray:
