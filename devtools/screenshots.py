@@ -24,6 +24,8 @@ from nnexplore.config import RunConfig
 
 OUT = ROOT / "docs" / "screenshots"
 WIDTH = 700  # half the 1400 px window: readable in a README, a few hundred kB a card
+#: Colours kept in a screenshot's PNG: at 128 the run colours' blue and green came out alike.
+PNG_COLORS = 256
 
 
 #: The README's first picture: the learner's question of whether softmax can sit in the hidden
@@ -74,7 +76,7 @@ def shoot_playground(page, url: str, timeout_s: float = 240) -> Path:
     from PIL import Image
 
     shot = Image.open(io.BytesIO(page.screenshot()))
-    shot.convert("RGB").quantize(colors=128).save(path, optimize=True)
+    shot.convert("RGB").quantize(colors=PNG_COLORS).save(path, optimize=True)
     return path
 
 
@@ -94,7 +96,7 @@ def shoot(page, url: str, slug: str, runs: int, timeout_s: float = 240) -> Path:
     shot = Image.open(io.BytesIO(page.screenshot(full_page=True)))
     shot = shot.resize((WIDTH, round(shot.height * WIDTH / shot.width)), Image.LANCZOS)
     path = OUT / f"{slug}.png"
-    shot.convert("RGB").quantize(colors=128).save(path, optimize=True)
+    shot.convert("RGB").quantize(colors=PNG_COLORS).save(path, optimize=True)
     return path
 
 

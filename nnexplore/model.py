@@ -38,7 +38,7 @@ class MLP(nn.Module):
         return self.linears[-1](x)
 
     def forward_hidden(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Logits plus each hidden layer's pre-activation (for the saturation/dead probes)."""
+        """Logits plus each hidden layer's pre-activation (for the weak, off and dead probes)."""
         logits, pre, _ = self.forward_layers(x)
         return logits, pre
 
