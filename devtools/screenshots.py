@@ -23,9 +23,10 @@ from devtools.local_servers import CHROMIUM, CHROMIUM_ARGS, ROOT, SHARED_MNIST, 
 from nnexplore.config import RunConfig
 
 OUT = ROOT / "docs" / "screenshots"
-WIDTH = 700  # half the 1400 px window: readable in a README, a few hundred kB a card
-#: Colours kept in a screenshot's PNG: at 128 the run colours' blue and green came out alike.
-PNG_COLORS = 256
+WIDTH = 700  # half the 1400 px window: readable in a README, about 0.5 MB a card
+#: Colours kept in a screenshot's PNG; 0: all of them. Any palette of 256 or fewer merged the
+#: run colours' blue and green on a card with four runs.
+PNG_COLORS = 0
 
 
 #: The README's first picture: the learner's question of whether softmax can sit in the hidden
@@ -45,6 +46,11 @@ PLAYGROUND_RUNS = (
 
 #: How a status line begins once its run has ended (nnexplore.ui.live.view's words).
 ENDED = ("done", "diverged", "stopped")
+
+
+def _save(shot, path: Path) -> None:
+    shot = shot.convert("RGB")
+    (shot.quantize(colors=PNG_COLORS) if PNG_COLORS else shot).save(path, optimize=True)
 
 
 def _wait_done(page, what: str, runs: int, timeout_s: float) -> None:
@@ -76,7 +82,7 @@ def shoot_playground(page, url: str, timeout_s: float = 240) -> Path:
     from PIL import Image
 
     shot = Image.open(io.BytesIO(page.screenshot()))
-    shot.convert("RGB").quantize(colors=PNG_COLORS).save(path, optimize=True)
+    _save(shot, path)
     return path
 
 
@@ -96,7 +102,7 @@ def shoot(page, url: str, slug: str, runs: int, timeout_s: float = 240) -> Path:
     shot = Image.open(io.BytesIO(page.screenshot(full_page=True)))
     shot = shot.resize((WIDTH, round(shot.height * WIDTH / shot.width)), Image.LANCZOS)
     path = OUT / f"{slug}.png"
-    shot.convert("RGB").quantize(colors=PNG_COLORS).save(path, optimize=True)
+    _save(shot, path)
     return path
 
 
