@@ -83,6 +83,8 @@ def test_unknown_names_warn_in_words_and_a_plain_link_has_no_rules():
 
 def test_share_with_a_class_builds_the_locking_link():
     at = app(RunConfig(dataset="circles").to_query_params())
+    assert not at.multiselect  # nothing of it drawn (nor sent to the browser) until the switch is on
+    at.toggle(key="share_open").set_value(True).run()
     at.multiselect(key="share_lock").set_value(["dataset", "epochs"])
     at.multiselect(key="share_hide").set_value(["init"])
     at.run()
