@@ -40,8 +40,8 @@ def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
             (
                 "info",
                 "With no output activation the outputs are raw numbers, not probabilities: watch the "
-                "'Outside [0, 1]' chart. Squared error trains them directly (its gradient is twice "
-                "output minus target).",
+                "'Outside [0, 1]' chart (under More views). Squared error trains them directly (its "
+                "gradient is twice output minus target).",
             )
         )
     if cfg.loss == "binary_cross_entropy" and cfg.output_activation == "softmax":
