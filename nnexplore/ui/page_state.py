@@ -11,6 +11,7 @@ Serialised in one place, like TensorFlow Playground's ``state.ts``.
 from __future__ import annotations
 
 import math
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ class PageState:
     full_run_done: bool = True
     redraws_asked: int = 0
     redraw_asked_at: float = -math.inf
-    page_id: str = ""
+    page_id: str = field(default_factory=lambda: secrets.token_hex(4))
     charts: dict[str, ChartCacheState] = field(default_factory=dict)
     guesses: dict[str, str] = field(default_factory=dict)
 

@@ -9,7 +9,6 @@ are done, and a sentence with how far the seeds' final accuracies lie apart.
 
 from __future__ import annotations
 
-import secrets
 import statistics
 
 import streamlit as st
@@ -101,9 +100,7 @@ def render_seeds(recipes: list[tuple[str, object]], group: str) -> None:
         return
     order = [label for label, _ in recipes]
     if any(job.is_active for job in jobs):
-        state = page_state()
-        state.page_id = state.page_id or secrets.token_hex(4)
-        page = f"{state.page_id}/{group}"
+        page = f"{page_state().page_id}/{group}"
         every = chart_interval(live_pages().note(page))
         st.fragment(run_every=every)(_live_part)([job.id for job in jobs], order, page)
     else:

@@ -11,7 +11,6 @@ by every guided experiment.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Sequence
 
 import altair as alt
@@ -100,9 +99,7 @@ def render_runs(
         return
     ids = [job.id for job in jobs]
     note_drawn_live(ids)
-    state = page_state()
-    state.page_id = state.page_id or secrets.token_hex(4)
-    page = f"{state.page_id}/{key}"
+    page = f"{page_state().page_id}/{key}"
     if all(job.status == QUEUED for job in active):
         # Nothing trains yet: poll for the place in the queue, at a pace shared with the other
         # waiting pages; the charts of the runs that ended are drawn once.

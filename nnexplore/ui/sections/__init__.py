@@ -202,3 +202,12 @@ def hidden_layer_note(labels: Sequence[str], without_hidden: Sequence[str], why:
         return False, f"{which} no hidden layer, so {why}: nothing to draw here."
     names = "; ".join(plain_text(label) for label in without_hidden)
     return True, f"Not drawn: {names} (no hidden layer, so {why})."
+
+
+def show_hidden_layer_note(note: str, shown: bool) -> None:
+    """``hidden_layer_note``'s words: a caption under a chart drawn for some runs, a box in place of
+    a chart drawn for none."""
+    if note and shown:
+        st.caption(note)
+    elif note:
+        st.info(note)

@@ -9,7 +9,7 @@ from nnexplore import activations
 from nnexplore.problems import PROBLEMS
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
-from nnexplore.ui.sections import LiveRuns, hidden_layer_note
+from nnexplore.ui.sections import LiveRuns, hidden_layer_note, show_hidden_layer_note
 from nnexplore.views import CHART_ACCURACY, CHART_LOSS, CHART_OUTSIDE, CHART_UNITS
 
 #: Weak, off and dead units are measured on hidden units only (docs/metrics.md).
@@ -86,10 +86,7 @@ def draw_units(live: LiveRuns) -> None:
         sentence = sentences.units_sentence(runs)
         if sentence:
             st.markdown(sentence)
-    if note and show:
-        st.caption(note)
-    elif note:
-        st.info(note)
+    show_hidden_layer_note(note, show)
 
 
 def _output_values(live: LiveRuns) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import streamlit as st
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.safe_text import plain_text
-from nnexplore.ui.sections import LiveRuns, hidden_layer_note
+from nnexplore.ui.sections import LiveRuns, hidden_layer_note, show_hidden_layer_note
 from nnexplore.views import CHART_GRADIENT, CHART_LAYERS, CHART_REACH
 
 REACH_WHY = "there is no first hidden layer for the gradient to reach"
@@ -145,7 +145,4 @@ def _reach(live: LiveRuns) -> None:
         sentence = sentences.reach_sentence(live.runs)
         if sentence:
             st.markdown(sentence)
-    if note and show:
-        st.caption(note)
-    elif note:
-        st.info(note)
+    show_hidden_layer_note(note, show)
