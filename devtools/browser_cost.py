@@ -1,4 +1,4 @@
-"""What a page costs the learner's browser: python -m devtools.browser_cost [--reps 3].
+"""What a page costs the learner's browser: python -m devtools.browser_cost [--reps 3] [--only playground|card].
 
 A school's laptop is two to three times slower than one core of this project's
 machine, and a chart the server sends is drawn by the browser: Vega parses the
@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m devtools.browser_cost", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--reps", type=int, default=3, help="fresh pages per measure (default 3)")
+    parser.add_argument(
+        "--only", choices=("playground", "card"), help="measure one page only (default: both)"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -129,10 +132,13 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         rows = []
-        for name, train in (
-            ("a finished Playground run", _train_playground),
-            (f"the finished {CARD} card", _train_card),
-        ):
+        pages = {
+            "playground": ("a finished Playground run", _train_playground),
+            "card": (f"the finished {CARD} card", _train_card),
+        }
+        for key, (name, train) in pages.items():
+            if args.only not in (None, key):
+                continue
             results = [measure(browser, url, train) for _ in range(args.reps)]
             costs, walls, idles = zip(*results)
             rows.append((name, costs, walls, idles))

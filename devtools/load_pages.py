@@ -425,7 +425,7 @@ _PAGE_STATE_JS = f"""() => ({{
   disconnected: Array.from(document.querySelectorAll('[role=dialog]'))
     .some(d => d.innerText.includes('Connection error')),
 }})"""
-MANAGE_EXPANDER = "Manage runs: load, remove, download"
+MANAGE_SWITCH = "Manage runs: load, remove, download"  # the downloads are under it
 #: Added to every page before it loads: notes the wall-clock time (ms) at which the page's DOM
 #: first held a status line, and a final one. Polling thirty pages one after another on a busy
 #: browser core takes tens of seconds a round: the poll only tells the state, the page the time.
@@ -486,13 +486,13 @@ class ChromiumPage:
     def download_records(self) -> str:
         """The run's "Records (CSV)" download (the page shows no record count itself)."""
         page, timeout_ms = self._page, self.step_ms
-        expander = page.get_by_test_id("stExpander").filter(has_text=MANAGE_EXPANDER)
+        switch = page.get_by_test_id("stMainBlockContainer").get_by_text(MANAGE_SWITCH, exact=True)
         button = page.get_by_role("button", name=RECORDS_LABEL, exact=True)
         attempts = 3  # the page may redraw between finding the button and clicking it: try again
         for attempt in range(attempts):
             try:
                 if not button.is_visible():
-                    expander.locator("summary").click(timeout=timeout_ms)
+                    switch.click(timeout=timeout_ms)
                 with page.expect_download(timeout=timeout_ms // attempts) as info:
                     button.click(timeout=timeout_ms // attempts)
                 return Path(info.value.path()).read_text(encoding="utf-8")
@@ -556,6 +556,9 @@ class ProtocolSessionPage:
 
     def state(self) -> PageState:
         page = self._page
+        # The learner turns Manage runs on as soon as it shows, for the downloads that tell when
+        # the finished page is there (times_final_page).
+        self.loop.run(page.turn_on(MANAGE_SWITCH))
         statuses, exceptions, closed, ready = self.loop.call(
             lambda: (
                 page.statuses(),

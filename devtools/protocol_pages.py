@@ -33,7 +33,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 #: The element kinds a page keeps (everything else is drawn by a browser and read by nobody here).
-KEPT = frozenset({"alert", "progress", "button", "download_button", "exception"})
+KEPT = frozenset({"alert", "progress", "button", "checkbox", "download_button", "exception"})
 MAIN = 0  # delta_path[0]: 0 is the main area, 1 the sidebar
 T = TypeVar("T")
 
@@ -55,6 +55,7 @@ class ProtocolPage:
         self._page_hash = ""
         self._cache: dict[str, ForwardMsg] = {}  # cacheable messages by hash, as the frontend keeps them
         self._timers: dict[str, asyncio.Task] = {}
+        self._switches: dict[str, bool] = {}  # widget id -> value, sent with every rerun as a browser does
         self._ws: Any = None
         self._reader: asyncio.Task | None = None
 
@@ -94,6 +95,10 @@ class ProtocolPage:
         """The main area's button with this label (its proto), or None."""
         return next((el.button for el in self._main("button") if el.button.label == label), None)
 
+    def switch(self, label: str) -> Any | None:
+        """The main area's switch or checkbox with this label (its proto), or None."""
+        return next((el.checkbox for el in self._main("checkbox") if el.checkbox.label == label), None)
+
     def download_url(self, label: str) -> str | None:
         found = [
             el.download_button.url
@@ -110,6 +115,16 @@ class ProtocolPage:
         if button is None or button.disabled:
             return False
         await self._rerun(trigger=button.id)
+        return True
+
+    async def turn_on(self, label: str) -> bool:
+        """Turn the main area's switch ``label`` on, once; False while the page has none."""
+        switch = self.switch(label)
+        if switch is None:
+            return False
+        if not self._switches.get(switch.id):
+            self._switches[switch.id] = True
+            await self._rerun()
         return True
 
     async def fetch(self, url: str) -> bytes:
@@ -146,6 +161,9 @@ class ProtocolPage:
         if trigger is not None:
             widget = state.widget_states.widgets.add()
             widget.id, widget.trigger_value = trigger, True
+        for widget_id, value in self._switches.items():
+            widget = state.widget_states.widgets.add()
+            widget.id, widget.bool_value = widget_id, value
         with contextlib.suppress(Exception):  # a closed page sends nothing, as a closed tab
             await self._ws.send(msg.SerializeToString())
 

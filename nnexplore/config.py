@@ -62,7 +62,11 @@ def setting(
     return field(default=default, metadata=meta)
 
 
-GROUPS = ("Data", "Network", "Output and loss", "Training")
+MORE = "More settings"
+#: The sidebar's groups, in order. The last is folded: drawn only once its switch is on, since
+#: every widget costs the learner's browser on every Playground (nineteen cost about 0.8 s of a
+#: slow core, devtools.browser_cost), and a beginner rarely needs these six.
+GROUPS = ("Data", "Network", "Output and loss", "Training", MORE)
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ class RunConfig:
     init: str = setting(
         "default",
         "Weight initialisation",
-        "Training",
+        MORE,
         "How the weights start. default is PyTorch's: each weight evenly between ±1/√(inputs of "
         "its layer). he suits ReLU: its weights spread about 2.5 times wider, enough that a deep "
         "ReLU network's gradient keeps its size from layer to layer, which with the default it "
@@ -189,7 +193,7 @@ class RunConfig:
     init_std: float = setting(
         0.1,
         "Init std (normal)",
-        "Training",
+        MORE,
         "Standard deviation of the starting weights when the initialisation is 'normal'.",
         low=1e-4,
         high=10.0,
@@ -198,7 +202,7 @@ class RunConfig:
     weight_decay: float = setting(
         0.0,
         "Weight decay",
-        "Training",
+        MORE,
         "Pulls every weight a little towards zero at each step (L2 regularisation). 0 turns it off.",
         low=0.0,
         high=1.0,
@@ -206,7 +210,7 @@ class RunConfig:
     seed: int = setting(
         0,
         "Seed",
-        "Training",
+        MORE,
         "Fixes the random start (data, weights, batch order). The same seed gives the same run.",
         low=0,
         high=2**31 - 1,
@@ -214,14 +218,14 @@ class RunConfig:
     device: str = setting(
         "auto",
         "Device",
-        "Training",
+        MORE,
         "Where to train: auto uses a CUDA GPU when there is one, else the CPU.",
         choices=DEVICES,
     )
     records_per_epoch: int = setting(
         10,
         "Records per epoch",
-        "Training",
+        MORE,
         f"How many times per epoch the charts get a new point, but at most one every "
         f"{MIN_STEPS_PER_RECORD} training steps: a small data set in big batches has few steps per "
         "epoch and gets fewer points.",

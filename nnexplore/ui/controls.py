@@ -19,6 +19,7 @@ from nnexplore.config import (
     FIELDS,
     GROUPS,
     LIMIT_TEXT,
+    MORE,
     RunConfig,
     _check,
     allowed_text,
@@ -130,11 +131,15 @@ def render_controls() -> tuple[RunConfig | None, str]:
             )
         for group in GROUPS:
             shown = [f for f in FIELDS if f.metadata["group"] == group and f.name not in rules.hidden]
-            if shown:
+            folded = group == MORE and shown and not _more_switch(shown)
+            if shown and group != MORE:
                 st.subheader(group)
             for f in (f for f in FIELDS if f.metadata["group"] == group):
                 if f.name in rules.hidden:
                     values[f.name] = _link_value(f.name)
+                    continue
+                if folded:
+                    values[f.name] = _kept_value(f)
                     continue
                 relevant = RELEVANT.get(f.name, lambda v: True)
                 locked = f.name in rules.locked
@@ -175,6 +180,29 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig | None, str]:
         return RunConfig(**values), ""
     except ValueError as err:
         return None, str(err)
+
+
+def _more_switch(fields: list[dataclasses.Field]) -> bool:
+    """The switch that shows the folded group, and whether it is on."""
+    names = ", ".join(f.metadata["label"].lower() for f in fields)
+    return st.toggle(MORE, key=key("more"), help=f"Show the settings a first run rarely needs: {names}.")
+
+
+def _kept_value(f: dataclasses.Field) -> Any:
+    """The value of a setting whose widget is folded away: its widget's last value, kept.
+
+    Streamlit drops the state of a widget that a run does not draw; writing the value back
+    keeps it for when the switch is on again (and for the link and Train meanwhile).
+    """
+    name = key(f.name)
+    if name not in st.session_state:
+        st.session_state[name] = widget_value(f, f.default)
+    st.session_state[name] = st.session_state[name]
+    value = st.session_state[name]
+    try:
+        return _check(f, parse_value(f, value) if isinstance(value, str) else value)
+    except ValueError:
+        return f.default
 
 
 def _link_value(name: str) -> Any:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from nnexplore.config import FIELDS, RunConfig
+from nnexplore.config import FIELDS, MORE, RunConfig
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
@@ -34,10 +34,31 @@ def test_page_builds_with_every_control_and_help():
     at = app()
     assert not at.exception
     assert at.title[0].value == "Playground"
+    more = [f for f in FIELDS if f.metadata["group"] == MORE]
+    assert len(more) == 6 and not [w for w in at.sidebar.number_input if w.key == "cfg_seed"]
+    at.toggle(key="cfg_more").set_value(True).run()  # the folded settings, drawn once asked for
     for f in FIELDS:
         w = widget(at, f.name)
         assert w.help and len(w.help) > 20, f.name
+    assert at.toggle(key="cfg_more").help.startswith("Show the settings")
     assert [b.label for b in at.button][:2] == ["Train", "Stop"]
+
+
+def test_a_folded_setting_keeps_its_value_in_the_link_and_the_widget():
+    """Streamlit drops the state of a widget a run does not draw: a folded setting's value is kept
+    all the same, in the link, for Train and in its widget when the switch is on again."""
+    at = app({"seed": "5"})
+    assert at.query_params["seed"] in (["5"], "5")  # from the link, folded away
+    at.toggle(key="cfg_more").set_value(True).run()
+    assert widget(at, "seed").value == 5
+    widget(at, "seed").set_value(7).run()
+    at.toggle(key="cfg_more").set_value(False).run()
+    widget(at, "epochs").set_value(4).run()  # a run with the fold closed
+    assert not at.exception and at.query_params["seed"] in (["7"], "7")
+    back, _ = RunConfig.from_query_params(dict(at.query_params))
+    assert back.seed == 7 and back.epochs == 4
+    at.toggle(key="cfg_more").set_value(True).run()
+    assert widget(at, "seed").value == 7
 
 
 def test_url_restores_config_and_controls_write_it_back():
@@ -109,6 +130,24 @@ def test_train_runs_in_background_and_reaches_done():
     assert table.value["test accuracy"].iloc[0] == pytest.approx(said, abs=0.05)
     columns = json.loads(table.proto.columns)
     assert columns["test accuracy"]["type_config"]["format"] == "%.1f%%"
+    _manage_runs_loads_downloads_and_removes(at)
+
+
+def _manage_runs_loads_downloads_and_removes(at: AppTest) -> None:
+    """Manage runs is drawn only once its switch is on; then it loads a run's settings back into
+    the sidebar, offers its records, and removes it from the page."""
+    from nnexplore.ui.pages.playground import MANAGE
+
+    assert not [b for b in at.button if b.label == "Remove"]  # off: none of its widgets drawn
+    at.toggle(key="manage_open").set_value(True).run()
+    assert {d.label for d in at.get("download_button")} == {"Records (CSV)", "Config (JSON)"}
+    widget(at, "epochs").set_value(5).run()
+    next(b for b in at.button if b.label == "Load into controls").click().run()
+    assert widget(at, "epochs").value == 2 and not at.exception  # the run's own settings again
+    next(b for b in at.button if b.label == "Remove").click().run()
+    assert not at.success and not at.exception  # the page holds no run
+    assert "manage_open" not in [t.key for t in at.toggle]  # and no Manage runs for none
+    assert MANAGE not in _texts(at.main)
 
 
 def _texts(node) -> list[str]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nnexplore.ui.charts import frames as F
-from nnexplore.ui.charts import gradients, predictions, style, training
+from nnexplore.ui.charts import gradients, images, predictions, style, training
 from nnexplore.ui.charts import labels as L
 from nnexplore.ui.charts import pushes as pushes_chart
 
@@ -591,13 +591,21 @@ def test_decision_chart_regions_under_points():
     )
     spec = predictions.decision_chart(grid, points).to_dict()
     regions, train, test = units(spec)
-    assert mark_type(regions) == "rect" and regions["encoding"]["opacity"]["field"] == "confidence"
-    assert len(rows(spec, regions)) == 900
+    assert mark_type(regions) == "image" and len(rows(spec, regions)) == 1  # one picture, not 900 rects
     assert mark_type(train) == "circle" and len(rows(spec, train)) == 40
     assert mark_type(test) == "point" and test["mark"]["filled"] is False and len(rows(spec, test)) == 10
-    assert regions["encoding"]["color"]["scale"] == train["encoding"]["color"]["scale"]
-    cell = rows(spec, regions)[0]
-    assert cell["x1"] - cell["x0"] == pytest.approx(xs[1] - xs[0])
+    picture = rows(spec, regions)[0]
+    half = (xs[1] - xs[0]) / 2
+    assert [picture[k] for k in ("x0", "x1", "y0", "y1")] == pytest.approx([-1 - half, 1 + half] * 2)
+    pixels = images.png_pixels(picture["url"])
+    assert pixels.shape == (30, 30, 4)
+    # a pixel per cell, top row = largest y: cell (x, y) is pixels[29 - row(y), col(x)]
+    palette = train["encoding"]["color"]["scale"]["range"]
+    for x, y, cls, confidence in grid.sample(20, random_state=0).itertuples(index=False):
+        pixel = pixels[29 - xs.tolist().index(y), xs.tolist().index(x)]
+        assert tuple(pixel[:3]) == images.hex_rgb(palette[cls])
+        low, high = predictions.REGION_ALPHA
+        assert pixel[3] == pytest.approx(255 * (low + (high - low) * confidence), abs=1)
 
 
 def test_digits_chart_downscales_and_marks_mistakes():
@@ -829,7 +837,10 @@ def test_run_classes_and_statistics_never_share_a_colour():
     grid = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "cls": [0, 1], "confidence": [0.9, 0.8]})
     points = pd.DataFrame({"x": [0.2], "y": [0.4], "label": [1], "split": ["train"]})
     decision = predictions.decision_chart(grid, points).to_dict()
-    assert {c.lower() for c in units(decision)[0]["encoding"]["color"]["scale"]["range"]} <= classes
+    assert {c.lower() for c in units(decision)[1]["encoding"]["color"]["scale"]["range"]} <= classes
+    pixels = images.png_pixels(rows(decision, units(decision)[0])[0]["url"])
+    painted = {"#{:02x}{:02x}{:02x}".format(*p[:3]) for p in pixels.reshape(-1, 4) if p[3]}
+    assert painted and painted <= classes
     bars = gradients.gradient_bars(F.layer_bars(RUNS), run=RUNS[0][0]).to_dict()
     assert bars["encoding"]["color"]["field"] == "stat"
     assert bars["encoding"]["color"]["scale"]["range"] == style.STAT_GREYS

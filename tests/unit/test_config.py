@@ -16,7 +16,7 @@ def test_default_config_is_valid_and_every_field_has_help():
     assert cfg.dataset == "moons"
     for f in FIELDS:
         assert f.metadata["help"].strip(), f.name
-        assert f.metadata["group"] in ("Data", "Network", "Output and loss", "Training")
+        assert f.metadata["group"] in ("Data", "Network", "Output and loss", "Training", "More settings")
 
 
 @pytest.mark.parametrize(

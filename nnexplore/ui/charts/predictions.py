@@ -14,6 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nnexplore.ui.charts.images import grid_image, hex_rgb, png_url
 from nnexplore.ui.charts.style import (
     CLASS_PALETTE,
     HEIGHT,
@@ -23,6 +24,7 @@ from nnexplore.ui.charts.style import (
     run_color,
     run_domain,
 )
+from nnexplore.ui.charts.timeline import IN_MOMENT, spans, timeline_param
 
 __all__ = [
     "CLASS_PALETTE",
@@ -179,8 +181,10 @@ def decision_chart(
     """What the network predicts over the plane, under the data points (2-D toy problems).
 
     ``grid_df`` (x, y, cls, confidence): a regular grid of predictions, drawn
-    as cells coloured by predicted class, more opaque where the network is
-    more sure. Keep it at about 60 × 60 cells or fewer (3,600 rects).
+    as one picture (``region_image``): each cell coloured by predicted class,
+    more opaque where the network is more sure. With a column ``t`` (epochs), it
+    holds the run's timeline, and the chart shows the moment the page's timeline
+    control points at (nnexplore.ui.charts.timeline).
     ``points_df`` (x, y, label, split): training points as filled circles,
     test points as hollow rings, coloured by their true class, so a point
     sitting on a region of another colour is a mistake. Classes have their own
@@ -196,44 +200,35 @@ def decision_chart(
     class_names = [str(c) for c in domains["classes"]]
     grid["cls"] = grid["cls"].astype(str)
     points["label"] = points["label"].astype(str)
-    grid = _cells(grid)
     scale = alt.Scale(
         domain=class_names, range=[CLASS_PALETTE[i % len(CLASS_PALETTE)] for i in range(len(class_names))]
     )
     x_scale = alt.Scale(domain=list(domains["x"]), nice=False, zero=False)
     y_scale = alt.Scale(domain=list(domains["y"]), nice=False, zero=False)
     regions = (
-        alt.Chart(grid)
-        .mark_rect()
+        alt.Chart(region_image(grid, class_names))
+        .mark_image(aspect=False, smooth=False)  # one cell, one block of pixels, as the rects were
         .encode(
             x=alt.X("x0:Q", title="feature 1", scale=x_scale),
             x2=alt.X2("x1:Q"),
             y=alt.Y("y0:Q", title="feature 2", scale=y_scale),
             y2=alt.Y2("y1:Q"),
-            color=alt.Color(
-                "cls:N",
-                title="class",
-                scale=scale,
-                # two classes to a row: a map's plot is 60 px wide in a 120 px column (four runs at a
-                # 1000 px window), where a third class in the row was cut off
-                legend=alt.Legend(columns=2, columnPadding=4, **NARROW_LEGEND),
-            ),
-            opacity=alt.Opacity(
-                "confidence:Q",
-                title="how sure",
-                scale=alt.Scale(domain=[0, 1], range=[0.05, 0.6]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("cls:N", title="predicted class"),
-                alt.Tooltip("confidence:Q", title="how sure", format=".0%"),
-            ],
+            url=alt.Url("url:N"),
         )
     )
+    if "t" in grid.columns:  # a timeline: the picture of the moment the page's slider points at
+        regions = regions.transform_filter(IN_MOMENT).add_params(timeline_param())
     point_encoding = {
         "x": alt.X("x:Q", scale=x_scale),
         "y": alt.Y("y:Q", scale=y_scale),
-        "color": alt.Color("label:N", title="class", scale=scale),
+        "color": alt.Color(
+            "label:N",
+            title="class",
+            scale=scale,
+            # two classes to a row: a map's plot is 60 px wide in a 120 px column (four runs at a
+            # 1000 px window), where a third class in the row was cut off
+            legend=alt.Legend(columns=2, columnPadding=4, **NARROW_LEGEND),
+        ),
         "tooltip": [
             alt.Tooltip("label:N", title="true class"),
             alt.Tooltip("split:N", title="data"),
@@ -257,26 +252,47 @@ def decision_chart(
     return alt.layer(regions, train, test, height=height, **({"title": title} if title else {}))
 
 
-def _cells(grid: pd.DataFrame) -> pd.DataFrame:
-    """The grid's cells as rectangles (x0, x1, y0, y1), with their class and confidence.
+#: A region's opacity from the network's confidence there: from barely tinted where it is unsure
+#: to 60 % where it is sure, so the data points on top stay readable.
+REGION_ALPHA = (0.05, 0.6)
 
-    Only what the cells are drawn with, in float32: the grid is the page's biggest table (3,600
-    cells; 236 kB to send as float64 with its unused centres, 106 kB like this).
+
+def region_image(grid: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
+    """The grid as pictures: a row per moment with its outer edges (x0, x1, y0, y1) and a PNG ``url``.
+
+    Each grid point is one pixel of its predicted class's colour (the colour of
+    ``classes`` at its place in CLASS_PALETTE), as opaque as REGION_ALPHA says
+    for its confidence; points without a prediction are transparent. One image
+    mark costs the browser almost nothing where 3,600 rect marks were a finished
+    Playground's largest cost (devtools.browser_cost).
+
+    A grid with a column ``t`` holds several moments of a run (its timeline): one
+    picture each, with the epochs it stands for (``t``, ``t0``, ``t1``: timeline.spans).
     """
-    dx, dy = (_cell_edges(grid["x"]), _cell_edges(grid["y"])) if not grid.empty else (1.0, 1.0)
-    cells = {
-        "x0": grid["x"] - dx / 2,
-        "x1": grid["x"] + dx / 2,
-        "y0": grid["y"] - dy / 2,
-        "y1": grid["y"] + dy / 2,
+    columns = ["x0", "x1", "y0", "y1", "url"]
+    if grid.empty:
+        return pd.DataFrame(columns=columns)
+    palette = np.array([hex_rgb(CLASS_PALETTE[i % len(CLASS_PALETTE)]) for i in range(len(classes))])
+    where = {name: i for i, name in enumerate(classes)}
+    dx, dy = _cell_edges(grid["x"]) / 2, _cell_edges(grid["y"]) / 2
+    edges = {
+        "x0": float(grid["x"].min() - dx),
+        "x1": float(grid["x"].max() + dx),
+        "y0": float(grid["y"].min() - dy),
+        "y1": float(grid["y"].max() + dy),
     }
-    return pd.DataFrame(
-        {
-            **{name: edge.astype("float32") for name, edge in cells.items()},
-            "cls": grid["cls"],
-            "confidence": grid["confidence"].astype("float32"),
-        }
-    )
+    low, high = REGION_ALPHA
+    moments = grid.groupby("t", sort=True) if "t" in grid.columns else [(None, grid)]
+    rows = []
+    for _, moment in moments:
+        index = moment["cls"].astype(str).map(where).to_numpy()
+        alpha = 255 * (low + (high - low) * np.clip(moment["confidence"].to_numpy(float), 0, 1))
+        image = grid_image(moment["x"], moment["y"], np.column_stack([palette[index], alpha]))
+        rows.append({**edges, "url": png_url(np.nan_to_num(image, nan=0.0).round().astype(np.uint8))})
+    pictures = pd.DataFrame(rows, columns=columns)
+    if "t" in grid.columns:
+        pictures = pd.concat([pictures, spans(sorted(grid["t"].unique()))], axis=1)
+    return pictures
 
 
 def _digit_image(pixels: object, factor: int) -> np.ndarray:

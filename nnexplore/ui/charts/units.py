@@ -13,15 +13,13 @@ unit. A colour bar drawn from the same colours is the legend.
 
 from __future__ import annotations
 
-import base64
-import io
-
 import altair as alt
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from nnexplore import activations
+from nnexplore.ui.charts import images
+from nnexplore.ui.charts.images import grid_image
 
 # Viridis (matplotlib's, 9 evenly spaced stops): dark for low, bright for high, readable in grey
 # and by the common colour blindnesses, so "dark everywhere" reads as "outputs its lowest".
@@ -91,30 +89,26 @@ def unit_images(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     Grid points a unit lacks (and non-finite outputs) are NaN.
     """
-    units, unit_idx = np.unique(df["unit"].to_numpy(), return_inverse=True)
-    xs, col = np.unique(df["x"].to_numpy(float), return_inverse=True)
-    ys, row = np.unique(df["y"].to_numpy(float), return_inverse=True)
-    images = np.full((len(units), len(ys), len(xs)), np.nan)
-    value = df["value"].to_numpy(float)
-    images[unit_idx, len(ys) - 1 - row, col] = np.where(np.isfinite(value), value, np.nan)
-    return units, images
+    units = np.unique(df["unit"].to_numpy())
+    pictures = []
+    for unit in units:
+        part = df[df["unit"].to_numpy() == unit]
+        value = part["value"].to_numpy(float)
+        pictures.append(grid_image(part["x"], part["y"], np.where(np.isfinite(value), value, np.nan)))
+    return units, np.stack(pictures) if pictures else np.empty((0, 0, 0))
 
 
 def png_url(image: np.ndarray, low: float, high: float) -> str:
     """An image of outputs as a PNG data URL, coloured along RAMP from ``low`` to ``high``."""
-    rgb = _colours((image - low) / (high - low))
-    rgb = rgb.repeat(SCALE_UP, axis=0).repeat(SCALE_UP, axis=1)
-    buf = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buf, format="PNG")  # about 0.2 ms and 0.8 kB for a 25 × 25 unit
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return images.png_url(_colours((image - low) / (high - low)), SCALE_UP)  # ~0.2 ms, 0.8 kB a unit
 
 
 def unit_tiles(df: pd.DataFrame, activation: str) -> tuple[pd.DataFrame, tuple[float, float]]:
     """One row per unit (unit, title, low, high, flat, dead, url) and the layer's colour range."""
     low, high = colour_range(activation, df["value"].to_numpy(float))
-    units, images = unit_images(df)
+    units, pictures = unit_images(df)
     rows = []
-    for unit, image in zip(units, images, strict=True):
+    for unit, image in zip(units, pictures, strict=True):
         finite = image[np.isfinite(image)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
         flat = bool(finite.size) and hi - lo < FLAT * (high - low)

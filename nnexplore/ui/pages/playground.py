@@ -83,9 +83,22 @@ def page() -> st.Page:
     )
 
 
+#: Manage runs is a switch, not an expander: a closed expander's widgets are drawn all the same,
+#: and its selectbox, two buttons and two downloads cost the browser about 0.15 s on every
+#: finished Playground (devtools.browser_cost), for a part few learners open.
+MANAGE = "Manage runs: load, remove, download"
+
+
 def _manage_runs(jobs) -> None:
     labels = live.labels_for(jobs)
-    with st.expander("Manage runs: load, remove, download"):
+    if not st.toggle(
+        MANAGE,
+        key="manage_open",
+        help="Put a run's settings back into the sidebar, drop a run from the page, or download "
+        "its records and settings.",
+    ):
+        return
+    with st.container(border=True):
         choice = st.selectbox(
             "Run",
             range(len(jobs)),

@@ -1,0 +1,96 @@
+"""The timeline in the charts: which moment of training a picture shows, chosen in the browser.
+
+A run keeps its pictures at up to 30 moments (nnexplore.snapshots.timeline_records).
+A chart that shows them gets every moment at once, each row tagged with the
+epochs it stands for (``t0`` up to ``t1``), and a Vega-Lite parameter, PARAM, that
+says which epoch to show. The page's one timeline control (nnexplore.ui.timeline)
+sets that parameter in every chart of the page through the input Vega binds it
+to (hidden), so scrubbing redraws the pictures in the browser with no message to
+the server. Curves mark the same moment with a rule (``moment_rule``).
+
+PARAM is END until the learner moves the slider: each run's latest picture,
+which is what a live page shows.
+
+Pure functions, no state, no streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+#: The parameter's name in every chart: the timeline control finds the inputs by it.
+PARAM = "tl_epoch"
+#: "The latest moment": larger than any run's epochs (a run has at most 50 epochs).
+END = 1e9
+#: The moment's rule on a curve: darker than the grey reference rules, and solid, so it is
+#: never read as chance or a threshold (those are dotted, style.reference_rule).
+RULE_COLOUR = "#555555"
+
+
+def timeline_param() -> alt.Parameter:
+    """The chart's moment: bound to a range input that the timeline control drives (hidden).
+
+    The input's step is tiny so that it never rounds an epoch the control sets.
+    """
+    return alt.param(name=PARAM, value=END, bind=alt.binding_range(min=0, max=END, step=1e-6, name="epoch"))
+
+
+def spans(times: Sequence[float]) -> pd.DataFrame:
+    """For moments at ``times`` (epochs, increasing): the epochs each one stands for, t0 to t1.
+
+    A moment stands from its own epoch to the next one's; the first also for every
+    epoch before it (the slider may sit before a run's first picture), the last for
+    every epoch after it, END included.
+    """
+    t = np.asarray(times, dtype=float)
+    t0 = t.copy()
+    t1 = np.append(t[1:], 2 * END) if len(t) else t
+    if len(t):
+        t0[0] = -1.0
+    return pd.DataFrame({"t": t, "t0": t0, "t1": t1})
+
+
+#: The filter that keeps the rows of the moment PARAM points at.
+IN_MOMENT = f"datum.t0 <= {PARAM} && {PARAM} < datum.t1"
+
+
+def moment_rule(x_field: str = "epoch") -> alt.Chart:
+    """A vertical rule at the timeline's moment, for a chart whose x axis is epochs; nothing drawn
+    while the timeline shows the latest moment (PARAM == END)."""
+    return (
+        alt.Chart(pd.DataFrame({"now": [0]}))
+        .transform_filter(f"{PARAM} < {END}")
+        .transform_calculate(**{x_field: PARAM})
+        .mark_rule(color=RULE_COLOUR, strokeWidth=1.5)
+        .encode(
+            x=alt.X(f"{x_field}:Q"),
+            tooltip=[alt.Tooltip(f"{x_field}:Q", title="the timeline's epoch", format=".1f")],
+        )
+    )
+
+
+def plane_moments(grid: dict, moments: Sequence[dict]) -> pd.DataFrame:
+    """A run's decision grid at each of its moments, long: x, y, cls, confidence, t (epochs).
+
+    ``grid``: the run's latest snapshot's grid (its points, the same at every moment);
+    ``moments``: its frames (nnexplore.moments.frame_of), those with a grid.
+    """
+    x, y = np.asarray(grid["x"], dtype=float), np.asarray(grid["y"], dtype=float)
+    parts = [
+        pd.DataFrame(
+            {
+                "x": x,
+                "y": y,
+                "cls": moment["grid"]["cls"],
+                "confidence": np.asarray(moment["grid"]["confidence"], dtype=float),
+                "t": float(moment["epoch"]),
+            }
+        )
+        for moment in moments
+        if "grid" in moment and len(moment["grid"]["cls"]) == len(x)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(grid)
