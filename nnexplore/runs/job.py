@@ -44,8 +44,11 @@ class Job:
     Fields are written by the run's thread and read by page threads, always
     under the manager's lock (``records_since`` takes it for you). ``records``
     is append-only, so a page can keep a count and ask only for what is new.
-    Several Jobs may follow one computation (nnexplore.runs.shared), each with
-    its own id, owner and Stop; the records themselves are shared, never changed.
+    ``timeline`` is too: the run's timeline frames in order (up to
+    nnexplore.snapshots.FRAMES small pictures of the model, each taken at a
+    record; ``timeline_since``). Several Jobs may follow one computation
+    (nnexplore.runs.shared), each with its own id, owner and Stop; the records
+    and frames themselves are shared, never changed.
     """
 
     def __init__(self, cfg: Any, owner: str, label: str, lock: threading.Lock, group: str = "") -> None:
@@ -59,6 +62,7 @@ class Job:
         self.finished: float | None = None
         self.status: str = QUEUED
         self.records: list[dict] = []
+        self.timeline: list[dict] = []
         self.error: str = ""
         self.view: dict | None = None
         self.progress: tuple[float, str] | None = None
@@ -76,6 +80,11 @@ class Job:
         """Copy of the records after the first ``n`` (safe while the run appends)."""
         with self._lock:
             return list(self.records[max(0, n) :])
+
+    def timeline_since(self, n: int) -> list[dict]:
+        """Copy of the timeline's frames after the first ``n`` (safe while the run appends)."""
+        with self._lock:
+            return list(self.timeline[max(0, n) :])
 
     @property
     def is_active(self) -> bool:

@@ -360,8 +360,14 @@ class _Report:
             return True
 
     def view(self, view: dict | None) -> None:
+        frame = None
+        if view is not None and "frame" in view:  # a timeline moment: kept apart, in order
+            view = dict(view)
+            frame = view.pop("frame")
         with self._manager._lock:
             self._comp.update(view=view)
+            if frame is not None:
+                self._comp.add_frame(frame)
 
     def record(self, record: dict) -> None:
         with self._manager._lock:

@@ -28,7 +28,11 @@ class RunReport(Protocol):
         """The data is loaded and training starts. False when Stop came meanwhile: end the run then."""
 
     def view(self, view: dict | None) -> None:
-        """A new snapshot of the model for the live charts (None: no snapshot any more)."""
+        """A new snapshot of the model for the live charts (None: no snapshot any more).
+
+        A snapshot with a ``"frame"`` key (nnexplore.snapshots.frame_of) also holds a moment of
+        the run's timeline: the frame is taken off the snapshot and appended to ``Job.timeline``.
+        """
 
     def record(self, record: dict) -> None:
         """A training record, in order."""

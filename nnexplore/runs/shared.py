@@ -2,15 +2,15 @@
 
 A learner's ``Job`` is their own copy of a run: their id, their page, their
 Stop. What trains is a ``Computation``: the runner trains it, and everything
-it reports (status, records, views, progress, the end) is written into it and
+it reports (status, records, timeline frames, views, progress, the end) is written into it and
 into every Job that follows it, under the manager's lock. A page therefore
 reads its own Job exactly as before, whoever else watches the same run.
 
 A Job that starts following a computation gets a copy of what it has so far,
 so it joins live from the first record. A Job that stops following (its
 learner pressed Stop while others still watch) keeps the records it had and
-hears nothing more. Records are shared dicts, never changed once appended, so
-a follower's list costs one reference per record.
+hears nothing more. Records and frames are shared dicts, never changed once
+appended, so a follower's list costs one reference per record.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class Computation(Job):
         for name in SHARED_FIELDS:
             setattr(job, name, getattr(self, name))
         job.records = list(self.records)
+        job.timeline = list(self.timeline)
         self.followers.append(job)
 
     def unfollow(self, job: Job) -> None:
@@ -80,6 +81,12 @@ class Computation(Job):
         self.records.append(record)
         for job in self.followers:
             job.records.append(record)
+
+    def add_frame(self, frame: dict) -> None:
+        """Append a timeline frame here and to every follower's timeline."""
+        self.timeline.append(frame)
+        for job in self.followers:
+            job.timeline.append(frame)
 
     def end(self, status: str, error: str) -> list[Job]:
         """The run is over: every follower ends with it and stops following. Returns those followers."""
@@ -127,6 +134,7 @@ class Computations:
         if stored is None:
             return False
         job.status, job.records, job.view = stored.status, list(stored.records), stored.view
+        job.timeline = list(stored.timeline)
         job.shared_from = STORED
         job.started = job.finished = time.time()
         return True
@@ -192,12 +200,12 @@ class Computations:
         """
         if comp.key is None or status not in STORED_STATUSES:
             return None
-        return estimate_bytes(comp.records, comp.view)
+        return estimate_bytes(comp.records, comp.view, comp.timeline)
 
     def end(self, comp: Computation, status: str, error: str, size: int | None = None) -> None:
         """The computation is over: its followers end with it, nobody can join it, and ``size``: it is stored."""
         if size is not None and comp.key is not None:
-            self.store.put(comp.key, status, comp.records, comp.view, size)
+            self.store.put(comp.key, status, comp.records, comp.view, size, comp.timeline)
         for job in comp.end(status, error):
             self._source.pop(job.id, None)
         self.active.pop(comp.id, None)

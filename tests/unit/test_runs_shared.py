@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 from fake_training import FakeTrain, fake_dataset, wait_until
 from hypothesis import assume, given, settings
@@ -45,13 +46,21 @@ def step_view(model, dataset, cfg, record):
     return {"step": record["step"]}
 
 
+def frame_view(model, dataset, cfg, record):
+    """A view with a timeline frame of ``cfg["frame_kb"]`` kB (default 1) at every ``cfg["frame_every"]``-th record."""
+    view = {"step": record["step"]}
+    if record["step"] % cfg.get("frame_every", 1) == 0:
+        view["frame"] = {"step": record["step"], "pixels": np.zeros(cfg.get("frame_kb", 1) * 1024, np.uint8)}
+    return view
+
+
 @pytest.fixture
 def make(fake: FakeTrain, managers: list[JobManager]):
-    def _make(train_fn=fake, **kwargs) -> JobManager:
+    def _make(train_fn=fake, view_fn=step_view, **kwargs) -> JobManager:
         kwargs.setdefault("slots", 2)
         kwargs.setdefault("key_fn", lambda cfg: cfg.get("key"))
         kwargs.setdefault("store", RunStore(max_runs=10, max_mb=10))
-        managers.append(JobManager(runner=CountingThreadRunner(train_fn, fake_dataset, step_view), **kwargs))
+        managers.append(JobManager(runner=CountingThreadRunner(train_fn, fake_dataset, view_fn), **kwargs))
         return managers[-1]
 
     return _make
@@ -73,6 +82,24 @@ def test_the_same_run_asked_for_while_it_trains_is_one_computation_joined_from_i
     assert (first.id != second.id, first.owner, second.owner) == (True, "alice", "bob")
     assert (first.label, second.label) == ("mine", "yours")
     assert (first.shared_from, second.shared_from) == ("", JOINED)  # the page tells the joiner
+
+
+def test_timeline_frames_are_taken_off_the_view_and_shared_by_followers_and_the_store(make):
+    mgr = make(view_fn=frame_view)
+    cfg = {"key": "k", "n": 40, "sleep": 0.01, "frame_every": 2}
+    first = mgr.submit(cfg, "alice")
+    assert wait_until(lambda: len(first.timeline) >= 3)
+    second = mgr.submit(cfg, "bob")  # joins live: the frames so far at once, then the new ones
+    assert second.timeline[0]["step"] == 0
+    assert wait_until(lambda: not first.is_active and not second.is_active)
+    assert [f["step"] for f in first.timeline] == list(range(0, 40, 2))
+    assert second.timeline == first.timeline and second.timeline[5] is first.timeline[5]
+    assert first.view == {"step": 39} and "frame" not in first.view  # the last view had no frame
+    assert first.timeline_since(17) == first.timeline[17:] and first.timeline_since(20) == []
+    stored = mgr.submit(cfg, "carol")
+    assert stored.shared_from == STORED and stored.status == "done"
+    assert [f["step"] for f in stored.timeline] == list(range(0, 40, 2))
+    assert all(a is b for a, b in zip(stored.timeline, first.timeline, strict=True))
 
 
 def test_the_same_run_asked_for_after_it_ended_comes_back_whole_at_once(make):
@@ -278,6 +305,29 @@ def test_the_manager_evicts_from_its_store_as_runs_finish(make):
     assert mgr.stats()["stored"] == 2
     assert mgr.submit({"key": "a", "n": 2}, "bob").is_active  # dropped: trained again
     assert mgr.submit({"key": "c", "n": 2}, "bob").status == "done"
+
+
+def test_timelines_count_against_the_stores_size_limit(make):
+    """Frames are most of a run's size: a store of 1 MB keeps three runs of 4 small records, but
+    only two once each carries 4 frames of 100 kB, and none whose timeline alone is 1.2 MB."""
+    mgr = make(view_fn=frame_view, store=RunStore(max_runs=100, max_mb=1))
+
+    def finish(cfg):
+        job = mgr.submit(cfg, "alice")
+        assert wait_until(lambda: not job.is_active)
+        return job
+
+    for key in ("a", "b", "c"):
+        finish({"key": key, "n": 4, "frame_every": 1000})  # a frame at step 0 only, of 1 kB
+    assert mgr.stats()["stored"] == 3
+    for key in ("d", "e", "f"):
+        finish({"key": key, "n": 4, "frame_kb": 100})
+    assert mgr.stats()["stored"] == 2 and 0.75 < mgr.stats()["stored_mb"] <= 1.0
+    assert mgr.submit({"key": "f", "n": 4, "frame_kb": 100}, "bob").status == "done"
+    assert finish({"key": "d", "n": 4, "frame_kb": 100}).shared_from == ""  # dropped: trained again
+    huge = {"key": "huge", "n": 12, "frame_kb": 100}
+    assert len(finish(huge).timeline) == 12
+    assert finish(huge).shared_from == ""  # never kept: trained again
 
 
 # ------------------------------------------------------------ the fingerprint
