@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from nnexplore.runs.job import ERROR, STOPPED, Job, end_status, parse_progress, short_message
+from nnexplore.runs.pause import Hold
 from nnexplore.runs.runner import Runner, RunReport
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 class ThreadRunner(Runner):
     """Runs ``train_fn(cfg, dataset=, stop=, on_record=)`` in the calling thread.
+
+    Pause, Resume and Step hold the run between records as a training process does
+    (nnexplore.runs.pause), so that the pages' fast tests can use it.
 
     ``dataset_fn(cfg, progress=)`` loads the data; ``view_fn(model, dataset,
     cfg, record)`` optionally computes a snapshot at every record. The
@@ -70,10 +74,12 @@ class ThreadRunner(Runner):
                 report.view(view)
 
         last: dict | None = None
+        hold = Hold(job.pause, job.stop_event, tick=report.tick)  # as the child holds (runs/child.py)
         try:
             for record in train_fn(job.cfg, dataset=dataset, stop=job.stop_event, on_record=on_record):
                 last = record
-                report.record(record)
+                report.record(hold.timed(record))
+                hold(record)
         except Exception as exc:  # reported to the user, logged in full
             logger.exception("Run %s: training failed", job.id)
             message = short_message(str(exc))

@@ -19,6 +19,7 @@ import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
 from nnexplore.runs.job import short_message
+from nnexplore.runs.pause import Hold, PauseState
 from nnexplore.snapshots import model_view, with_first  # noqa: F401  (model_view: the dashboard's view_fn)
 from nnexplore.training import train
 
@@ -43,10 +44,13 @@ def warm_up() -> None:
         optimizer.step()
 
 
-def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | None] | str | None) -> None:
+def run_in_child(
+    cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | None] | str | None, pause: Any = None
+) -> None:
     """Train ``cfg``, sending what happens over ``conn``; ``stop`` (a StopFlag) ends it within one batch.
 
-    ``view_fn`` is a function or its name, ``"package.module:function"``.
+    ``view_fn`` is a function or its name, ``"package.module:function"``. ``pause`` (a
+    PauseFlag) holds the run after a record while it says so (nnexplore.runs.pause).
 
     Sends ("progress", (fraction, message)) while the data loads, ("running",
     None), then ("view", dict) and ("record", dict) as training goes, and
@@ -75,8 +79,10 @@ def run_in_child(cfg: Any, conn: Any, stop: Any, view_fn: Callable[..., dict | N
                     view = with_first(view, first_view)
                 conn.send(("view", view))
 
+        hold = Hold(pause if pause is not None else PauseState(), stop)
         for record in train(cfg, dataset=dataset, stop=stop, on_record=on_record):
-            conn.send(("record", record))
+            conn.send(("record", hold.timed(record)))
+            hold(record)  # between records: the generator waits at its yield, drawing nothing
         conn.send(("end", None))
     except (MnistUnavailable, ValueError) as err:  # plain-words errors meant for the learner
         conn.send(("error", str(err)))

@@ -17,9 +17,9 @@ Tested on CPython 3.11 (3.11.7), on Linux. It leans on internals of
 
 It also holds the two things a forkserver forces on its users: one lock for
 starting a child or stopping the forkserver (a child started while the
-forkserver exits gets a dead socket), and a stop flag without a lock (a child
-killed at the wrong moment would leave a ``multiprocessing.Event``'s lock
-held). ``IdleStop`` stops the forkserver when no run has needed it for a while.
+forkserver exits gets a dead socket), and a stop flag and a pause flag without a
+lock (a child killed at the wrong moment would leave a ``multiprocessing.Event``'s
+lock held). ``IdleStop`` stops the forkserver when no run has needed it for a while.
 """
 
 from __future__ import annotations
@@ -139,6 +139,34 @@ class StopFlag:
 
     def is_set(self) -> bool:
         return bool(self._value.value)
+
+
+class PauseFlag:
+    """Pause shared with a training process, without a lock, for the reason StopFlag has none.
+
+    Two shared numbers, written by the server only (``copy``, from the computation's
+    nnexplore.runs.pause.PauseState) and read by the child (nnexplore.runs.pause.Hold):
+    whether the run is paused, and how many Steps it has been given. A Step is a count, not a
+    third state that the child would set back to "paused" once used: a child that wrote the
+    flag could overwrite a Resume the server wrote meanwhile.
+    """
+
+    def __init__(self, ctx: Any) -> None:
+        self._paused = ctx.RawValue("b", 0)
+        self._steps = ctx.RawValue("i", 0)
+
+    def copy(self, state: Any) -> None:
+        """Show the child ``state``'s ``paused`` and ``steps``."""
+        self._steps.value = state.steps
+        self._paused.value = int(state.paused)
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._paused.value)
+
+    @property
+    def steps(self) -> int:
+        return int(self._steps.value)
 
 
 class IdleStop:

@@ -4,6 +4,11 @@ A status is defined here once. A run is ``queued`` until it gets a slot,
 ``loading`` while its data set loads, ``running`` while it trains, and then
 ends ``done``, ``stopped``, ``diverged`` (the training loop's last record said
 so) or ``error`` (it could not run; ``Job.error`` says why in plain words).
+A run that was stopped by something other than its learner's Stop (it stayed
+paused too long) says why in ``Job.error`` too, and in its last record's ``reason``.
+
+A paused run keeps its status (``running``, or ``loading`` before its first
+record) and stays active: pausing is not an end (nnexplore.runs.pause).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import secrets
 import threading
 import time
 from typing import Any
+
+from nnexplore.runs.pause import PauseState
 
 QUEUED = "queued"
 LOADING = "loading"
@@ -70,6 +77,8 @@ class Job:
         self.last_seen: float = time.monotonic()
         self.started_mono: float | None = None  # time.monotonic() when it got its slot
         self.shared_from: str = ""  # "", JOINED or STORED: where this copy's run came from
+        self.paused: bool = False  # this learner asked to pause (nnexplore.runs.pause has the rule)
+        self.pause = PauseState()  # its computation's pause, the same object for every follower
         self._lock = lock
 
     def touch(self) -> None:
@@ -90,6 +99,15 @@ class Job:
     def is_active(self) -> bool:
         """True while queued, loading data or training."""
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_paused(self) -> bool:
+        """True while the run is really paused: every learner who follows it asked to pause.
+
+        ``paused`` says only that this learner asked; while another follower has not, the run
+        trains on for both (nnexplore.runs.pause).
+        """
+        return self.is_active and self.pause.paused
 
     @property
     def last_record(self) -> dict | None:

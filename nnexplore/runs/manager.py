@@ -67,19 +67,23 @@ def default_slots() -> int:
     return int(env_number("NNEXPLORE_SLOTS", max(1, (os.cpu_count() or 1) // 2), minimum=1, whole=True))
 
 
-def estimate_start_s(avg: float, busy_for: list[float], slots: int, position: int) -> float:
-    """Seconds until the run at ``position`` in the queue (1: next) starts, if every run takes ``avg`` s.
+def check_limit(jobs: Iterable[Job], owner: str, limit: int) -> None:
+    """Raise TooManyRuns, in plain words, when ``owner`` already has ``limit`` runs training or waiting."""
+    if sum(1 for j in jobs if j.owner == owner and j.is_active) >= limit:
+        raise TooManyRuns(
+            f"You already have {limit} runs training or waiting. Stop one or wait for it to finish."
+        )
 
-    ``busy_for``: how long each training run has been going. Each queued run
-    in turn takes the slot that frees first.
-    """
-    free_at = sorted([max(0.0, avg - age) for age in busy_for] + [0.0] * max(0, slots - len(busy_for)))
-    start = 0.0
-    for _ in range(position):
-        start = free_at.pop(0)
-        free_at.append(start + avg)
-        free_at.sort()
-    return start
+
+def start_thread(target: Callable[[Computation], None], comp: Computation) -> threading.Thread | None:
+    """A run's thread, running ``target(comp)``, started; None when the machine has none to spare."""
+    thread = threading.Thread(target=target, args=(comp,), name=f"nnexplore-run-{comp.id}", daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:
+        logger.exception("Run %s: could not start its thread", comp.id)
+        return None
+    return thread
 
 
 def oldest_finished(jobs: Iterable[Job], keep: int) -> list[Job]:
@@ -95,7 +99,8 @@ class JobManager:
     sent no heartbeat for ``heartbeat_timeout`` s is stopped, unless
     ``owner_connected(owner)`` says its owner still has a page open (see
     nnexplore.runs.stale). ``key_fn(cfg)`` names a distinct run (None: never
-    shared); ``store`` keeps finished ones (see nnexplore.runs.store).
+    shared); ``store`` keeps finished ones (see nnexplore.runs.store). A run
+    paused for over ``pause_limit_s`` s is stopped (nnexplore.runs.pause).
     """
 
     def __init__(
@@ -108,6 +113,7 @@ class JobManager:
         owner_connected: Callable[[str], bool] | None = None,
         key_fn: Callable[[Any], str | None] = run_key,
         store: RunStore | None = None,
+        pause_limit_s: float | None = None,
     ) -> None:
         if slots is None:
             slots = default_slots()
@@ -119,12 +125,13 @@ class JobManager:
         self.max_per_session = int(max_per_session)
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
+        self._key_fn = key_fn
+        self.store = store if store is not None else RunStore()
+        self._runs = Computations(self._lock, self.store, pause_limit_s)
         self._stale = StaleRuns(
             self._lock, self._jobs, self._cancel_locked, heartbeat_timeout, owner_connected
         )
-        self._key_fn = key_fn
-        self.store = store if store is not None else RunStore()
-        self._runs = Computations(self._lock, self.store)
+        self._stale.also_expire(self._runs.expire_paused)
         self._threads: dict[str, threading.Thread] = {}
         self._durations: deque[float] = deque(maxlen=DURATION_HISTORY)
         self._closed = False
@@ -153,12 +160,7 @@ class JobManager:
                 self._jobs[job.id] = job
                 self._trim_finished_locked()
                 return job
-            active = sum(1 for j in self._jobs.values() if j.owner == owner and j.is_active)
-            limit = max(self.max_per_session, allowance)
-            if active >= limit:
-                raise TooManyRuns(
-                    f"You already have {limit} runs training or waiting. Stop one or wait for it to finish."
-                )
+            check_limit(self._jobs.values(), owner, max(self.max_per_session, allowance))
             self._jobs[job.id] = job
             self._runs.join(cfg, key, job)
             self._dispatch_locked()
@@ -183,12 +185,20 @@ class JobManager:
         computation, it trains on for them, and this one keeps what it had.
         Returns False when there is no such active run.
         """
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or not job.is_active:
-                return False
-            self._cancel_locked(job)
-            return True
+        return self._act(job_id, self._cancel_locked)
+
+    def pause(self, job_id: str) -> bool:
+        """This learner asks to pause their run after its next record. It pauses once every learner
+        who follows it has asked (the rule: nnexplore.runs.pause). False unless it loads or trains."""
+        return self._act(job_id, self._runs.pause)
+
+    def resume(self, job_id: str) -> bool:
+        """Run it on, for every learner who follows it. False when there is no such active run."""
+        return self._act(job_id, self._runs.resume)
+
+    def step(self, job_id: str) -> bool:
+        """Let one more record of a paused run through, then pause again. False when it is not paused."""
+        return self._act(job_id, self._runs.step)
 
     def heartbeat(self, job_id: str) -> bool:
         """The page still shows this run. False if the manager no longer has it."""
@@ -225,12 +235,7 @@ class JobManager:
         long as its pace so far makes it. None when not waiting or nothing to go by.
         """
         with self._lock:
-            position = self._runs.position(job_id)
-            durations = list(self._durations) or self._runs.projected_s()
-            if position is None or not durations:
-                return None
-            avg = sum(durations) / len(durations)
-            return estimate_start_s(avg, self._runs.busy_for(time.monotonic()), self.slots, position)
+            return self._runs.wait_s(job_id, list(self._durations), self.slots, time.monotonic())
 
     def forget(self, job_id: str) -> bool:
         """Drop a run from memory. An active run is stopped first."""
@@ -265,10 +270,7 @@ class JobManager:
         """
         with self._lock:
             self._closed = True
-            for comp in list(self._runs.queue):
-                self._runs.cancel(comp)
-            for comp in self._runs.active.values():
-                comp.stop_event.set()
+            self._runs.stop_all()
             self._trim_finished_locked()
             threads = list(self._threads.values())
         self.runner.shutdown()
@@ -279,10 +281,17 @@ class JobManager:
 
     # --------------------------------------------------------------- internals
 
-    def _cancel_locked(self, job: Job) -> None:
+    def _act(self, job_id: str, action: Callable[[Job], bool]) -> bool:
+        """``action(job)`` under the lock, for an active run; False when there is none."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return job is not None and job.is_active and action(job)
+
+    def _cancel_locked(self, job: Job) -> bool:
         """A learner's Stop, or a stale page: see ``Computations.stop_following``."""
         self._runs.stop_following(job)
         self._trim_finished_locked()
+        return True
 
     def _dispatch_locked(self) -> None:
         """Start queued runs while slots are free (FIFO).
@@ -296,21 +305,13 @@ class JobManager:
             comp = self._runs.queue.popleft()
             comp.update(status=LOADING, started=time.time(), started_mono=time.monotonic())
             self.runner.slot_taken()
-            thread = threading.Thread(
-                target=self._run,
-                args=(comp,),
-                name=f"nnexplore-run-{comp.id}",
-                daemon=True,
-            )
-            self._threads[comp.id] = thread
-            try:
-                thread.start()
-            except RuntimeError:  # the machine has no thread to spare: say so, free the slot
-                logger.exception("Run %s: could not start its thread", comp.id)
-                del self._threads[comp.id]
-                self.runner.slot_freed()
-                self._runs.end(comp, ERROR, _BUSY)
-                self._trim_finished_locked()
+            thread = start_thread(self._run, comp)  # its run ends under our lock: not before we file it
+            if thread is not None:
+                self._threads[comp.id] = thread
+                continue
+            self.runner.slot_freed()  # the machine had no thread to spare: say so, free the slot
+            self._runs.end(comp, ERROR, _BUSY)
+            self._trim_finished_locked()
 
     def _run(self, comp: Computation) -> None:
         """Body of a run's thread: the runner trains it, then the slot goes to the next run."""
@@ -326,7 +327,7 @@ class JobManager:
         size = self._runs.measure(comp, status)  # unlocked: it takes a while, and nothing is added now
         with self._lock:
             if status == DONE and comp.started_mono is not None:
-                self._durations.append(time.monotonic() - comp.started_mono)
+                self._durations.append(comp.trained_s(time.monotonic()))
             self._threads.pop(comp.id, None)
             self._runs.end(comp, status, error, size)
             self._trim_finished_locked()

@@ -9,8 +9,9 @@ as a thread. A process has its own interpreter and no such wait.
 Children are forked from a forkserver that has already imported the training
 code (nnexplore.runs.forkserver), so a run starts in tens of milliseconds;
 what runs in the child is nnexplore.runs.child. The run's thread in the
-server (the manager's) relays what the child sends into the Job, and ends a
-child that ignores Stop or falls silent.
+server (the manager's) relays what the child sends into the Job, passes Stop
+and Pause to the child, and ends a child that ignores Stop or falls silent
+(a paused child is not silent: nnexplore.runs.pause).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from nnexplore.runs.forkserver import IdleStop, StopFlag, process_context, starting_children
+from nnexplore.runs.forkserver import IdleStop, PauseFlag, StopFlag, process_context, starting_children
 from nnexplore.runs.job import ERROR, STOPPED, Job, end_status, parse_progress, short_message
 from nnexplore.runs.runner import Runner, RunReport
 
@@ -83,17 +84,17 @@ class ProcessRunner(Runner):
         with starting_children():
             ctx = process_context()  # the first run after an idle spell starts the forkserver
             receive, send = ctx.Pipe(duplex=False)
-            stop = StopFlag(ctx)
+            stop, pause = StopFlag(ctx), PauseFlag(ctx)
             proc = ctx.Process(
                 target=_run_in_child,
-                args=(job.cfg, send, stop, self._view_fn),
+                args=(job.cfg, send, stop, self._view_fn, pause),
                 name=f"nnexplore-run-{job.id}",
                 daemon=True,
             )
             proc.start()
         send.close()
         try:
-            return self._relay(job, report, proc, receive, stop)
+            return self._relay(job, report, proc, receive, stop, pause)
         finally:
             stop.set()
             proc.join(2)
@@ -102,12 +103,21 @@ class ProcessRunner(Runner):
                 proc.join(5)
             receive.close()
 
-    def _relay(self, job: Job, report: RunReport, proc: Any, receive: Any, stop: StopFlag) -> tuple[str, str]:
-        """Pass what the child sends on until it ends; end it ourselves if it ignores Stop or falls silent."""
+    def _relay(
+        self, job: Job, report: RunReport, proc: Any, receive: Any, stop: StopFlag, pause: PauseFlag
+    ) -> tuple[str, str]:
+        """Pass what the child sends on until it ends; end it ourselves if it ignores Stop or falls silent.
+
+        A paused child sends nothing by design: silence is counted from when it was last heard
+        or last paused, never while it is paused (the pause limit ends a run paused too long).
+        """
         last: dict | None = None
         heard = time.monotonic()
         stop_asked: float | None = None
         while True:
+            pause.copy(job.pause)  # at least every POLL_S: Pause, Resume and Step reach the child
+            if job.pause.paused:
+                heard = time.monotonic()
             if job.stop_event.is_set() and stop_asked is None:
                 stop.set()
                 stop_asked = time.monotonic()

@@ -1,4 +1,5 @@
-"""Stale runs: a run whose page has gone (tab closed, no heartbeats) is cancelled.
+"""Stale runs: a run whose page has gone (tab closed, no heartbeats) is cancelled, and so is one
+left paused too long (nnexplore.runs.pause), its page open or not.
 
 A run is stale after ``timeout`` s without a heartbeat, unless its owner still
 has a page connected: that guards against a page that is open but busy or
@@ -28,6 +29,8 @@ MAX_SWEEP_INTERVAL_S = 0.25
 class StaleRuns:
     """Sweeps the manager's runs for stale ones and cancels them, under the manager's lock.
 
+    ``also_expire`` adds what stops the runs paused for too long.
+
     ``owner_connected(owner)`` is Streamlit's and takes Streamlit's locks, so
     it is asked outside the manager's lock: a page thread holding a Streamlit
     lock may be waiting for ours. The runs it is asked about are collected
@@ -44,6 +47,7 @@ class StaleRuns:
         owner_connected: Callable[[str], bool] | None = None,
     ) -> None:
         self._lock = lock
+        self._expire_paused_locked: Callable[[float], None] | None = None
         self._jobs = jobs
         self._cancel_locked = cancel_locked
         self.timeout = float(timeout)
@@ -53,6 +57,10 @@ class StaleRuns:
         # scan (O(runs)) runs at most 4 times a second however often pages poll.
         self._interval = min(MAX_SWEEP_INTERVAL_S, self.timeout / 4)
 
+    def also_expire(self, expire_paused_locked: Callable[[float], None]) -> None:
+        """Call ``expire_paused_locked(now)`` under the lock at each sweep (Computations.expire_paused)."""
+        self._expire_paused_locked = expire_paused_locked
+
     def sweep(self, force: bool = False) -> None:
         """Cancel the stale runs; throttled unless ``force``. Call it without the manager's lock."""
         now = time.monotonic()
@@ -60,6 +68,8 @@ class StaleRuns:
             if not force and now - self._last < self._interval:
                 return
             self._last = now
+            if self._expire_paused_locked is not None:
+                self._expire_paused_locked(now)  # paused too long: stopped, whoever watches
             candidates = [job for job in self._jobs.values() if self._overdue_locked(job, now)]
         if not candidates:
             return

@@ -448,7 +448,7 @@ def test_a_runner_that_raises_ends_the_run_in_words_and_frees_the_slot() -> None
 
 
 def test_the_wait_estimate_gives_each_queued_run_the_slot_that_frees_first() -> None:
-    from nnexplore.runs.manager import estimate_start_s
+    from nnexplore.runs.shared import estimate_start_s
 
     # Runs take 4 s; one slot, its run 1 s along: the next starts in 3 s, the one after in 7 s.
     assert [estimate_start_s(4.0, [1.0], 1, position) for position in (1, 2)] == [3.0, 7.0]
