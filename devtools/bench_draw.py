@@ -36,23 +36,42 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "softmax")
 
 
 def finished_job(cfg: RunConfig) -> Job:
-    """One finished run (records and final snapshot), as the job manager would hold it."""
+    """One finished run (records, timeline and final snapshot), as the job manager would hold it."""
     from nnexplore.data import load_dataset
+    from nnexplore.moments import timeline_records
     from nnexplore.runs.job import Job
     from nnexplore.snapshots import model_view
-    from nnexplore.training import train
+    from nnexplore.training import expected_records, train
 
     job = Job(cfg, "bench", "", threading.Lock())
     data = load_dataset(cfg)
     views: list[dict] = []
+    frames = timeline_records(expected_records(cfg, len(data.x_train)))
 
-    def last_view(model, record) -> None:
-        if record["status"] != "running":  # the final snapshot, as a finished page shows it
-            views.append(model_view(model, data, cfg, record))
+    def snapshots(model, record) -> None:
+        # the timeline's frames as the training process takes them, and the final snapshot
+        frame = record["step"] in steps
+        last = record["status"] != "running"
+        if frame or last:
+            view = model_view(model, data, cfg, {**record, "frame": True})
+            job.timeline.append(view.pop("frame"))
+            if last:
+                views.append(view)
 
-    job.records = list(train(cfg, dataset=data, on_record=last_view))
+    steps = _frame_steps(cfg, len(data.x_train), frames)
+    job.records = list(train(cfg, dataset=data, on_record=snapshots))
     job.view, job.status = views[-1], job.records[-1]["status"]
     return job
+
+
+def _frame_steps(cfg: RunConfig, n_train: int, frames: frozenset[int]) -> set[int]:
+    """The training steps of the records that get a frame (the child counts records instead)."""
+    from nnexplore.training import expected_records, schedule
+
+    steps_per_epoch, record_every, _ = schedule(cfg, n_train)
+    total = steps_per_epoch * cfg.epochs
+    steps = [min(record_every * (i + 1), total) for i in range(expected_records(cfg, n_train))]
+    return {steps[i] for i in frames}
 
 
 def finished_jobs(n: int) -> list:

@@ -11,7 +11,10 @@ with the app (a real ``streamlit run``, one training slot) pinned to the other
   the page is reloaded (a reload keeps the browser's runs) and the browser's
   CPU is summed from the reload until the page is quiet;
 * a finished card shown: the same with the softmax-hidden card (three or four runs);
-* an idle page: the share of a core the quiet page then takes over IDLE_S.
+* an idle page: the share of a core the quiet page then takes over IDLE_S;
+* a step of the timeline (the finished card): the slider moved one moment with the keyboard,
+  the browser's CPU until quiet, median over SCRUB_STEPS steps (each picture of the page
+  follows it in the browser: nnexplore.ui.timeline).
 
 The browser's CPU is the user and system time of every Chromium process this
 process started (/proc, devtools.procmem). "Quiet": a QUIET_S window in which
@@ -42,6 +45,8 @@ IDLE_S = 20.0
 #: No page takes longer than this to become quiet: past it the figure is reported as it is.
 SETTLE_LIMIT_S = 90.0
 CARD = "softmax-hidden"
+#: Timeline steps measured on the finished card (of its 30 or so moments).
+SCRUB_STEPS = 8
 
 
 def browser_cpu_s() -> float:
@@ -100,8 +105,27 @@ def _train_card(page: Any, url: str) -> None:
     _wait_done(page, len(EXPERIMENTS[CARD].runs))
 
 
-def measure(browser: Any, url: str, train: Callable[[Any, str], None]) -> tuple[float, float, float]:
-    """(browser CPU s to show the finished page, wall s until quiet, idle share) for one fresh page."""
+def scrub_steps(page: Any, steps: int = SCRUB_STEPS) -> list[float]:
+    """Browser CPU s of each of ``steps`` moves of the page's timeline slider by one moment (from
+    the first moment on); [] when the page has no timeline."""
+    slider = page.locator(".nnx-timeline input[type=range]")
+    if not slider.count():
+        return []
+    slider.focus()
+    page.keyboard.press("Home")
+    cpu_until_quiet()
+    costs = []
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+        costs.append(cpu_until_quiet()[0])
+    return costs
+
+
+def measure(
+    browser: Any, url: str, train: Callable[[Any, str], None]
+) -> tuple[float, float, float, list[float]]:
+    """(browser CPU s to show the finished page, wall s until quiet, idle share, CPU s of each
+    timeline step) for one fresh page."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
@@ -109,7 +133,7 @@ def measure(browser: Any, url: str, train: Callable[[Any, str], None]) -> tuple[
         cpu_until_quiet()
         page.reload()
         cost, wall = cpu_until_quiet()
-        return cost, wall, idle_share()
+        return cost, wall, idle_share(), scrub_steps(page)
     finally:
         context.close()
 
@@ -140,16 +164,20 @@ def main(argv: list[str] | None = None) -> int:
             if args.only not in (None, key):
                 continue
             results = [measure(browser, url, train) for _ in range(args.reps)]
-            costs, walls, idles = zip(*results)
-            rows.append((name, costs, walls, idles))
+            costs, walls, idles, scrubs = zip(*results)
+            rows.append((name, costs, walls, idles, [c for steps in scrubs for c in steps]))
         browser.close()
-    print("| page | browser CPU to show it (median; each) | until quiet | idle page, share of a core |")
-    print("|---|---|---|---|")
-    for name, costs, walls, idles in rows:
+    print(
+        "| page | browser CPU to show it (median; each) | until quiet | idle page, share of a core "
+        "| a timeline step (median; worst) |"
+    )
+    print("|---|---|---|---|---|")
+    for name, costs, walls, idles, steps in rows:
         each = ", ".join(f"{c:.2f}" for c in costs)
+        step = f"{statistics.median(steps) * 1000:.0f} ms; {max(steps) * 1000:.0f} ms" if steps else "none"
         print(
             f"| {name} | {statistics.median(costs):.2f} s ({each}) | {statistics.median(walls):.1f} s "
-            f"| {statistics.median(idles):.1%} |"
+            f"| {statistics.median(idles):.1%} | {step} |"
         )
     return 0
 

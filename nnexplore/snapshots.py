@@ -20,6 +20,7 @@ import torch
 
 from nnexplore.losses import loss_fn
 from nnexplore.model import apply_output
+from nnexplore.moments import frame_bytes, frame_of, timeline_records  # noqa: F401  (re-exported)
 from nnexplore.training import features
 
 GRID = 60  # decision-region grid resolution (GRID × GRID points)
@@ -42,7 +43,11 @@ Columns = dict[str, np.ndarray]
 
 @torch.no_grad()
 def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, Any]:
-    """Small tables for the live charts; the confusion matrix only with the last record."""
+    """Small tables for the live charts, and with a record marked ``"frame"`` its timeline frame.
+
+    The confusion matrix (a pass over the whole test set) comes with the last record and
+    with the timeline's frames only.
+    """
     device = next(model.parameters()).device
     x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
     pick = torch.linspace(
@@ -62,8 +67,10 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
         view["units"] = unit_grids(model, dataset, device)
     if x_test.shape[1] == 784:
         view["digits"] = digit_predictions(model, dataset, device)
-        if record["status"] != "running":  # the run's last record: done, stopped or diverged
+        if record["status"] != "running" or record.get("frame"):  # the last record, or a frame
             view["confusion"] = confusion(model, dataset, device)
+    if record.get("frame"):
+        view["frame"] = frame_of(view)
     return view
 
 

@@ -18,10 +18,11 @@ from typing import Any
 import torch
 
 from nnexplore.data import MnistUnavailable, load_dataset
+from nnexplore.moments import timeline_records
 from nnexplore.runs.job import short_message
 from nnexplore.runs.pause import Hold, PauseState
 from nnexplore.snapshots import model_view, with_first  # noqa: F401  (model_view: the dashboard's view_fn)
-from nnexplore.training import train
+from nnexplore.training import expected_records, train
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +68,17 @@ def run_in_child(
         conn.send(("running", None))
         last_view = float("-inf")
         first_view: dict | None = None
+        frames = timeline_records(expected_records(cfg, len(dataset.x_train)))
+        count = 0
 
         def on_record(model: Any, record: dict) -> None:
-            nonlocal last_view, first_view
+            nonlocal last_view, first_view, count
             now = time.monotonic()
-            if view_fn is not None and (record["status"] != "running" or now - last_view >= VIEW_EVERY_S):
+            frame = count in frames or record["status"] != "running"  # the timeline's moments
+            count += 1
+            if view_fn is not None and (frame or now - last_view >= VIEW_EVERY_S):
                 last_view = now
-                view = view_fn(model, dataset, cfg, record)
+                view = view_fn(model, dataset, cfg, {**record, "frame": True} if frame else record)
                 if view is not None:
                     first_view = first_view or view
                     view = with_first(view, first_view)

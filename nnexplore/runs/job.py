@@ -52,7 +52,7 @@ class Job:
     under the manager's lock (``records_since`` takes it for you). ``records``
     is append-only, so a page can keep a count and ask only for what is new.
     ``timeline`` is too: the run's timeline frames in order (up to
-    nnexplore.snapshots.FRAMES small pictures of the model, each taken at a
+    nnexplore.moments.FRAMES small pictures of the model, each taken at a
     record; ``timeline_since``). Several Jobs may follow one computation
     (nnexplore.runs.shared), each with its own id, owner and Stop; the records
     and frames themselves are shared, never changed.

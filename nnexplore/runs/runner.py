@@ -30,7 +30,7 @@ class RunReport(Protocol):
     def view(self, view: dict | None) -> None:
         """A new snapshot of the model for the live charts (None: no snapshot any more).
 
-        A snapshot with a ``"frame"`` key (nnexplore.snapshots.frame_of) also holds a moment of
+        A snapshot with a ``"frame"`` key (nnexplore.moments.frame_of) also holds a moment of
         the run's timeline: the frame is taken off the snapshot and appended to ``Job.timeline``.
         """
 

@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 #: through the guided experiments asks for a few hundred distinct runs.
 STORE_RUNS = 500
 #: Their records, final views and timelines, in MB, estimated (setting: ``NNEXPLORE_STORE_MB``).
-#: A toy run at the Playground's defaults measured 0.19 MB of records and view, and 1.7 MB
-#: with its timeline's 30 frames (4.1 MB with three layers of 32 units): 128 MB holds about
-#: 75 such runs, far fewer than STORE_RUNS, and less than half of what one forkserver holds.
+#: A toy run at the Playground's defaults measured 0.17 MB of records and view, and 0.53 MB
+#: with its timeline's 30 frames (devtools.bench_timeline): 128 MB holds about 250 of them, a
+#: class's distinct runs many times over, and less than half of what one forkserver holds.
 STORE_MB = 128.0
 
 

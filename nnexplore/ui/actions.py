@@ -88,3 +88,25 @@ def stop_runs(group: str) -> None:
     for job in session_jobs(group):
         if job.is_active:
             job_manager().cancel(job.id)
+
+
+def pause_runs(group: str) -> None:
+    """Ask to pause every active run of one page of this session (a button callback): each holds
+    after its next record, once every learner who follows it asked too (nnexplore.runs.pause)."""
+    for job in session_jobs(group):
+        if job.is_active:
+            job_manager().pause(job.id)
+
+
+def resume_runs(group: str) -> None:
+    """Run every paused run of one page of this session on (a button callback)."""
+    for job in session_jobs(group):
+        if job.is_active:
+            job_manager().resume(job.id)
+
+
+def step_runs(group: str) -> None:
+    """Let every paused run of one page of this session take one more record (a button callback)."""
+    for job in session_jobs(group):
+        if job.is_paused:
+            job_manager().step(job.id)

@@ -37,3 +37,9 @@ def split_quoted(problem: str) -> tuple[str, str | None]:
         quoted, rest = problem[1:].split('" ', 1)
         return f"The part shown below {rest}", quoted
     return problem, None
+
+
+def plain_words(markdown: str) -> str:
+    """A sentence written for markdown (labels escaped by ``plain_text``, italics in ``*``) as the
+    plain words it shows: for a chart, which draws text as it is."""
+    return re.sub(r"\\(.)", r"\1", re.sub(r"(?<!\\)\*", "", markdown))

@@ -292,3 +292,43 @@ def test_train_waits_for_a_starting_runs_first_record_but_not_for_a_queued_run(m
     started = time.monotonic()
     at = AppTest.from_function(_press_train_app, default_timeout=20).run()
     assert not at.exception and time.monotonic() - started >= 0.5  # it waited for a record
+
+
+def _status(at: AppTest) -> str:
+    return " ".join(p.proto.text for p in at.get("progress"))
+
+
+def _run_until(at: AppTest, done, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline and not done():
+        time.sleep(0.3)
+        at.run()
+    assert done(), _status(at)
+
+
+def test_pause_holds_a_run_step_takes_one_record_and_resume_trains_on():
+    """A long run: Pause holds it after a record (it keeps its slot, the status line says so),
+    Step takes exactly one more record, Resume trains on, Stop still stops."""
+    at = app(RunConfig(epochs=50, n_samples=20000, batch_size=8, seed=23).to_query_params())
+    at.button[0].click().run()
+    _run_until(at, lambda: "training," in _status(at))
+    from nnexplore.ui import state
+
+    [job] = [j for j in state.job_manager()._jobs.values() if j.is_active and j.cfg.seed == 23]
+    next(b for b in at.button if b.label == "Pause").click().run()
+    _run_until(at, lambda: "paused at" in _status(at))
+    assert any("keeps its training slot" in c.value for c in at.caption)
+    time.sleep(1.0)  # the run holds after the record it was at when Pause came
+    held = len(job.records)
+    time.sleep(1.0)
+    at.run()
+    assert len(job.records) == held and "paused at epoch" in _status(at)  # no record while paused
+    next(b for b in at.button if b.label == "Step").click().run()
+    _run_until(at, lambda: len(job.records) == held + 1 and job.is_paused, timeout=20)
+    time.sleep(0.5)
+    assert len(job.records) == held + 1  # exactly one record, then held again
+    next(b for b in at.button if b.label == "Resume").click().run()
+    _run_until(at, lambda: "training," in _status(at) and len(job.records) > held + 2)
+    next(b for b in at.button if b.label == "Stop").click().run()
+    _run_until(at, lambda: any("stopped" in w.value for w in at.warning))
+    assert not at.exception

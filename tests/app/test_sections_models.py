@@ -19,7 +19,7 @@ from nnexplore.data import Dataset, load_dataset
 from nnexplore.model import build_model
 from nnexplore.runs import Job
 from nnexplore.snapshots import model_view
-from nnexplore.ui.charts import predictions
+from nnexplore.ui.charts import predictions, regions
 from nnexplore.ui.sections import models
 
 TIMEOUT = 60
@@ -62,19 +62,19 @@ def matrix(diagonal: int) -> pd.DataFrame:
 
 def test_plane_domains_span_every_run_and_every_class():
     a, b = grid(-1, 1), grid(-2, 0.5, classes=3)
-    domains = predictions.plane_domains([a, b], [points(-1.5, 1.2, [0, 1]), points(0, 0, [2])])
+    domains = regions.plane_domains([a, b], [points(-1.5, 1.2, [0, 1]), points(0, 0, [2])])
     half_a, half_b = (2 / 19) / 2, (2.5 / 19) / 2  # half a cell beyond the outer cell centres
     assert domains["x"] == pytest.approx([-2 - half_b, 1.2])  # a point beyond the grid widens it
     assert domains["y"] == pytest.approx([-2 - half_b, 1.2])
-    assert predictions.plane_domains([a], [])["x"] == pytest.approx([-1 - half_a, 1 + half_a])
+    assert regions.plane_domains([a], [])["x"] == pytest.approx([-1 - half_a, 1 + half_a])
     assert domains["classes"] == ["0", "1", "2"]
 
 
 def test_decision_charts_of_different_runs_share_axes_and_class_colours():
     a, b = grid(-1, 1), grid(-3, 0)
     pa, pb = points(-1, 1, [0, 1, 0]), points(-3, 0, [0, 1, 2])
-    domains = predictions.plane_domains([a, b], [pa, pb])
-    specs = [predictions.decision_chart(g, p, 220, domains, "").to_dict() for g, p in ((a, pa), (b, pb))]
+    domains = regions.plane_domains([a, b], [pa, pb])
+    specs = [regions.decision_chart(g, p, 220, domains, "").to_dict() for g, p in ((a, pa), (b, pb))]
     scales = []
     for spec in specs:
         assert "title" not in spec and spec["height"] == 220
@@ -86,13 +86,13 @@ def test_decision_charts_of_different_runs_share_axes_and_class_colours():
                 scales.append(enc["color"]["scale"])
     assert all(scale == scales[0] for scale in scales)
     assert scales[0]["domain"] == ["0", "1", "2"]
-    assert scales[0]["range"] == predictions.CLASS_PALETTE[:3]
+    assert scales[0]["range"] == regions.CLASS_PALETTE[:3]
 
 
 def test_decision_chart_alone_fixes_its_own_domains_and_has_no_title():
-    spec = predictions.decision_chart(grid(0, 1), points(0.2, 0.8, [0, 1])).to_dict()
-    regions = units(spec)[0]
-    assert regions["encoding"]["x"]["scale"]["domain"] == pytest.approx([-1 / 38, 1 + 1 / 38])
+    spec = regions.decision_chart(grid(0, 1), points(0.2, 0.8, [0, 1])).to_dict()
+    picture = units(spec)[0]
+    assert picture["encoding"]["x"]["scale"]["domain"] == pytest.approx([-1 / 38, 1 + 1 / 38])
     # the heading, the run's name and the caption say what it is: a title was cut off in a column
     assert "title" not in spec
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nnexplore.ui.charts import frames as F
-from nnexplore.ui.charts import gradients, images, predictions, style, training
+from nnexplore.ui.charts import gradients, images, predictions, regions, style, training
 from nnexplore.ui.charts import labels as L
 from nnexplore.ui.charts import pushes as pushes_chart
 
@@ -589,12 +589,13 @@ def test_decision_chart_regions_under_points():
             "split": ["train"] * 40 + ["test"] * 10,
         }
     )
-    spec = predictions.decision_chart(grid, points).to_dict()
-    regions, train, test = units(spec)
-    assert mark_type(regions) == "image" and len(rows(spec, regions)) == 1  # one picture, not 900 rects
+    spec = regions.decision_chart(grid, points).to_dict()
+    picture_layer, train, test = units(spec)
+    # one picture, not 900 rects
+    assert mark_type(picture_layer) == "image" and len(rows(spec, picture_layer)) == 1
     assert mark_type(train) == "circle" and len(rows(spec, train)) == 40
     assert mark_type(test) == "point" and test["mark"]["filled"] is False and len(rows(spec, test)) == 10
-    picture = rows(spec, regions)[0]
+    picture = rows(spec, picture_layer)[0]
     half = (xs[1] - xs[0]) / 2
     assert [picture[k] for k in ("x0", "x1", "y0", "y1")] == pytest.approx([-1 - half, 1 + half] * 2)
     pixels = images.png_pixels(picture["url"])
@@ -604,8 +605,11 @@ def test_decision_chart_regions_under_points():
     for x, y, cls, confidence in grid.sample(20, random_state=0).itertuples(index=False):
         pixel = pixels[29 - xs.tolist().index(y), xs.tolist().index(x)]
         assert tuple(pixel[:3]) == images.hex_rgb(palette[cls])
-        low, high = predictions.REGION_ALPHA
-        assert pixel[3] == pytest.approx(255 * (low + (high - low) * confidence), abs=1)
+        low, high = regions.REGION_ALPHA
+        # in ALPHA_STEPS steps of opacity: within half a step
+        assert pixel[3] == pytest.approx(
+            255 * (low + (high - low) * confidence), abs=255 * (high - low) / 30 + 1
+        )
 
 
 def test_digits_chart_downscales_and_marks_mistakes():
@@ -836,7 +840,7 @@ def test_run_classes_and_statistics_never_share_a_colour():
     # the charts use them: decision regions and points by class, gradient bars by statistic
     grid = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "cls": [0, 1], "confidence": [0.9, 0.8]})
     points = pd.DataFrame({"x": [0.2], "y": [0.4], "label": [1], "split": ["train"]})
-    decision = predictions.decision_chart(grid, points).to_dict()
+    decision = regions.decision_chart(grid, points).to_dict()
     assert {c.lower() for c in units(decision)[1]["encoding"]["color"]["scale"]["range"]} <= classes
     pixels = images.png_pixels(rows(decision, units(decision)[0])[0]["url"])
     painted = {"#{:02x}{:02x}{:02x}".format(*p[:3]) for p in pixels.reshape(-1, 4) if p[3]}
@@ -916,7 +920,7 @@ def test_no_per_run_panel_title_is_cut_off_in_a_narrow_column():
     grads = F.layer_long(RUNS, "grad_norm")
     grid = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "cls": [0, 1], "confidence": [0.9, 0.8]})
     points = pd.DataFrame({"x": [0.2], "y": [0.4], "label": [1], "split": ["train"]})
-    domains = predictions.plane_domains([grid], [points])
+    domains = regions.plane_domains([grid], [points])
     digits = pd.DataFrame(
         {"pixels": [np.ones(784)] * 4, "pred": [1, 2, 3, 4], "label": [1, 2, 3, 5], "confidence": 0.5}
     )
@@ -927,7 +931,7 @@ def test_no_per_run_panel_title_is_cut_off_in_a_narrow_column():
         gradients.gradient_lines(grads, run=labels[0]),
         gradients.gradient_heatmap(grads, run=labels[0]),
         gradients.gradient_bars(F.layer_bars(RUNS), run=labels[0]),
-        predictions.decision_chart(grid, points, 220, domains),
+        regions.decision_chart(grid, points, 220, domains),
         predictions.digits_chart(digits, columns=4),
         predictions.confusion_chart(matrix, 5, 230, font_size=8),
     ]

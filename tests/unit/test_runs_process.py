@@ -55,6 +55,41 @@ def test_process_mode_trains_in_a_child_and_relays_records_views_and_stop():
         assert manager.shutdown(10)
 
 
+def test_a_real_run_keeps_its_timeline_frames_and_the_store_serves_the_same_timeline():
+    """The child marks up to FRAMES records for the timeline; their frames reach the Job in order,
+    the run's first and last record among them, and a run served from the store has the same."""
+    from nnexplore.config import RunConfig
+    from nnexplore.moments import FRAMES, timeline_records
+    from nnexplore.runs.store import RunStore
+
+    manager = JobManager(
+        slots=1, runner=ProcessRunner(view_fn="nnexplore.snapshots:model_view"), store=RunStore(10, 50)
+    )
+    try:
+        cfg = RunConfig(dataset="moons", n_samples=400, epochs=4, batch_size=4, device="cpu")  # 32 records
+        job = manager.submit(cfg, "s1")
+        deadline = time.monotonic() + 60
+        while job.is_active and time.monotonic() < deadline:
+            manager.heartbeat(job.id)
+            time.sleep(0.05)
+        assert job.status == "done", job.error
+        records, timeline = job.records, job.timeline_since(0)
+        assert len(records) > FRAMES >= len(timeline) > FRAMES - 5
+        picked = sorted(timeline_records(len(records)))
+        assert [f["step"] for f in timeline] == [records[i]["step"] for i in picked]
+        assert (timeline[0]["step"], timeline[-1]["step"]) == (records[0]["step"], records[-1]["step"])
+        epochs = [f["epoch"] for f in timeline]
+        assert epochs == sorted(set(epochs)) and epochs[-1] == cfg.epochs
+        assert "grid" in timeline[-1]  # a picture of the plane, as nnexplore.moments.frame_of cuts it
+        assert "frame" not in job.view  # taken off the view: the latest view holds no frame
+        again = manager.submit(cfg, "s2")
+        assert again.status == "done" and again.shared_from == "stored"
+        assert len(again.timeline) == len(timeline)
+        assert all(a is b for a, b in zip(again.timeline, timeline, strict=True))
+    finally:
+        assert manager.shutdown(10)
+
+
 def test_process_mode_reports_a_training_error_in_words():
     import torch
 

@@ -35,6 +35,7 @@ from nnexplore.ui.charts.style import (
     run_domain,
     runs_present,
 )
+from nnexplore.ui.charts.timeline import IN_MOMENT, timeline_param
 
 REACH_NOTE = "as strong as the output layer"
 """The name of the reference rule at 1 in :func:`reach_chart`."""
@@ -251,7 +252,8 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
     value), or :func:`frames.layer_bars` (the same with a ``run`` column) and
     ``run``, the run to draw as one panel of several: the y axis then comes
     from every run in the frame, so bars side by side share it. Layers run
-    left to right from input to output.
+    left to right from input to output. With columns ``t0`` and ``t1`` (timeline.bars_at_moments)
+    the bars follow the page's timeline control.
     """
     everything = clean(df_bars, ["value"], positive=["value"])
     data = _one_run(everything, run)
@@ -263,7 +265,7 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
     # half a decade below the smallest value, so the smallest bar still shows.
     floor = 10 ** np.floor(np.log10(everything["value"].min()) - 0.5) if not everything.empty else 1e-6
     top = decades(everything["value"])[1]
-    return (
+    chart = (
         alt.Chart(
             data,
             height=HEIGHT,
@@ -297,6 +299,9 @@ def gradient_bars(df_bars: pd.DataFrame, *, run: str | None = None) -> alt.Chart
             ],
         )
     )
+    if "t0" in data.columns:
+        return chart.transform_filter(IN_MOMENT).add_params(timeline_param())
+    return chart
 
 
 PUSH_TITLE = "Push per example"

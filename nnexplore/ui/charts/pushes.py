@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from nnexplore.ui.charts.style import HEIGHT, clean, run_color, run_domain
+from nnexplore.ui.charts.timeline import IN_MOMENT, timeline_param
 
 #: Below this probability for the right class an answer counts as confidently wrong (the shaded
 #: corner); 0.2 is already below even chance for two classes, and far below it for ten.
@@ -48,20 +49,21 @@ def binned_means(data: pd.DataFrame, bins: int = BINS) -> pd.DataFrame:
     if data.empty:
         return pd.DataFrame({"run": [], "p": [], "push": [], "examples": []})
     slices = np.clip((data["p"] * bins).astype(int), 0, bins - 1)
+    moments = [name for name in ("t0", "t1") if name in data.columns]  # a timeline: per moment
     means = (
         data.assign(slice=slices)
-        .groupby(["run", "slice"], observed=True, sort=True)
+        .groupby(["run", *moments, "slice"], observed=True, sort=True)
         .agg(p=("p", "mean"), push=("push", "mean"), examples=("push", "size"))
         .reset_index()
     )
-    return means[["run", "p", "push", "examples"]]
+    return means[["run", *moments, "p", "push", "examples"]]
 
 
 def pushes_chart(
     df: pd.DataFrame,
     runs: Sequence[str] | None = None,
     *,
-    title: str = "Now",
+    title: str | alt.Title = "Now",
     push_max: float | None = None,
 ) -> alt.LayerChart:
     """Dots: one per test example and run, at (probability of the right class, push). Line: the
@@ -70,10 +72,15 @@ def pushes_chart(
     Input: columns ``run``, ``p_right``, ``push``. Non-finite rows are dropped (cross-entropy
     on raw outputs can have none). Raw outputs (no output activation) are not probabilities:
     values below 0 or above 1 are drawn at the edge of the 0..1 axis. ``push_max``: the top of
-    the push axis, so that two charts side by side (the start and now) share it.
+    the push axis, so that two charts side by side (the start and now) share it. With columns
+    ``t0`` and ``t1`` the table holds each run's timeline (timeline.run_moments), and the chart
+    shows the moment the page's timeline control points at.
     """
     domain = run_domain(df, runs)
     data = clean(df, ["p_right", "push"]).assign(p=lambda d: d["p_right"].clip(0.0, 1.0))
+    # float32: a timeline's dots are 30 moments of every example (6,000 rows a toy run), and
+    # the page is sent every number; a dot cannot show more than float32 holds
+    data = data.astype({name: "float32" for name in ("p_right", "push", "p", "t0", "t1") if name in data})
     color = run_color(domain)
     band = (
         alt.Chart(pd.DataFrame({"low": [0.0], "high": [CONFIDENTLY_WRONG]}))
@@ -118,4 +125,8 @@ def pushes_chart(
             ],
         )
     )
+    if "t0" in data.columns:
+        dots, line = dots.transform_filter(IN_MOMENT), line.transform_filter(IN_MOMENT)
+        chart = alt.layer(band, dots, line, *annotations, title=title, height=HEIGHT)
+        return chart.add_params(timeline_param())
     return alt.layer(band, dots, line, *annotations, title=title, height=HEIGHT)

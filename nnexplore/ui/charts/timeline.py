@@ -16,6 +16,7 @@ Pure functions, no state, no streamlit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import altair as alt
@@ -94,3 +95,65 @@ def plane_moments(grid: dict, moments: Sequence[dict]) -> pd.DataFrame:
         if "grid" in moment and len(moment["grid"]["cls"]) == len(x)
     ]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(grid)
+
+
+def run_moments(moments: Sequence[dict], part: str) -> pd.DataFrame:
+    """One run's ``part`` (equal-length columns, as frame_of keeps them) at each of its moments that
+    has it, long, with the moment's epochs (t, t0, t1: ``spans``); empty when none has it."""
+    having = [moment for moment in moments if part in moment]
+    if not having:
+        return pd.DataFrame()
+    span = spans([float(moment["epoch"]) for moment in having])
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {name: np.asarray(values, dtype=float) for name, values in moment[part].items()}
+            ).assign(t=row.t, t0=row.t0, t1=row.t1)
+            for moment, row in zip(having, span.itertuples(index=False), strict=True)
+        ],
+        ignore_index=True,
+    )
+
+
+def at_moment(table: pd.DataFrame, epoch: float) -> pd.DataFrame:
+    """The rows of a ``run_moments`` table (any runs) that the timeline shows at ``epoch``."""
+    return table[(table["t0"] <= epoch) & (epoch < table["t1"])]
+
+
+def moment_title(lines_at: Sequence[tuple[float, Sequence[str]]]) -> alt.Title:
+    """A chart title that follows the timeline: at the timeline's epoch, the lines of the last
+    entry of ``lines_at`` (epoch, lines; epochs increasing) at or before it (the first before all).
+
+    The words that describe a picture follow it in the browser too: the title is one
+    Vega expression that picks the lines by PARAM, so nothing is asked of the server.
+    """
+    if not lines_at:
+        return alt.Title("")
+    expr = json.dumps(list(lines_at[-1][1]), ensure_ascii=False)
+    for (_, lines), (after, _) in zip(reversed(lines_at[:-1]), reversed(lines_at[1:]), strict=True):
+        expr = f"{PARAM} < {after!r} ? {json.dumps(list(lines), ensure_ascii=False)} : ({expr})"
+    return alt.Title(
+        text=alt.ExprRef(expr=expr),
+        orient="bottom",  # under the plot, as the sentences under the other charts
+        anchor="start",
+        fontSize=12,
+        fontWeight="normal",
+        lineHeight=16,
+    )
+
+
+def bars_at_moments(records: Sequence[dict], moments: Sequence[dict]) -> pd.DataFrame:
+    """A run's per-layer gradient bars (frames.last_layer_bars) as they stood at each of its
+    moments, long, with the moments' epochs (t, t0, t1); from the records, so any view of
+    the records can follow the timeline without frames of its own."""
+    from nnexplore.ui.charts.frames import last_layer_bars
+
+    having = [moment for moment in moments if "step" in moment]
+    if not having:
+        return last_layer_bars([])
+    span = spans([float(moment["epoch"]) for moment in having])
+    parts = []
+    for moment, row in zip(having, span.itertuples(index=False), strict=True):
+        upto = [record for record in records if record.get("step", 0) <= moment["step"]]
+        parts.append(last_layer_bars(upto).assign(t=row.t, t0=row.t0, t1=row.t1))
+    return pd.concat(parts, ignore_index=True)

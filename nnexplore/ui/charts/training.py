@@ -28,6 +28,7 @@ from nnexplore.ui.charts.style import (
     run_domain,
     split_dash,
 )
+from nnexplore.ui.charts.timeline import moment_rule, timeline_param
 
 __all__ = ["SPLIT_DASH", "accuracy_chart", "loss_chart", "outside_chart", "split_dash", "weak_off_dead_chart"]
 
@@ -47,7 +48,11 @@ def chance_notes(classes: Sequence[int]) -> tuple[list[float], list[str]]:
 
 
 def accuracy_chart(
-    df_long: pd.DataFrame, runs: Sequence[str] | None = None, *, classes: Sequence[int] = ()
+    df_long: pd.DataFrame,
+    runs: Sequence[str] | None = None,
+    *,
+    classes: Sequence[int] = (),
+    moment: bool = False,
 ) -> alt.LayerChart:
     """Training (dashed) and test (solid) accuracy against epochs, one colour per run.
 
@@ -55,7 +60,8 @@ def accuracy_chart(
     (columns run, epoch, step, metric, value). The y axis is fixed to 0–100 %
     so runs and moments compare at a glance. ``classes``: each run's number of
     classes; chance (1 / classes, what guessing scores) is a grey dotted rule,
-    one per distinct value, named on the chart.
+    one per distinct value, named on the chart. ``moment``: the page has a timeline
+    control, and a rule marks its epoch (nnexplore.ui.charts.timeline).
     """
     domain = run_domain(df_long, runs)
     data = clean(df_long, ["epoch", "value"])
@@ -85,7 +91,8 @@ def accuracy_chart(
     now = alt.Chart(last_points(data, ["run", "split"])).mark_point(filled=True, size=40).encode(**encoding)
     values, notes = chance_notes(classes)
     chance = reference_rule(values, notes, y=y) if values else []
-    return alt.layer(lines, now, *chance, height=HEIGHT)
+    chart = alt.layer(lines, now, *chance, height=HEIGHT)
+    return alt.layer(chart, moment_rule()).add_params(timeline_param()) if moment else chart
 
 
 def _loss_panel(data: pd.DataFrame, domain: Sequence[str], name: str, height: int) -> alt.LayerChart:

@@ -25,6 +25,7 @@ from nnexplore.ui.live.pace import ENDS_SOON_S, chart_interval, queued_interval,
 from nnexplore.ui.live.repair import note_drawn_live, note_redraw_asked
 from nnexplore.ui.live.specs import ChartCache
 from nnexplore.ui.page_state import page_state
+from nnexplore.ui.pausing import paused_words
 from nnexplore.ui.sections import (
     LOADING_DATA,
     LiveRuns,
@@ -37,6 +38,7 @@ from nnexplore.ui.sections import (
     units,
 )
 from nnexplore.ui.state import job_manager, live_pages, queued_pages
+from nnexplore.ui.timeline import timeline_control
 from nnexplore.views import BY_NAME, VIEWS
 
 alt.data_transformers.disable_max_rows()  # frames.downsample already caps every series
@@ -193,8 +195,13 @@ def _status_line(job: Job, label: str) -> None:
     elif job.status == RUNNING:
         fraction = last["step"] / last["total_steps"] if last else 0.0
         epoch = f"epoch {last['epoch']:.1f} of {job.cfg.epochs}" if last else "starting"
+        if job.is_paused and not last:
+            epoch = "its start (it holds after its first record)"
         acc = f", test accuracy {last['test_acc']:.1%}" if last else ""
-        st.progress(min(1.0, fraction), text=f"**{label}**: training, {epoch}{acc}")
+        doing = "paused at" if job.is_paused else "training,"
+        st.progress(min(1.0, fraction), text=f"**{label}**: {doing} {epoch}{acc}")
+        if paused_words(job):
+            st.caption(paused_words(job))
     elif job.status == DONE:
         st.success(f"**{label}**: done, test accuracy {last['test_acc']:.1%} in {last['elapsed_s']:.1f} s.")
     elif job.status == STOPPED:
@@ -215,6 +222,7 @@ def _draw(jobs: list[Job], key: str, views: tuple[tuple[str, ...], tuple[str, ..
     live = LiveRuns(jobs, labels, runs, ChartCache(jobs, key, labels), key, job_manager().queue_position)
     try:
         live.choose_pictured()
+        _timeline(live)
         for name in headline:
             DRAW[name](live)
         more = [name for name in offered if name not in headline]
@@ -233,6 +241,14 @@ def _draw(jobs: list[Job], key: str, views: tuple[tuple[str, ...], tuple[str, ..
     finally:
         live.charts.release()  # a draw cut short (a rerun) leaves no other page waiting for it
     _summary(runs)
+
+
+def _timeline(live: LiveRuns) -> None:
+    """The page part's timeline control, over every pictured run's moments, once there are two."""
+    times = {float(moment["epoch"]) for i in live.pictured for moment in live.moments(i)}
+    if len(times) > 1:
+        live.timeline = True
+        timeline_control(sorted(times), key=f"{live.key}_timeline")
 
 
 #: The table's shares, shown as percentages with one decimal like the status lines (Streamlit's

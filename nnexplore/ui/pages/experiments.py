@@ -15,6 +15,7 @@ from nnexplore.ui import controls, predict
 from nnexplore.ui.actions import prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.live import view as live
 from nnexplore.ui.pages import playground
+from nnexplore.ui.pausing import pause_buttons
 from nnexplore.ui.seeds import render_seeds
 from nnexplore.views import BY_NAME
 
@@ -97,7 +98,7 @@ def _card(exp: Experiment) -> None:
 
     st.markdown("**Runs:** " + " · ".join(f"*{label}*" for label in labels))
     guess_slot = predict.place()  # what the learner expects, above Run; filled once Run is handled
-    run_col, stop_col, _ = st.columns([2, 1, 3])
+    run_col, stop_col, pause_col, step_col, _ = st.columns([2, 1, 1, 1, 1])
     if run_col.button(
         "Run this experiment",
         type="primary",
@@ -117,6 +118,7 @@ def _card(exp: Experiment) -> None:
         help="Stop this experiment's runs.",
         width="stretch",
     )
+    pause_buttons(pause_col, step_col, jobs, group, key=exp.slug)
 
     why_open = predict.show(guess_slot, exp, jobs)
     look, why = st.columns(2)

@@ -9,6 +9,7 @@ from nnexplore.ui import controls
 from nnexplore.ui.actions import PLAYGROUND, prepare_training, session_jobs, start_run, stop_runs
 from nnexplore.ui.live import view as live
 from nnexplore.ui.network import draw_network
+from nnexplore.ui.pausing import pause_buttons
 from nnexplore.ui.share import share_with_class
 from nnexplore.ui.state import job_manager
 
@@ -44,7 +45,7 @@ def render_playground() -> None:
         share_with_class(cfg)
         draw_network(cfg)
 
-    train_col, stop_col, _ = st.columns([1, 1, 4])
+    train_col, stop_col, pause_col, step_col, _ = st.columns([1, 1, 1, 1, 2])
     with train_col:
         if st.button(
             "Train",
@@ -64,6 +65,7 @@ def render_playground() -> None:
             width="stretch",
             help="Stop every run of yours that is training or waiting.",
         )
+    pause_buttons(pause_col, step_col, jobs, PLAYGROUND, key="playground")
     if cfg is None:
         st.error(problem)
 

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from nnexplore.moments import frame_of
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, ERROR, LOADING, QUEUED, RUNNING
 from nnexplore.ui.charts import frames
@@ -113,6 +114,21 @@ class LiveRuns:
     charts: ChartCache  # the page part's chart cache: every chart is drawn through it
     key: str = ""  # the page part's key (widget keys of its sections start with it)
     place: Callable[[str], int | None] = _no_place  # a queued run's place (JobManager.queue_position)
+    timeline: bool = False  # the page shows a timeline control: pictures follow it, curves mark it
+
+    def moments(self, i: int) -> list[dict]:
+        """Run ``i``'s timeline (nnexplore.moments): its frames, oldest first, and its latest view as
+        the newest moment when that is newer (a live run's view comes several times a second, its
+        frames at chosen records only)."""
+        cache = self.__dict__.setdefault("_moments", {})
+        if i not in cache:
+            job = self.jobs[i]
+            frames = job.timeline_since(0)
+            view = job.view or {}
+            if view.get("step") is not None and (not frames or view["step"] > frames[-1]["step"]):
+                frames = [*frames, frame_of(view)]
+            cache[i] = frames
+        return cache[i]
 
     @property
     def pictured(self) -> list[int]:

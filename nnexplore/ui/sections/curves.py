@@ -46,7 +46,10 @@ def draw_accuracy(live: LiveRuns) -> None:
     live.charts.show(
         "accuracy",
         lambda: training.accuracy_chart(
-            frames.metric_long(live.runs, ["train_acc", "test_acc"]), live.labels, classes=classes
+            frames.metric_long(live.runs, ["train_acc", "test_acc"]),
+            live.labels,
+            classes=classes,
+            moment=live.timeline,
         ),
     )
 

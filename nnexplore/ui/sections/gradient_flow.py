@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, gradients
+from nnexplore.ui.charts.timeline import bars_at_moments
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note, show_hidden_layer_note
 from nnexplore.views import CHART_GRADIENT, CHART_LAYERS, CHART_REACH
@@ -28,6 +30,9 @@ REACH_WHY = "there is no first hidden layer for the gradient to reach"
 #: 120 px wide (four runs at a 1000 px window) was cut after nine characters.
 OVER_TIME = "**Over time**: darker is a smaller gradient."
 NOW = "**Now**: dark grey the mean, light grey the largest |∂loss/∂w| of each layer."
+AT_MOMENT = (
+    "**At the timeline's epoch**: dark grey the mean, light grey the largest |∂loss/∂w| of each layer."
+)
 
 
 def draw_panels(live: LiveRuns) -> None:
@@ -80,7 +85,12 @@ def draw_layers(live: LiveRuns) -> None:
         set(grads["run"].astype(str)),
     )
     bars = frames.layer_bars([live.runs[i] for i in pictured])
-    st.markdown(NOW)
+    if live.timeline:  # the bars follow the page's timeline
+        bars = pd.concat(
+            [bars_at_moments(live.runs[i][1], live.moments(i)).assign(run=live.labels[i]) for i in pictured],
+            ignore_index=True,
+        )
+    st.markdown(AT_MOMENT if live.timeline else NOW)
     _panel_row(
         live,
         pictured,

@@ -16,7 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore.runs import Job
-from nnexplore.ui.charts import predictions
+from nnexplore.ui.charts import predictions, regions
+from nnexplore.ui.charts.timeline import plane_moments, run_moments
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import MAX_PICTURED, LiveRuns
 from nnexplore.views import CHART_DIGITS, CHART_REGIONS
@@ -77,9 +78,12 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
         "of their own, none of them a run's).",
     )
     views = {i: live.jobs[i].view for i in runs if "grid" in (live.jobs[i].view or {})}
-    grids = {i: pd.DataFrame(view["grid"]) for i, view in views.items()}
+    grids = {
+        i: plane_moments(view["grid"], live.moments(i)) if live.timeline else pd.DataFrame(view["grid"])
+        for i, view in views.items()
+    }
     points = {i: pd.DataFrame(view["points"]) for i, view in views.items()}
-    domains = predictions.plane_domains(list(grids.values()), list(points.values()))
+    domains = regions.plane_domains(list(grids.values()), list(points.values()))
     height = DECISION_HEIGHT[n_columns]
     for column, i in zip(st.columns(n_columns), runs):
         with column:
@@ -87,7 +91,7 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
             if i in grids:
                 live.charts.show(
                     f"decision {i}",
-                    lambda i=i: predictions.decision_chart(grids[i], points[i], height, domains),
+                    lambda i=i: regions.decision_chart(grids[i], points[i], height, domains),
                 )
             live.show_note(i, i in grids, from_view=True)
     st.caption(
@@ -143,10 +147,18 @@ def _confusion_heading() -> None:
 def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int) -> None:
     _label(live, i)
     if "digits" in view:
-        live.charts.show(
-            f"digits {i}",
-            lambda: predictions.digits_chart(pd.DataFrame(view["digits"]).head(n_digits), columns=per_row),
-        )
+        table = pd.DataFrame(view["digits"]).head(n_digits)
+        if live.timeline:  # the same digits, the guesses of each moment
+            moments = run_moments(live.moments(i), "digits")
+            if not moments.empty:
+                moments = moments[moments.groupby("t").cumcount() < len(table)].reset_index(drop=True)
+                place = moments.groupby("t").cumcount().to_numpy()
+                table = moments.assign(
+                    pixels=table["pixels"].to_numpy()[place],
+                    label=table["label"].to_numpy()[place],
+                    pred=moments["pred"].astype(int),
+                )
+        live.charts.show(f"digits {i}", lambda: predictions.digits_chart(table, columns=per_row))
     live.show_note(i, "digits" in view, from_view=True)
 
 

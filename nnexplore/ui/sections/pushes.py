@@ -8,6 +8,9 @@ the runs' latest model snapshots (nnexplore.snapshots.pushes).
 
 from __future__ import annotations
 
+import textwrap
+
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,7 +19,8 @@ from nnexplore import activations
 from nnexplore.runs.job import DIVERGED
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import pushes
-from nnexplore.ui.safe_text import plain_text
+from nnexplore.ui.charts.timeline import at_moment, moment_title, run_moments
+from nnexplore.ui.safe_text import plain_text, plain_words
 from nnexplore.ui.sections import LiveRuns
 from nnexplore.views import CHART_PUSHES
 
@@ -49,10 +53,19 @@ def draw(live: LiveRuns) -> None:
             )
             _sentence("At the first picture", start, live.labels)
         with right:
-            live.charts.show(
-                "pushes now", lambda: pushes.pushes_chart(table, live.labels, title="Now", push_max=top)
-            )
-            _sentence("Now", table, live.labels)
+            if live.timeline:  # the right chart and its sentence follow the page's timeline
+                moments = frame_moments(live)
+                live.charts.show(
+                    "pushes now",
+                    lambda: pushes.pushes_chart(
+                        moments, live.labels, title=_moment_title(moments, live.labels), push_max=top
+                    ),
+                )
+            else:
+                live.charts.show(
+                    "pushes now", lambda: pushes.pushes_chart(table, live.labels, title="Now", push_max=top)
+                )
+                _sentence("Now", table, live.labels)
         _how_to_read(live, both=True)
     for i, job in enumerate(live.jobs):
         if job.status == DIVERGED and job.view and "pushes" in job.view:
@@ -96,6 +109,27 @@ def frame(live: LiveRuns, part: str = "pushes") -> pd.DataFrame:
         for job, label in zip(live.jobs, live.labels)
         if job.view and part in job.view
     ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+#: A sentence in a chart's title is cut into lines of at most this many characters: a title does
+#: not wrap, and a half-width column at a 1000 px window holds about 60.
+TITLE_LINE = 58
+
+
+def _moment_title(moments: pd.DataFrame, labels: list[str]) -> alt.Title:
+    """ "At epoch 1.2" and the pushes sentence of that moment, for each moment of the timeline."""
+    lines_at = []
+    for epoch in sorted(moments["t"].unique()):
+        sentence = plain_words(sentences.pushes_sentence(at_moment(moments, epoch), labels))
+        lines_at.append((float(epoch), [f"At epoch {epoch:.1f}", *textwrap.wrap(sentence, TITLE_LINE)]))
+    return moment_title(lines_at)
+
+
+def frame_moments(live: LiveRuns) -> pd.DataFrame:
+    """Every run's pushes at each of its moments (columns run, p_right, push, t, t0, t1)."""
+    parts = [run_moments(live.moments(i), "pushes").assign(run=label) for i, label in enumerate(live.labels)]
+    parts = [part for part in parts if not part.empty]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
