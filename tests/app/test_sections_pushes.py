@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -280,3 +281,28 @@ def test_section_shows_the_start_and_now_on_one_push_axis() -> None:
     said = [m.value for m in at.markdown]
     assert any(m.startswith("**At the first picture**: confidently wrong") for m in said), said
     assert any(m.startswith("**Now**:") for m in said), said
+
+
+def test_the_pushes_sentence_follows_the_timeline_in_the_charts_title():
+    """With the page's timeline the pushes chart's sentence is its title, picked in the browser by
+    the timeline's epoch: at each moment, that moment's sentence in plain words."""
+    from nnexplore.ui.charts.timeline import PARAM, at_moment, spans
+    from nnexplore.ui.safe_text import plain_words
+    from nnexplore.ui.sections import pushes as section
+
+    rows = []
+    for t, wrong_push in ((0.5, 0.9), (2.0, 0.3)):
+        for run in ("CE", "MSE"):
+            rows += [{"run": run, "p_right": 0.05, "push": wrong_push, "t": t}]
+            rows += [{"run": run, "p_right": 0.95, "push": 0.05, "t": t}]
+    moments = pd.DataFrame(rows).merge(spans([0.5, 2.0]), on="t")
+    title = section._moment_title(moments, ["CE", "MSE"]).to_dict()
+    expr = title["text"]["expr"]
+    assert expr.startswith(f"{PARAM} < 2.0 ? ") and title["orient"] == "bottom"
+    early, late = expr.split(" : ", 1)  # before 2.0: the first moment's lines; after: the second's
+    for epoch, branch in ((0.5, early), (2.0, late)):
+        sentence = plain_words(pushes_sentence(at_moment(moments, epoch), ["CE", "MSE"]))
+        assert json.dumps(f"At epoch {epoch:.1f}") in branch
+        for line in textwrap.wrap(sentence, section.TITLE_LINE):
+            assert json.dumps(line, ensure_ascii=False) in branch
+    assert early != late

@@ -149,3 +149,26 @@ def test_gradient_bars_follow_the_timeline_from_the_records():
         pd.testing.assert_frame_equal(at, frames.last_layer_bars(upto))
     spec = gradients.gradient_bars(bars.assign(run="a"), run="a").to_dict()
     assert {"filter": timeline.IN_MOMENT} in spec["transform"] and spec["params"][0]["name"] == timeline.PARAM
+
+
+def test_a_curve_chart_marks_the_moment_once_per_panel_and_declares_the_parameter_once():
+    from nnexplore.ui.charts import training
+
+    df = pd.DataFrame(
+        {
+            "run": ["a", "a", "b", "b"],
+            "epoch": [0.5, 1.0] * 2,
+            "step": [5, 10] * 2,
+            "loss": [0.5, 0.2, 0.7, 0.6],
+        }
+    )
+    stacked = training.loss_chart(df, ["a", "b"], kinds={"a": "cross_entropy", "b": "mse"})
+    spec = timeline.with_moment(stacked).to_dict()
+    assert [p["name"] for p in spec["params"]] == [timeline.PARAM]
+    for panel in spec["vconcat"]:
+        rule = panel["layer"][-1]
+        assert rule["mark"]["type"] == "rule" and "params" not in panel
+    single = timeline.with_moment(training.loss_chart(df, ["a", "b"])).to_dict()
+    assert [p["name"] for p in single["params"]] == [timeline.PARAM] and single["layer"][-1]["mark"][
+        "type"
+    ] == "rule"

@@ -6,7 +6,7 @@ picture per moment (nnexplore.ui.charts.images): a pixel per grid cell.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import altair as alt
 import numpy as np
@@ -26,16 +26,19 @@ def _cell_edges(values: pd.Series) -> float:
     return float(steps.min()) if steps.size else 1.0
 
 
-def plane_domains(grids: Sequence[pd.DataFrame], points: Sequence[pd.DataFrame]) -> dict[str, list]:
+def plane_domains(
+    grids: Sequence[pd.DataFrame], points: Sequence[pd.DataFrame], also: Iterable[object] = ()
+) -> dict[str, list]:
     """One x range, one y range and one list of classes for several runs' decision charts.
 
     Small multiples are compared by eye, so every run's map must use the same
     axes and give a class the same colour. Each range spans the outer edges
     of every grid's cells and every data point; the classes are every class
-    any run predicts or any point has, in order. Pass the result to
+    any run predicts or any point has (and ``also``: those a run predicted at an
+    earlier moment of its timeline), in order. Pass the result to
     ``decision_chart(..., domains=...)`` for each run.
     """
-    lows_x, highs_x, lows_y, highs_y, classes = [], [], [], [], set()
+    lows_x, highs_x, lows_y, highs_y, classes = [], [], [], [], set(also)
     for frame in grids:
         grid = clean(frame, ["x", "y"])
         if grid.empty:
@@ -141,7 +144,14 @@ def decision_chart(
         .mark_point(size=40, filled=False, strokeWidth=1.5, opacity=1)
         .encode(**point_encoding)
     )
-    return alt.layer(regions, train, test, height=height, **({"title": title} if title else {}))
+    return alt.layer(
+        regions,
+        train,
+        test,
+        height=height,
+        usermeta={"embedOptions": {"renderer": "canvas"}},
+        **({"title": title} if title else {}),
+    )
 
 
 #: A region's opacity from the network's confidence there: from barely tinted where it is unsure

@@ -157,3 +157,13 @@ def bars_at_moments(records: Sequence[dict], moments: Sequence[dict]) -> pd.Data
         upto = [record for record in records if record.get("step", 0) <= moment["step"]]
         parts.append(last_layer_bars(upto).assign(t=row.t, t0=row.t0, t1=row.t1))
     return pd.concat(parts, ignore_index=True)
+
+
+def with_moment(chart: alt.LayerChart | alt.VConcatChart) -> alt.LayerChart | alt.VConcatChart:
+    """A curve chart whose x axis is epochs, with the timeline's moment marked (``moment_rule``):
+    a layered chart gets the rule, stacked panels one each; the parameter is declared once."""
+    if isinstance(chart, alt.VConcatChart):
+        marked = chart.copy()
+        marked.vconcat = [alt.layer(panel, moment_rule()) for panel in chart.vconcat]
+        return marked.add_params(timeline_param())
+    return alt.layer(chart, moment_rule()).add_params(timeline_param())

@@ -28,7 +28,7 @@ from nnexplore.ui.charts.style import (
     run_domain,
     split_dash,
 )
-from nnexplore.ui.charts.timeline import moment_rule, timeline_param
+from nnexplore.ui.charts.timeline import with_moment
 
 __all__ = ["SPLIT_DASH", "accuracy_chart", "loss_chart", "outside_chart", "split_dash", "weak_off_dead_chart"]
 
@@ -92,7 +92,7 @@ def accuracy_chart(
     values, notes = chance_notes(classes)
     chance = reference_rule(values, notes, y=y) if values else []
     chart = alt.layer(lines, now, *chance, height=HEIGHT)
-    return alt.layer(chart, moment_rule()).add_params(timeline_param()) if moment else chart
+    return with_moment(chart) if moment else chart
 
 
 def _loss_panel(data: pd.DataFrame, domain: Sequence[str], name: str, height: int) -> alt.LayerChart:

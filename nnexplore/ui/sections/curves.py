@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +10,7 @@ from nnexplore import activations
 from nnexplore.problems import PROBLEMS
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
+from nnexplore.ui.charts.timeline import with_moment
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note, show_hidden_layer_note
 from nnexplore.views import CHART_ACCURACY, CHART_LOSS, CHART_OUTSIDE, CHART_UNITS
 
@@ -54,10 +56,15 @@ def draw_accuracy(live: LiveRuns) -> None:
     )
 
 
+def marked(live: LiveRuns, chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A curve chart with the page's timeline moment marked, when the page has a timeline."""
+    return with_moment(chart) if live.timeline else chart
+
+
 def draw_loss(live: LiveRuns) -> None:
     st.subheader(CHART_LOSS, help=LOSS_HELP)
     kinds = {label: job.cfg.loss for job, label in zip(live.jobs, live.labels)}
-    live.charts.show("loss", lambda: training.loss_chart(live.table, live.labels, kinds=kinds))
+    live.charts.show("loss", lambda: marked(live, training.loss_chart(live.table, live.labels, kinds=kinds)))
 
 
 def draw_outside(live: LiveRuns) -> None:

@@ -22,7 +22,7 @@ from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, gradients
 from nnexplore.ui.charts.timeline import bars_at_moments
 from nnexplore.ui.safe_text import plain_text
-from nnexplore.ui.sections import LiveRuns, hidden_layer_note, show_hidden_layer_note
+from nnexplore.ui.sections import LiveRuns, curves, hidden_layer_note, show_hidden_layer_note
 from nnexplore.views import CHART_GRADIENT, CHART_LAYERS, CHART_REACH
 
 REACH_WHY = "there is no first hidden layer for the gradient to reach"
@@ -146,7 +146,8 @@ def _reach(live: LiveRuns) -> None:
     show, note = hidden_layer_note(live.labels, live.without_hidden, REACH_WHY)
     if show:
         live.charts.show(
-            "gradient reach", lambda: gradients.reach_chart(frames.reach_long(live.runs), live.labels)
+            "gradient reach",
+            lambda: curves.marked(live, gradients.reach_chart(frames.reach_long(live.runs), live.labels)),
         )
         st.caption(
             "One line per run. Dotted line at 1: the first hidden layer gets as strong a gradient as "

@@ -12,6 +12,8 @@ the decision-regions row and the MNIST runs in the digits rows.
 
 from __future__ import annotations
 
+import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -78,21 +80,31 @@ def _decision_row(live: LiveRuns, runs: list[int], n_columns: int) -> None:
         "of their own, none of them a run's).",
     )
     views = {i: live.jobs[i].view for i in runs if "grid" in (live.jobs[i].view or {})}
-    grids = {
-        i: plane_moments(view["grid"], live.moments(i)) if live.timeline else pd.DataFrame(view["grid"])
-        for i, view in views.items()
-    }
+    grids = {i: pd.DataFrame(view["grid"]) for i, view in views.items()}
     points = {i: pd.DataFrame(view["points"]) for i, view in views.items()}
-    domains = regions.plane_domains(list(grids.values()), list(points.values()))
+    earlier = (
+        {
+            c
+            for i in views
+            for m in live.moments(i)
+            if "grid" in m
+            for c in np.unique(m["grid"]["cls"]).tolist()
+        }
+        if live.timeline
+        else set()
+    )
+    domains = regions.plane_domains(list(grids.values()), list(points.values()), also=earlier)
     height = DECISION_HEIGHT[n_columns]
+
+    def chart(i: int) -> alt.LayerChart:  # built only when the chart cache rebuilds it
+        grid = plane_moments(views[i]["grid"], live.moments(i)) if live.timeline else grids[i]
+        return regions.decision_chart(grid, points[i], height, domains)
+
     for column, i in zip(st.columns(n_columns), runs):
         with column:
             _label(live, i)
             if i in grids:
-                live.charts.show(
-                    f"decision {i}",
-                    lambda i=i: regions.decision_chart(grids[i], points[i], height, domains),
-                )
+                live.charts.show(f"decision {i}", lambda i=i: chart(i))
             live.show_note(i, i in grids, from_view=True)
     st.caption(
         "Filled dots: training points; rings: test points. A dot on a region of another colour is a mistake."
@@ -147,19 +159,26 @@ def _confusion_heading() -> None:
 def _digits(live: LiveRuns, i: int, view: dict, n_digits: int, per_row: int) -> None:
     _label(live, i)
     if "digits" in view:
-        table = pd.DataFrame(view["digits"]).head(n_digits)
-        if live.timeline:  # the same digits, the guesses of each moment
-            moments = run_moments(live.moments(i), "digits")
-            if not moments.empty:
-                moments = moments[moments.groupby("t").cumcount() < len(table)].reset_index(drop=True)
-                place = moments.groupby("t").cumcount().to_numpy()
-                table = moments.assign(
-                    pixels=table["pixels"].to_numpy()[place],
-                    label=table["label"].to_numpy()[place],
-                    pred=moments["pred"].astype(int),
-                )
-        live.charts.show(f"digits {i}", lambda: predictions.digits_chart(table, columns=per_row))
+        live.charts.show(
+            f"digits {i}",
+            lambda: predictions.digits_chart(_digit_table(live, i, view, n_digits), columns=per_row),
+        )
     live.show_note(i, "digits" in view, from_view=True)
+
+
+def _digit_table(live: LiveRuns, i: int, view: dict, n_digits: int) -> pd.DataFrame:
+    """Run ``i``'s first test digits; with the page's timeline, their guesses at each moment."""
+    table = pd.DataFrame(view["digits"]).head(n_digits)
+    moments = run_moments(live.moments(i), "digits") if live.timeline else pd.DataFrame()
+    if moments.empty:
+        return table
+    moments = moments[moments.groupby("t").cumcount() < len(table)].reset_index(drop=True)
+    place = moments.groupby("t").cumcount().to_numpy()  # the same digits, in order, at each moment
+    return moments.assign(
+        pixels=table["pixels"].to_numpy()[place],
+        label=table["label"].to_numpy()[place],
+        pred=moments["pred"].astype(int),
+    )
 
 
 def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns: int, *, alone: bool) -> None:

@@ -54,13 +54,7 @@ def draw(live: LiveRuns) -> None:
             _sentence("At the first picture", start, live.labels)
         with right:
             if live.timeline:  # the right chart and its sentence follow the page's timeline
-                moments = frame_moments(live)
-                live.charts.show(
-                    "pushes now",
-                    lambda: pushes.pushes_chart(
-                        moments, live.labels, title=_moment_title(moments, live.labels), push_max=top
-                    ),
-                )
+                live.charts.show("pushes now", lambda: _at_moment_chart(live, top))
             else:
                 live.charts.show(
                     "pushes now", lambda: pushes.pushes_chart(table, live.labels, title="Now", push_max=top)
@@ -115,6 +109,13 @@ def frame(live: LiveRuns, part: str = "pushes") -> pd.DataFrame:
 #: A sentence in a chart's title is cut into lines of at most this many characters: a title does
 #: not wrap, and a half-width column at a 1000 px window holds about 60.
 TITLE_LINE = 58
+
+
+def _at_moment_chart(live: LiveRuns, top: float) -> alt.LayerChart:
+    """Every run's pushes at the timeline's moment, its sentence in the title (built only when the
+    chart cache rebuilds it: a timeline is 30 moments of every run)."""
+    moments = frame_moments(live)
+    return pushes.pushes_chart(moments, live.labels, title=_moment_title(moments, live.labels), push_max=top)
 
 
 def _moment_title(moments: pd.DataFrame, labels: list[str]) -> alt.Title:
