@@ -71,6 +71,8 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
             view["confusion"] = confusion(model, dataset, device)
     if record.get("frame"):
         view["frame"] = frame_of(view)
+    if record["status"] == "running":
+        view.pop("confusion", None)  # a live page shows the matrix once the run ends; frames keep theirs
     return view
 
 

@@ -58,6 +58,10 @@ def test_digit_view_has_digits_and_a_confusion_matrix_only_at_the_end():
     done = model_view(model, dataset, cfg, {"step": 2, "status": "done"})
     confusion = pd.DataFrame(done["confusion"])
     assert len(confusion) == 100 and confusion["count"].sum() == 50  # every test image counted once
+    # a moment of the timeline keeps its matrix in its frame; the live view still has none
+    moment = model_view(model, dataset, cfg, {"step": 1, "epoch": 0.1, "status": "running", "frame": True})
+    assert "confusion" not in moment and moment["frame"]["confusion"].sum() == 50
+    assert list(moment["frame"]["confusion"]) == list(confusion["count"])  # the same model, the same counts
 
 
 def test_the_training_processes_do_not_load_pandas_or_streamlit():

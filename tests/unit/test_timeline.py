@@ -172,3 +172,21 @@ def test_a_curve_chart_marks_the_moment_once_per_panel_and_declares_the_paramete
     assert [p["name"] for p in single["params"]] == [timeline.PARAM] and single["layer"][-1]["mark"][
         "type"
     ] == "rule"
+
+
+def test_the_confusion_matrix_of_a_timeline_shows_the_moment_the_slider_points_at():
+    cells = [(t, p) for t in range(3) for p in range(3)]
+    rows = [
+        {"true": t, "pred": p, "count": count(t, p), "t": when}
+        for when, count in ((0.5, lambda t, p: 10 if p == 0 else 0), (2.0, lambda t, p: 10 if p == t else 0))
+        for t, p in cells
+    ]
+    df = pd.DataFrame(rows).merge(timeline.spans([0.5, 2.0]), on="t")
+    spec = predictions.confusion_chart(df).to_dict()
+    assert spec["params"][0]["name"] == timeline.PARAM
+    for layer in spec["layer"]:
+        assert {"filter": timeline.IN_MOMENT} in layer["transform"]
+    data = spec["datasets"][(spec.get("data") or spec["layer"][0]["data"])["name"]]
+    early = {(d["true"], d["pred"]): d["share"] for d in data if d["t"] == 0.5}
+    assert early[("2", "0")] == 1.0  # each moment's shares are its own: all guessed 0 at first
+    assert all(d["share"] == (1.0 if d["true"] == d["pred"] else 0.0) for d in data if d["t"] == 2.0)

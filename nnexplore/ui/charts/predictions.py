@@ -302,13 +302,16 @@ def confusion_chart(
     a bright cell off it shows which digit is mistaken for which.
     ``max_count`` fixes the top of the colour scale (the largest count of all
     the runs drawn side by side), so the same colour means the same count in
-    every run's matrix; without it, this matrix's own largest count.
+    every run's matrix; without it, this matrix's own largest count. With columns ``t0`` and
+    ``t1`` the table holds a matrix per moment of the run's timeline, and the chart shows the
+    moment the page's timeline control points at.
     """
     data = matrix_df.copy()
+    timeline = "t0" in data.columns
     data["count"] = pd.to_numeric(data["count"], errors="coerce").fillna(0).astype(int)
     order = sorted({*data["true"].tolist(), *data["pred"].tolist()}, key=lambda v: (str(type(v)), v))
     order_names = [str(v) for v in order]
-    totals = data.groupby("true")["count"].transform("sum")
+    totals = data.groupby(["true", "t0"] if timeline else "true")["count"].transform("sum")
     data["share"] = np.where(totals > 0, data["count"] / totals.where(totals > 0, 1), 0.0)
     data["true"] = data["true"].astype(str)
     data["pred"] = data["pred"].astype(str)
@@ -333,4 +336,7 @@ def confusion_chart(
         text=alt.Text("count:Q"),
         color=alt.condition(alt.datum.count > top / 2, alt.value("white"), alt.value("black")),
     )
-    return alt.layer(cells, text, height=height, **({"title": title} if title else {}))
+    if timeline:
+        cells, text = cells.transform_filter(IN_MOMENT), text.transform_filter(IN_MOMENT)
+    chart = alt.layer(cells, text, height=height, **({"title": title} if title else {}))
+    return chart.add_params(timeline_param()) if timeline else chart

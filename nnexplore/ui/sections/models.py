@@ -19,7 +19,7 @@ import streamlit as st
 
 from nnexplore.runs import Job
 from nnexplore.ui.charts import predictions, regions
-from nnexplore.ui.charts.timeline import plane_moments, run_moments
+from nnexplore.ui.charts.timeline import plane_moments, run_moments, spans
 from nnexplore.ui.safe_text import plain_text
 from nnexplore.ui.sections import MAX_PICTURED, LiveRuns
 from nnexplore.views import CHART_DIGITS, CHART_REGIONS
@@ -137,7 +137,7 @@ def _digit_rows(live: LiveRuns, runs: list[int], n_columns: int) -> None:
     if not with_matrix:
         return
     _confusion_heading()
-    top = max(float(pd.to_numeric(pd.Series(views[i]["confusion"]["count"])).max()) for i in with_matrix)
+    top = max(float(_confusion_table(live, i, views[i])["count"].max()) for i in with_matrix)
     for column, i in zip(st.columns(n_columns), runs):
         with column:
             _confusion(live, i, views[i], top, n_columns, alone=False)
@@ -190,9 +190,28 @@ def _confusion(live: LiveRuns, i: int, view: dict, top: float | None, n_columns:
     live.charts.show(
         f"confusion {i}",
         lambda: predictions.confusion_chart(
-            pd.DataFrame(view["confusion"]),
+            _confusion_table(live, i, view),
             top,
             CONFUSION_HEIGHT[n_columns],
             font_size=CONFUSION_FONT[n_columns],
         ),
+    )
+
+
+def _confusion_table(live: LiveRuns, i: int, view: dict) -> pd.DataFrame:
+    """Run ``i``'s confusion matrix (true, pred, count); with the page's timeline, one per moment
+    that has one (the training process counts it with each frame)."""
+    matrix = pd.DataFrame(view["confusion"])
+    having = [moment for moment in live.moments(i) if "confusion" in moment] if live.timeline else []
+    if len(having) < 2:
+        return matrix
+    span = spans([float(moment["epoch"]) for moment in having])
+    return pd.concat(
+        [
+            matrix[["true", "pred"]].assign(
+                count=np.asarray(moment["confusion"]), t=row.t, t0=row.t0, t1=row.t1
+            )
+            for moment, row in zip(having, span.itertuples(index=False), strict=True)
+        ],
+        ignore_index=True,
     )
