@@ -51,22 +51,19 @@ def frame_of(view: dict[str, Any]) -> dict[str, Any]:
     """
     frame: dict[str, Any] = {"step": view["step"], "epoch": view["epoch"]}
     if "grid" in view:
-        grid = view["grid"]
-        frame["grid"] = {
-            "cls": grid["cls"].astype(np.uint8),
-            "confidence": grid["confidence"].astype(np.float16),
-        }
+        frame["grid"] = _guesses(view["grid"], "cls")
     if "pushes" in view:
         frame["pushes"] = {name: np.asarray(v, dtype=np.float16) for name, v in view["pushes"].items()}
     if "digits" in view:
-        digits = view["digits"]
-        frame["digits"] = {
-            "pred": digits["pred"].astype(np.uint8),
-            "confidence": digits["confidence"].astype(np.float16),
-        }
+        frame["digits"] = _guesses(view["digits"], "pred")
     if "confusion" in view:
         frame["confusion"] = view["confusion"]["count"].astype(np.int32)
     return frame
+
+
+def _guesses(columns: dict[str, Any], which: str) -> dict[str, np.ndarray]:
+    """A table of predictions cut to what a moment needs: the class (``which``) and how sure."""
+    return {which: columns[which].astype(np.uint8), "confidence": columns["confidence"].astype(np.float16)}
 
 
 def frame_bytes(frame: dict[str, Any]) -> int:

@@ -20,7 +20,7 @@ import torch
 
 from nnexplore.losses import loss_fn
 from nnexplore.model import apply_output
-from nnexplore.moments import frame_bytes, frame_of, timeline_records  # noqa: F401  (re-exported)
+from nnexplore.moments import frame_of
 from nnexplore.training import features
 
 GRID = 60  # decision-region grid resolution (GRID × GRID points)
