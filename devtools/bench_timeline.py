@@ -87,6 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         f"Decision regions of {len(jobs)} runs and the pushes chart, sent to a page: "
         f"{with_timeline / 1e3:.0f} kB with the timeline, {without / 1e3:.0f} kB without."
     )
+    from nnexplore.ui.charts import units
+
+    first = jobs[0]
+    layer = units.unit_frame(first.view["units"], 0)
+    moments = units.unit_moments(first.view["units"], first.timeline, 0)
+    print(
+        f"The hidden units of one run's first layer ({layer['unit'].nunique()} units), sent to a page: "
+        f"{spec_bytes(units.units_chart(moments, first.cfg.hidden_activation)) / 1e3:.0f} kB with the "
+        f"timeline, {spec_bytes(units.units_chart(layer, first.cfg.hidden_activation)) / 1e3:.0f} kB without."
+    )
     store = RunStore(max_runs=500)
     size = int(statistics.median(stored))
     for k in range(500):

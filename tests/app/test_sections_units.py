@@ -81,7 +81,7 @@ def test_the_newest_run_is_drawn_and_another_run_and_layer_can_be_picked() -> No
     run = at.selectbox(key="pp_units_run")
     assert run.help and run.options == ["wide ReLU", "softmax"]
     assert run.index == 1  # the newest run first
-    assert [row["title"] for row in _squares(at)] == [f"unit {i}" for i in range(1, 7)]
+    assert [row["name"] for row in _squares(at)] == [f"unit {i}" for i in range(1, 7)]
     assert "All 6 units of hidden 1 (softmax)" in at.caption[0].value
     assert "share a total of 1" in at.caption[0].value
 

@@ -32,16 +32,21 @@ def _sent_by_the_learner(frames: list[bytes]) -> list[str]:
     return kinds
 
 
-def _first_picture(page) -> bytes:
-    """What the first decision-region chart shows now, as PNG bytes."""
+def _first_picture(page, heading: str = "Decision regions") -> bytes:
+    """What the first chart under ``heading`` shows now, as PNG bytes."""
     page.evaluate(
-        """() => {
-            const h = [...document.querySelectorAll('h3')].find(e => e.innerText.trim() === 'Decision regions');
-            const row = h.closest('[data-testid=stElementContainer]').nextElementSibling;
-            row.querySelector('[data-testid=stVegaLiteChart]').setAttribute('data-first-regions', '1');
-        }"""
+        """(heading) => {
+            const h = [...document.querySelectorAll('h3')].find(e => e.innerText.trim() === heading);
+            let el = h.closest('[data-testid=stElementContainer]').nextElementSibling;
+            while (!el.querySelector('[data-testid=stVegaLiteChart]')) el = el.nextElementSibling;
+            document.querySelectorAll('[data-pictured]').forEach(e => e.removeAttribute('data-pictured'));
+            el.querySelector('[data-testid=stVegaLiteChart]').setAttribute('data-pictured', '1');
+        }""",
+        heading,
     )
-    return page.locator("[data-first-regions]").screenshot()
+    chart = page.locator("[data-pictured]")
+    chart.scroll_into_view_if_needed()
+    return chart.screenshot()
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -60,9 +65,9 @@ def _same(a: bytes, b: bytes) -> None:
     assert changed < 0.005, f"{changed:.2%} of the pixels changed"
 
 
-def _run_the_card(page, server) -> None:
-    exp = experiment_for([CARD])
-    page.goto(server.url + f"experiments?experiment={CARD}")
+def _run_the_card(page, server, card: str = CARD) -> None:
+    exp = experiment_for([card])
+    page.goto(server.url + f"experiments?experiment={card}")
     page.get_by_role("heading", name=exp.title, exact=True).wait_for(timeout=30_000)
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Run this experiment").click()
     deadline = time.time() + 120
@@ -115,5 +120,27 @@ def test_a_finished_cards_pictures_follow_the_slider_in_the_browser(page, server
     while time.time() < deadline and "the newest" not in control.inner_text():
         time.sleep(0.25)
     assert "the newest" in control.inner_text() and "Play" in control.inner_text()
+    assert _sent_by_the_learner(sent[before:]) == []
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_the_hidden_units_follow_the_slider_as_they_die(page, server):
+    """dying-relu shows its hidden units first: at the first moment every unit is alive, at the
+    end some are dead, and the squares change with the slider, in the browser alone."""
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+    _run_the_card(page, server, "dying-relu")
+    control = page.locator(".nnx-timeline")
+    control.wait_for(timeout=30_000)
+    time.sleep(2)  # the finished page settles
+    newest = _first_picture(page, "Hidden units")
+    before = len(sent)
+    control.get_by_role("slider", name="epoch").focus()
+    page.keyboard.press("Home")
+    time.sleep(0.5)
+    _differ(_first_picture(page, "Hidden units"), newest)
+    page.keyboard.press("End")
+    time.sleep(0.5)
+    _same(_first_picture(page, "Hidden units"), newest)
     assert _sent_by_the_learner(sent[before:]) == []
     assert page.locator("[data-testid=stException]").count() == 0

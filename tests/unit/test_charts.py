@@ -719,14 +719,18 @@ def test_units_chart_is_one_square_per_unit_on_one_scale_with_a_colour_bar() -> 
     spec = U.units_chart(_unit_layer(values, n), "relu").to_dict()
     squares, bar = spec["vconcat"]
     assert spec["autosize"]["type"] == "pad" and "title" not in spec  # the heading and caption say it
-    assert squares["columns"] == U.COLUMNS and squares["facet"]["field"] == "title"
-    titles = [f"unit {i}" for i in range(1, 13)]
-    titles[0] += " · dead"
-    assert squares["facet"]["sort"] == titles  # in unit order, not alphabetical ("unit 10" < "unit 2")
-    mark = squares["spec"]["mark"]
+    assert squares["columns"] == U.COLUMNS and squares["facet"]["field"] == "name"
+    # in unit order, not alphabetical ("unit 10" < "unit 2")
+    assert squares["facet"]["sort"] == [f"unit {i}" for i in range(1, 13)]
+    square, state = squares["spec"]["layer"]
+    mark = square["mark"]
     assert mark["type"] == "image" and mark["smooth"] is False and mark["width"] == U.SIZE
-    assert set(squares["spec"]["encoding"]) == {"x", "y", "url", "tooltip"}  # no axes: fixed positions
-    assert "value" in squares["spec"]["encoding"]["x"]
+    assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"  # a pixel a point, kept sharp
+    assert set(square["encoding"]) == {"x", "y", "url", "tooltip"}  # no axes: fixed positions
+    assert "value" in square["encoding"]["x"]
+    assert state["mark"]["type"] == "text" and state["encoding"]["text"]["field"] == "state"
+    table = spec["datasets"][squares["data"]["name"]]
+    assert [row["state"] for row in table][:2] == ["dead", ""]  # unit 1 is dead, said under it
     # the legend: ReLU's colour scale runs from 0 to the layer's largest output
     assert bar["encoding"]["x"]["scale"]["domain"] == [0.0, 2.0]
     assert bar["encoding"]["color"]["scale"] is None  # the same colours as the squares, given
@@ -741,17 +745,18 @@ def test_unit_squares_show_the_plane_dead_units_flat_and_one_scale_for_the_layer
     values = np.stack([np.zeros(n * n), gy.ravel() + 2, np.full(n * n, 0.5), gx.ravel() + 1])
     tiles, (low, high) = U.unit_tiles(_unit_layer(values, n), "relu")
     assert (low, high) == (0.0, 4.0)
-    assert tiles["title"].tolist() == ["unit 1 · dead", "unit 2", "unit 3 · flat", "unit 4"]
+    assert tiles["state"].tolist() == ["dead", "", "flat", ""]
     assert tiles["dead"].tolist() == [True, False, False, False]
     dead, rising_y, flat, rising_x = (_png(url) for url in tiles["url"])
-    assert dead.shape == (n * U.SCALE_UP, n * U.SCALE_UP, 3)
+    assert dead.shape == (n, n, 3)  # a pixel a grid point
     darkest = U._colours(np.array([0.0]))[0]
     assert U.RAMP[0] == U._hex(darkest)
     assert (dead == darkest).all()  # dead: the darkest colour everywhere
     assert len(np.unique(flat.reshape(-1, 3), axis=0)) == 1  # flat: one colour
     assert (rising_y[0] == U._colours(np.array([1.0]))[0]).all()  # top row: the largest y, brightest
     assert (rising_y[-1] == darkest).all()  # bottom row: y lowest
-    assert (rising_x[:, -1] == U._colours(np.array([0.5]))[0]).all()  # x grows to the right; 2 of 4
+    half = np.round(0.5 * (U.COLOUR_STEPS - 1)) / (U.COLOUR_STEPS - 1)  # the ramp's step nearest 2 of 4
+    assert (rising_x[:, -1] == U._colours(np.array([half]))[0]).all()  # x grows to the right
     # each unit is coloured on the layer's scale: unit 4 reaches only half way
     assert rising_x.sum(axis=2).max() < rising_y.sum(axis=2).max()
 
@@ -779,7 +784,7 @@ def test_unit_colour_range_of_an_all_dead_layer_and_nan_outputs_still_draw() -> 
     assert U.colour_range("relu", np.zeros(10)) == (0.0, 1.0)
     values = np.stack([np.zeros(9), np.full(9, np.nan)])
     tiles, _ = U.unit_tiles(_unit_layer(values, 3), "relu")
-    assert tiles["title"].tolist() == ["unit 1 · dead", "unit 2"]
+    assert tiles["state"].tolist() == ["dead", ""]
     assert (_png(tiles["url"][1]) == U.MISSING).all()  # a diverged unit: grey, not a colour
     U.units_chart(_unit_layer(values, 3), "relu").to_dict()
 

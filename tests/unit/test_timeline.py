@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnexplore import moments
-from nnexplore.ui.charts import images, predictions, regions, timeline
+from nnexplore.ui.charts import images, predictions, regions, timeline, units
 
 
 @given(st.integers(1, 5000), st.integers(2, 60))
@@ -48,14 +48,77 @@ def test_a_frame_keeps_what_changes_small_and_leaves_out_what_does_not():
     frame = moments.frame_of(view)
     assert (frame["step"], frame["epoch"]) == (10, 0.4)
     assert "points" not in frame and "x" not in frame["grid"]  # the same at every moment
-    assert "units" not in frame  # shown for the newest picture only: not kept
     assert frame["grid"]["cls"].dtype == np.uint8 and frame["grid"]["confidence"].dtype == np.float16
     np.testing.assert_array_equal(frame["grid"]["cls"], view["grid"]["cls"])
     np.testing.assert_allclose(frame["grid"]["confidence"], view["grid"]["confidence"], atol=1e-3)
-    assert (
-        moments.frame_bytes(frame)
-        == sum(a.nbytes for a in (*frame["grid"].values(), *frame["pushes"].values())) + 2 * 8
+    (layer,) = frame["units"]
+    assert layer["shape"] == (4, 9) and layer["packed"].dtype == np.uint8
+    np.testing.assert_allclose(
+        moments.unit_values(layer), view["units"]["values"][0], atol=(layer["high"] - layer["low"]) / 254
     )
+    arrays = (
+        *frame["grid"].values(),
+        *frame["pushes"].values(),
+        layer["low"],
+        layer["high"],
+        layer["packed"],
+    )
+    assert moments.frame_bytes(frame) == sum(a.nbytes for a in arrays) + 2 * 8 + 2 * 8  # step, epoch, shape
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 40), min_size=1, max_size=5),
+    dead=st.booleans(),
+    broken=st.booleans(),
+)
+def test_unit_codes_keep_whole_layers_within_the_budget_and_read_back_within_a_level(
+    widths: list[int], dead: bool, broken: bool
+):
+    rng = np.random.default_rng(len(widths))
+    layers = [np.maximum(rng.normal(size=(w, 25)), 0).astype(np.float16) for w in widths]
+    if dead:
+        layers[0][0] = 0.0  # a dead ReLU unit: exactly 0 everywhere
+    if broken:
+        layers[-1][-1, 3] = np.nan  # a diverged output (in the dead unit too, when it is the only one)
+    kept = moments.unit_codes(layers, budget=64)
+    n_kept = len(kept)
+    assert sum(widths[:n_kept]) <= 64 and (n_kept == len(widths) or sum(widths[: n_kept + 1]) > 64)
+    for layer, values in zip(kept, layers, strict=False):
+        back = moments.unit_values(layer)
+        finite = np.isfinite(values)
+        np.testing.assert_array_equal(np.isfinite(back), finite)
+        step = (float(layer["high"]) - float(layer["low"])) / moments.LEVELS
+        assert np.abs(back[finite] - values[finite].astype(float)).max() <= step / 2 + 1e-3
+    if dead and kept:  # still exactly 0 (where finite): read as dead
+        assert (np.nan_to_num(moments.unit_values(kept[0])[0]) == 0.0).all()
+
+
+def test_the_hidden_units_follow_the_timeline_with_their_state_at_each_moment():
+    xs, ys = np.meshgrid(np.linspace(-1, 1, 3), np.linspace(-1, 1, 3))
+    grid = {"x": xs.ravel(), "y": ys.ravel()}
+    alive = np.linspace(0.0, 2.0, 9)
+    early = {**grid, "values": [np.stack([alive, alive])]}
+    late = {**grid, "values": [np.stack([np.zeros(9), 2 * alive])]}  # unit 1 dies
+    frames = [
+        {**moments.frame_of({"step": s, "epoch": e, "units": v})}
+        for s, e, v in ((5, 0.5, early), (9, 3.0, late))
+    ]
+    table = units.unit_moments(late, frames, 0)
+    assert sorted(table["t"].unique()) == [0.5, 3.0] and len(table) == 2 * 2 * 9
+    assert units.unit_moments(late, frames, 1).empty  # a layer no moment kept
+    tiles, (low, high) = units.unit_tiles(table, "relu")
+    assert (low, high) == (0.0, pytest.approx(4.0, abs=0.01))  # one scale over every moment
+    assert tiles[tiles["unit"] == 1]["state"].tolist() == ["", "dead"]
+    assert tiles[tiles["unit"] == 2]["state"].tolist() == ["", ""]
+    spec = units.units_chart(table, "relu").to_dict()
+    assert spec["params"][0]["name"] == timeline.PARAM
+    facet = spec["vconcat"][0]
+    assert facet["facet"]["sort"] == ["unit 1", "unit 2"]  # one square per unit, not per moment
+    for layer in facet["spec"]["layer"]:  # the square and its state word: the slider's moment
+        assert {"filter": timeline.IN_MOMENT} in layer["transform"]
+    shown = [row for row in spec["datasets"][facet["data"]["name"]] if row["unit"] == 1]
+    assert [(row["t0"], row["t1"]) for row in shown] == [(-1.0, 3.0), (3.0, 2 * timeline.END)]
 
 
 def test_spans_cover_every_epoch_once():

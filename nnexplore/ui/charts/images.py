@@ -51,17 +51,24 @@ def png_url(pixels: np.ndarray, scale_up: int = 1) -> str:
     rgba = pixels if channels == 4 else np.dstack([pixels, np.zeros((rows, columns, 1), np.uint8)])
     packed, index = np.unique(np.ascontiguousarray(rgba).view(np.uint32).reshape(-1), return_inverse=True)
     colours = packed.view(np.uint8).reshape(-1, 4)
-    buf = io.BytesIO()
     if len(colours) <= 256:
         # A palette image: a decision map has a few dozen colours (classes × opacity steps), and
         # as a palette PNG it is about a fifth of its RGBA size (a timeline sends 30 of them).
-        image = Image.fromarray(index.reshape(rows, columns).astype(np.uint8), "P")
-        image.putpalette(colours[:, :3].astype(np.uint8).tobytes())
-        extra = {"transparency": colours[:, 3].astype(np.uint8).tobytes()} if channels == 4 else {}
-        image.save(buf, format="PNG", **extra)
-    else:
-        image = Image.fromarray(pixels, "RGBA" if channels == 4 else "RGB")
-        image.save(buf, format="PNG")
+        return palette_png_url(index.reshape(rows, columns), colours if channels == 4 else colours[:, :3])
+    buf = io.BytesIO()
+    Image.fromarray(pixels, "RGBA" if channels == 4 else "RGB").save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def palette_png_url(index: np.ndarray, palette: np.ndarray) -> str:
+    """A picture of colour numbers (rows, columns) and its colours (up to 256, RGB or RGBA) as a PNG
+    data URL: for pictures whose colours are known beforehand, so no pixel is looked at twice."""
+    image = Image.fromarray(np.ascontiguousarray(index, dtype=np.uint8), "P")
+    palette = np.asarray(palette, dtype=np.uint8)
+    image.putpalette(palette[:, :3].tobytes())
+    extra = {"transparency": palette[:, 3].tobytes()} if palette.shape[1] == 4 else {}
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", **extra)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 

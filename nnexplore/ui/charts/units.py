@@ -5,10 +5,14 @@ form (unit_frame): one row per unit and grid point, the output *after* the
 layer's activation, on the same plane as the decision regions.
 
 Trade-off: 32 units of 25 × 25 points drawn as rect marks would be 20,000
-marks and about 700 kB of JSON at every redraw (the decision chart keeps to
-3,600 rects). So each unit is coloured here in numpy and sent as one small
-PNG (a data URL of about a kilobyte): the browser gets one image mark per
-unit. A colour bar drawn from the same colours is the legend.
+marks and about 700 kB of JSON at every redraw. So each unit is coloured here
+in numpy and sent as one small PNG (a data URL of a few hundred bytes, a pixel
+per grid point, drawn unsmoothed on a canvas): the browser gets one image mark
+per unit and moment. A colour bar drawn from the same colours is the legend.
+
+With a column ``t`` (epochs) the frame holds the run's timeline (``unit_moments``)
+and each square shows the moment the page's timeline control points at
+(nnexplore.ui.charts.timeline), on one colour scale for every moment.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from nnexplore import activations
+from nnexplore.moments import unit_values
 from nnexplore.ui.charts import images
-from nnexplore.ui.charts.images import grid_image
+from nnexplore.ui.charts.timeline import IN_MOMENT, spans, timeline_param
 
 # Viridis (matplotlib's, 9 evenly spaced stops): dark for low, bright for high, readable in grey
 # and by the common colour blindnesses, so "dark everywhere" reads as "outputs its lowest".
@@ -38,12 +43,16 @@ MISSING = (190, 190, 190)  # grey for a non-finite output (a diverged run)
 FLAT = 0.01  # a unit whose output varies by less than 1% of the colour range is called flat
 COLUMNS = 8  # 8 squares of SIZE px a row fit a 1400 px page with room to spare
 SIZE = 104  # px per square: about 4 px per grid point of a 25 × 25 grid
-SCALE_UP = 4  # each grid point becomes 4 × 4 pixels in the PNG, so no browser blurs it
+STATE_ROOM = 16  # px under each square for its state at the moment shown ("dead", "flat")
 
 
 def unit_frame(units: dict, layer: int) -> pd.DataFrame:
     """One layer of snapshots.unit_grids in long form: unit (numbered from 1), x, y, value."""
-    values = np.asarray(units["values"][layer], dtype=float)
+    return _long(units, units["values"][layer])
+
+
+def _long(units: dict, values: np.ndarray) -> pd.DataFrame:
+    values = np.asarray(values, dtype=float)
     n_units, n_points = values.shape
     return pd.DataFrame(
         {
@@ -53,6 +62,20 @@ def unit_frame(units: dict, layer: int) -> pd.DataFrame:
             "value": values.reshape(-1),
         }
     )
+
+
+def unit_moments(units: dict, moments: list[dict], layer: int) -> pd.DataFrame:
+    """One layer's units at every moment of a run's timeline that kept them, long: unit_frame's
+    columns and ``t`` (epochs); empty when no moment kept this layer (nnexplore.moments.unit_codes).
+
+    ``units``: the run's latest view's units (the grid's points, the same at every moment).
+    """
+    parts = [
+        _long(units, unit_values(m["units"][layer])).assign(t=float(m["epoch"]))
+        for m in moments
+        if layer < len(m.get("units", ())) and m["units"][layer]["shape"][1] == len(units["x"])
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def colour_range(activation: str, values: np.ndarray) -> tuple[float, float]:
@@ -84,39 +107,71 @@ def _hex(rgb: np.ndarray) -> str:
     return "#" + "".join(f"{int(v):02x}" for v in rgb)
 
 
-def unit_images(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The unit numbers and each unit's grid as an image (units, rows, columns), top row = largest y.
+def unit_images(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each unit's grid at each moment as an image: a table of (unit, t) and the images
+    (pictures, rows, columns), top row = largest y. Grid points a unit lacks (and
+    non-finite outputs) are NaN.
 
-    Grid points a unit lacks (and non-finite outputs) are NaN.
+    All pictures at once in numpy: a timeline of 16 units is 480 pictures, and a pandas
+    filter per picture cost 1.2 ms each (600 ms to open the view).
     """
-    units = np.unique(df["unit"].to_numpy())
-    pictures = []
-    for unit in units:
-        part = df[df["unit"].to_numpy() == unit]
-        value = part["value"].to_numpy(float)
-        pictures.append(grid_image(part["x"], part["y"], np.where(np.isfinite(value), value, np.nan)))
-    return units, np.stack(pictures) if pictures else np.empty((0, 0, 0))
+    times, t_index = np.unique(
+        df["t"].to_numpy(float) if "t" in df.columns else np.zeros(len(df)), return_inverse=True
+    )
+    units, u_index = np.unique(df["unit"].to_numpy(), return_inverse=True)
+    keys, which = np.unique(t_index * len(units) + u_index, return_inverse=True)
+    xs, col = np.unique(df["x"].to_numpy(float), return_inverse=True)
+    ys, row = np.unique(df["y"].to_numpy(float), return_inverse=True)
+    value = df["value"].to_numpy(float)
+    pictures = np.full((len(keys), len(ys), len(xs)), np.nan)
+    pictures[which.reshape(-1), len(ys) - 1 - row, col] = np.where(np.isfinite(value), value, np.nan)
+    return pd.DataFrame(
+        {"t": times[keys // len(units)], "unit": units[keys % len(units)].astype(int)}
+    ), pictures
 
 
-def png_url(image: np.ndarray, low: float, high: float) -> str:
-    """An image of outputs as a PNG data URL, coloured along RAMP from ``low`` to ``high``."""
-    return images.png_url(_colours((image - low) / (high - low)), SCALE_UP)  # ~0.2 ms, 0.8 kB a unit
+#: The colours a square may take: 32 steps along RAMP, which the eye barely tells from more in a
+#: 104 px square, and which keep a unit's PNG to about 300 bytes (0.8 kB with 256 steps).
+COLOUR_STEPS = 32
+
+
+def png_urls(pictures: np.ndarray, low: float, high: float) -> list[str]:
+    """Pictures of outputs (pictures, rows, columns) as PNG data URLs, coloured along RAMP from
+    ``low`` to ``high`` in COLOUR_STEPS steps; MISSING where an output is NaN."""
+    steps = np.linspace(0.0, 1.0, COLOUR_STEPS)
+    palette = np.vstack([_colours(steps), np.array([MISSING], dtype=np.uint8)])
+    where = np.clip(np.nan_to_num((pictures - low) / (high - low)), 0.0, 1.0)
+    index = np.where(np.isnan(pictures), COLOUR_STEPS, np.round(where * (COLOUR_STEPS - 1))).astype(np.uint8)
+    return [images.palette_png_url(picture, palette) for picture in index]  # ~0.2 ms each
 
 
 def unit_tiles(df: pd.DataFrame, activation: str) -> tuple[pd.DataFrame, tuple[float, float]]:
-    """One row per unit (unit, title, low, high, flat, dead, url) and the layer's colour range."""
+    """One row per unit and moment (unit, name, state, low, high, flat, dead, url; with a
+    timeline t, t0, t1) and the colour range of the layer over every moment.
+
+    ``state`` is what a square's colour cannot say: "dead" (exactly 0 everywhere: in practice
+    the ReLU family) or "flat" (varies by less than FLAT of the range), else empty.
+    """
     low, high = colour_range(activation, df["value"].to_numpy(float))
-    units, pictures = unit_images(df)
-    rows = []
-    for unit, image in zip(units, pictures, strict=True):
-        finite = image[np.isfinite(image)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (np.nan, np.nan)
-        flat = bool(finite.size) and hi - lo < FLAT * (high - low)
-        dead = flat and lo == hi == 0.0  # exactly 0 everywhere: in practice only the ReLU family
-        title = f"unit {unit}" + (" · dead" if dead else " · flat" if flat else "")
-        rows.append((int(unit), title, lo, hi, flat, dead, png_url(image, low, high)))
-    tiles = pd.DataFrame(rows, columns=["unit", "title", "low", "high", "flat", "dead", "url"])
-    return tiles, (low, high)
+    tiles, pictures = unit_images(df)
+    finite = np.isfinite(pictures)
+    any_finite = finite.any(axis=(1, 2))
+    lo = np.where(any_finite, np.where(finite, pictures, np.inf).min(axis=(1, 2)), np.nan)
+    hi = np.where(any_finite, np.where(finite, pictures, -np.inf).max(axis=(1, 2)), np.nan)
+    flat = any_finite & (hi - lo < FLAT * (high - low))
+    dead = flat & (lo == 0.0) & (hi == 0.0)
+    tiles = tiles.assign(
+        name=[f"unit {unit}" for unit in tiles["unit"]],
+        state=np.where(dead, "dead", np.where(flat, "flat", "")),
+        low=lo,
+        high=hi,
+        flat=flat,
+        dead=dead,
+        url=png_urls(pictures, low, high),
+    )
+    if "t" in df.columns:
+        return tiles.merge(spans(sorted(tiles["t"].unique())), on="t"), (low, high)
+    return tiles.drop(columns="t"), (low, high)
 
 
 def units_chart(
@@ -132,9 +187,10 @@ def units_chart(
     same plane as the decision regions, x to the right, y up.
     """
     tiles, (low, high) = unit_tiles(df, activation)
-    per_row = max(1, min(columns, len(tiles)))
-    squares = (
-        alt.Chart(tiles, width=size, height=size)
+    names = list(dict.fromkeys(tiles["name"]))
+    per_row = max(1, min(columns, len(names)))
+    square = (
+        alt.Chart()
         .mark_image(width=size, height=size, align="left", baseline="top", smooth=False, aspect=False)
         .encode(
             x=alt.XValue(0),
@@ -146,20 +202,31 @@ def units_chart(
                 alt.Tooltip("high:Q", title="highest output", format=".3g"),
             ],
         )
-        .facet(
-            facet=alt.Facet(
-                "title:N",
-                sort=tiles["title"].tolist(),
-                title=None,
-                header=alt.Header(labelFontSize=11, labelPadding=2, labelOrient="top"),
-            ),
-            columns=per_row,
-            spacing=8,
-        )
     )
-    # No title: the view's heading and the caption under it say what the squares are.
+    state = (
+        alt.Chart()
+        .mark_text(align="left", baseline="top", fontSize=11, color="#333333")
+        .encode(x=alt.XValue(0), y=alt.YValue(size + 2), text=alt.Text("state:N"))
+    )
+    if "t" in tiles.columns:  # a timeline: the squares and their states at the slider's moment
+        # named: Altair names the view of a parameter it lifts out of a facet, and fails on an unnamed one
+        square = square.transform_filter(IN_MOMENT).add_params(timeline_param()).properties(name="squares")
+        state = state.transform_filter(IN_MOMENT)
+    squares = alt.layer(square, state, data=tiles, width=size, height=size + STATE_ROOM).facet(
+        facet=alt.Facet(
+            "name:N",
+            sort=names,  # in unit order, not alphabetical ("unit 10" < "unit 2")
+            title=None,
+            header=alt.Header(labelFontSize=11, labelPadding=2, labelOrient="top"),
+        ),
+        columns=per_row,
+        spacing=8,
+    )
+    # No title: the view's heading and the caption under it say what the squares are. A canvas:
+    # a pixel per grid point stays sharp there (smooth=False), where an SVG image may be blurred.
     return alt.vconcat(squares, colour_bar(low, high, per_row * (size + 8) - 8)).properties(
         autosize=alt.AutoSizeParams(type="pad"),  # fixed-size squares: "fit" does not apply to facets
+        usermeta={"embedOptions": {"renderer": "canvas"}},
     )
 
 

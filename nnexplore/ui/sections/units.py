@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnexplore import activations
+from nnexplore.moments import FRAME_UNITS
 from nnexplore.ui.charts import units
 from nnexplore.ui.sections import LiveRuns
 from nnexplore.views import CHART_HIDDEN_UNITS
@@ -77,11 +78,23 @@ def draw(live: LiveRuns) -> None:
         )
         live.show_note(i, True, from_view=True)
     activation = job.cfg.hidden_activation
-    live.charts.show(
-        f"hidden units {job.id} {layer}",
-        lambda: units.units_chart(units.unit_frame(view, layer), activation),
-    )
-    st.caption(_caption(view, layer, activation))
+    followed = live.timeline and any(layer < len(m.get("units", ())) for m in live.moments(i))
+
+    def chart():  # built only when the chart cache rebuilds it
+        moments = units.unit_moments(view, live.moments(i), layer) if followed else None
+        frame = moments if moments is not None and not moments.empty else units.unit_frame(view, layer)
+        return units.units_chart(frame, activation)
+
+    live.charts.show(f"hidden units {job.id} {layer}", chart)
+    st.caption(_caption(view, layer, activation) + ("" if followed or not live.timeline else NEWEST_ONLY))
+
+
+#: Said under a layer whose units the timeline did not keep (nnexplore.moments.FRAME_UNITS).
+NEWEST_ONLY = (
+    f" The timeline keeps pictures of {FRAME_UNITS} hidden units at most, layer by layer from the input "
+    "side, so this "
+    "layer shows its newest picture whatever the slider says."
+)
 
 
 def _caption(view: dict, layer: int, activation: str) -> str:
