@@ -14,7 +14,8 @@ import math
 import sys
 from typing import Any
 
-from nnexplore.config import FIELDS, RunConfig, _check, allowed_text, parse_value
+from nnexplore.config import FIELDS, RunConfig, _check, allowed_text, parse_value, with_recipe
+from nnexplore.problems import RECIPES, REGRESSION, is_regression
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
             default=argparse.SUPPRESS,
             metavar=f.name.upper(),
             # argparse formats help with %, so a literal "80%" must be written "80%%".
-            help=f"{f.metadata['help']} ({allowed_text(f)}; default {f.default!r})".replace("%", "%%"),
+            help=f"{f.metadata['help']} ({allowed_text(f)}; default {f.default!r}{_recipe_note(f.name)})".replace(
+                "%", "%%"
+            ),
         )
     train.add_argument(
         "--jsonl", metavar="PATH", help="write one JSON record per line to PATH ('-' for stdout)"
@@ -59,6 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _recipe_note(name: str) -> str:
+    """What a flag's default becomes for a regression (config.with_recipe), or ''."""
+    recipe = dict(zip(("output_activation", "loss"), RECIPES[REGRESSION], strict=True))
+    return f", {recipe[name]!r} for a regression" if name in recipe else ""
+
+
+#: The columns a run prints, by whether it is a regression: (their two titles, the record fields
+#: they show, whether those are shares printed as percentages). A classification's accuracies, or a
+#: regression's error and R².
+COLUMNS = {
+    False: ("train acc", "test acc", "train_acc", "test_acc", True),
+    True: ("test mse", "test R²", "test_mse", "test_r2", False),
+}
+
+
 def _fmt(value: Any, pct: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -69,12 +87,13 @@ def run_train(args: argparse.Namespace) -> int:
     from nnexplore.training import train
 
     settings = {f.name: getattr(args, f.name) for f in FIELDS if hasattr(args, f.name)}
-    cfg = RunConfig(**settings)
+    cfg = RunConfig(**with_recipe(settings))  # a regression without --loss: raw outputs, squared error
+    first, second, first_key, second_key, pct = COLUMNS[is_regression(cfg.dataset)]
     out = None
     if args.jsonl:
         out = sys.stdout if args.jsonl == "-" else open(args.jsonl, "w", encoding="utf-8")
     else:
-        print(f"{'step':>7} {'epoch':>6} {'loss':>9} {'train acc':>9} {'test acc':>8} {'outside':>8}  status")
+        print(f"{'step':>7} {'epoch':>6} {'loss':>9} {first:>9} {second:>8} {'outside':>8}  status")
     try:
         for record in train(cfg):
             if out is not None:
@@ -84,7 +103,7 @@ def run_train(args: argparse.Namespace) -> int:
             outside = (record["out_below"] + record["out_above"]) / max(1, record["out_total"])
             print(
                 f"{record['step']:>7} {record['epoch']:>6.2f} {_fmt(record['loss']):>9} "
-                f"{_fmt(record['train_acc'], True):>9} {_fmt(record['test_acc'], True):>8} "
+                f"{_fmt(record[first_key], pct):>9} {_fmt(record[second_key], pct):>8} "
                 f"{outside:>8.1%}  {record['status']}"
             )
         if record["reason"]:

@@ -1,13 +1,15 @@
 """Plain-words warnings about a configuration, shown next to the controls before training.
 
 Nothing here forbids a run: trying a combination that fails *is* the lesson.
-Each note says what will probably happen and why.
+Each note says what will probably happen and why. (A combination that cannot train at all, such
+as cross-entropy on a regression, is refused by RunConfig itself: nnexplore.config.recipe_problem.)
 """
 
 from __future__ import annotations
 
 from nnexplore import activations
 from nnexplore.config import RunConfig
+from nnexplore.problems import PROBLEMS
 
 # From this many hidden layers on, the notes about a gradient shrinking layer by layer appear.
 DEEP = 4
@@ -16,7 +18,9 @@ DEEP = 4
 def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
     """(level, text) pairs; level is "warning" (expected to fail or struggle) or "info"."""
     notes: list[tuple[str, str]] = []
-    if cfg.output_activation == "none" and cfg.loss == "cross_entropy":
+    if PROBLEMS[cfg.dataset].is_regression:
+        notes.append(_regression_note(cfg))
+    elif cfg.output_activation == "none" and cfg.loss == "cross_entropy":
         notes.append(
             (
                 "warning",
@@ -107,3 +111,22 @@ def config_notes(cfg: RunConfig) -> list[tuple[str, str]]:
             )
         )
     return notes
+
+
+def _regression_note(cfg: RunConfig) -> tuple[str, str]:
+    """What a regression's output does: raw outputs can take any value a target has; a sigmoid's
+    lie in (0, 1), and the targets (sin, between −1 and 1) go below 0, where it cannot follow."""
+    if cfg.output_activation == "sigmoid":
+        return (
+            "warning",
+            f"A sigmoid output lies between 0 and 1, but {cfg.dataset}'s targets run from −1 to 1: "
+            "the network cannot reach the half below 0, however long it trains. Press Train to see "
+            "it in 'Fit to the data', then try no output activation.",
+        )
+    return (
+        "info",
+        f"{cfg.dataset} is a regression: the answer is a number, not a class. Raw outputs are right "
+        "here, since nothing squeezes them into a range the targets might leave, and squared error "
+        "measures how far each one is from its target. Watch 'R² (1 is a perfect fit)' and 'Fit to "
+        "the data'.",
+    )

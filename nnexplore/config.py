@@ -71,14 +71,23 @@ GROUPS = ("Data", "Network", "Output and loss", "Training", MORE)
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One experiment: what to train, on what, and how. Invalid values raise ValueError."""
+    """One experiment: what to train, on what, and how. Invalid values raise ValueError.
+
+    The defaults are a classification's. A regression (sine, surface) names its recipe, since
+    cross-entropy and a softmax output cannot train one (``recipe_problem``):
+    ``RunConfig(dataset="sine", output_activation="none", loss="mse")``, or
+    ``RunConfig(**with_recipe({"dataset": "sine"}))``, as a link or the command line does.
+    """
 
     dataset: str = setting(
         "moons",
         "Dataset",
         "Data",
-        "What the network learns to classify. The toy problems are 2-D points (fast, and you can "
-        "see the decision regions); mnist is 28×28 pictures of handwritten digits (10 classes).",
+        "What the network learns. moons to blobs are 2-D points to sort into classes (fast, and you "
+        "can see the decision regions); sine and surface are regressions: the network learns a "
+        "number, the height of a curve at x or of a surface at (x, y), and you see its fit; mnist "
+        "is 28×28 pictures of handwritten digits (10 classes). Picking a dataset of the other kind "
+        "puts that kind's usual output and loss in their boxes.",
         choices=DATASETS,
     )
     n_samples: int = setting(
@@ -130,7 +139,7 @@ class RunConfig:
         "Output and loss",
         "What turns the last layer's numbers into the outputs. softmax gives probabilities that sum "
         "to 1; sigmoid squeezes each output into (0, 1) on its own; none leaves raw numbers, which "
-        "can be negative or above 1.",
+        "can be negative or above 1: the usual choice for a regression, whose targets are numbers.",
         choices=OUTPUT_ACTIVATIONS,
         names=activations.screen_names(activations.OUTPUT),
     )
@@ -141,7 +150,7 @@ class RunConfig:
         "How wrong the outputs are. cross_entropy is −Σ t·log(o), the negative log-likelihood of "
         "the right answers: it punishes a confident wrong answer hard, and its log needs outputs "
         "above 0 (a softmax or sigmoid output). mse is the squared error Σ (o − t)², fine on raw "
-        "outputs too. "
+        "outputs too, and the loss of a regression (sine, surface), where the targets are numbers. "
         "binary_cross_entropy treats each output as its own yes/no probability, "
         "−Σ [t·log(o) + (1 − t)·log(1 − o)]: the usual partner of a sigmoid output.",
         choices=LOSSES,
@@ -236,7 +245,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, _check(f, getattr(self, f.name)))
-        problem = size_problem(self)
+        problem = combination_problem(self)
         if problem:
             raise ValueError(problem)
 
@@ -275,8 +284,8 @@ class RunConfig:
             except ValueError as err:
                 problems.append(f"{err} The default {format_value(known[key], known[key].default)} was used.")
         try:
-            return cls(**values), problems
-        except ValueError as err:  # every field is fine, but together they make too big a run
+            return cls(**with_recipe(values)), problems
+        except ValueError as err:  # every field is fine, but together they make an impossible run
             return cls(), [*problems, f"{err} The default settings were used instead."]
 
 
@@ -294,12 +303,73 @@ LIMIT_TEXT = (
 
 def run_size(cfg: RunConfig) -> tuple[int, float]:
     """(optimizer steps, weight × example products) of a whole run."""
-    mnist = cfg.dataset == "mnist"
-    n_train = cfg.train_size if mnist else int(cfg.n_samples * 0.8)
-    n_in, n_out = (784, 10) if mnist else (2, {"spiral3": 3, "blobs": 4}.get(cfg.dataset, 2))
-    widths = [n_in, *cfg.hidden, n_out]
+    problem = PROBLEMS[cfg.dataset]
+    n_train = cfg.train_size if cfg.dataset == "mnist" else int(cfg.n_samples * 0.8)
+    widths = [problem.inputs, *cfg.hidden, problem.outputs]
     weights = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
     return math.ceil(n_train / cfg.batch_size) * cfg.epochs, float(weights) * n_train * cfg.epochs
+
+
+def with_recipe(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the output activation and the loss its dataset's kind starts from
+    (nnexplore.problems.RECIPES) where they are not given.
+
+    The table's defaults (softmax, cross-entropy) are a classification's; a regression's targets
+    are numbers, so a link or a command line that names ``dataset=sine`` and no loss means raw
+    outputs and squared error. Settings given are kept as they are (an impossible pair is then
+    refused in words by ``combination_problem``).
+    """
+    problem = PROBLEMS.get(settings.get("dataset", RunConfig.dataset))
+    if problem is None:
+        return dict(settings)
+    output, loss = problem.recipe
+    return {"output_activation": output, "loss": loss, **settings}
+
+
+#: What each loss that needs classes is called in the sentence that refuses it for a regression.
+_CLASS_LOSSES = {
+    "cross_entropy": "cross-entropy scores the probability given to the right class",
+    "binary_cross_entropy": "binary cross-entropy scores a yes/no probability for each class",
+}
+
+
+def recipe_problem(cfg: Any) -> str:
+    """'' when the output activation and the loss make sense for the dataset, else why not and
+    what to use, in plain words.
+
+    A regression's target is a number (sin x, between −1 and 1), not a class: a loss that scores
+    the probability of a class has no class to score, and a softmax output (each output over the
+    total of all of them) is exactly 1 when there is one output, whatever the input. Neither can
+    train, so such a run is refused before it starts. A sigmoid output is allowed: it trains, and
+    its fit shows why a number squeezed into (0, 1) cannot reach a target outside it.
+    """
+    problem = PROBLEMS.get(cfg.dataset)
+    if problem is None or not problem.is_regression:
+        return ""
+    wrong = []
+    if cfg.loss in _CLASS_LOSSES:
+        wrong.append(f"{_CLASS_LOSSES[cfg.loss]}, but there is no class here")
+    if cfg.output_activation == "softmax":
+        wrong.append(
+            "a softmax output divides each output by the total of all outputs, so its one output is always 1"
+        )
+    if not wrong:
+        return ""
+    output, loss = problem.recipe
+    why = "; and ".join(wrong)
+    return (
+        f"{cfg.dataset} is a regression: the network must output a number, not pick a class. "
+        f"{why[0].upper()}{why[1:]}. Use its usual recipe: output activation "
+        f"{output} (raw outputs) and the {loss} loss (squared error); a sigmoid output is allowed "
+        "too, to see what it cannot reach."
+    )
+
+
+def combination_problem(cfg: Any) -> str:
+    """'' when the settings make a possible run together, else the first reason why not, in words:
+    a recipe that makes no sense for the dataset (``recipe_problem``), or too big a run
+    (``size_problem``). Each setting has passed its own check before."""
+    return recipe_problem(cfg) or size_problem(cfg)
 
 
 def size_problem(cfg: RunConfig) -> str:

@@ -114,3 +114,26 @@ def grad_sums(weights: list[torch.Tensor], out_grad: torch.Tensor) -> Packed:
 def accuracy_count(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Number of rows whose largest output is the label (argmax of logits = argmax of outputs)."""
     return (logits.argmax(dim=1) == labels).sum()
+
+
+def fit_sums(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, torch.Tensor]:
+    """A regression's fit on held-out examples, per output column (1-dim, one entry per output).
+
+    ``sse``: Σ (o − t)², the squared errors' sum; ``sst``: Σ (t − t̄)², the targets' spread around
+    their own mean t̄. The trainer makes the record's ``test_mse`` (SSE ÷ values) and ``test_r2``
+    (1 − SSE ÷ SST, averaged over the outputs, as scikit-learn's r2_score) from them once read:
+    answering t̄ everywhere, the best a network that ignores its input can do, scores R² = 0;
+    a perfect fit scores 1; a fit worse than the constant scores below 0.
+    """
+    outputs, targets = outputs.double(), targets.double()
+    return {
+        "sse": ((outputs - targets) ** 2).sum(dim=0),
+        "sst": ((targets - targets.mean(dim=0)) ** 2).sum(dim=0),
+    }
+
+
+def r2_score(sse: Sequence[float], sst: Sequence[float]) -> float:
+    """1 − SSE/SST per output, averaged over the outputs (``fit_sums``' parts, read); NaN where
+    the targets do not vary (SST = 0: no spread to explain) or the fit is not finite."""
+    scores = [1 - e / t if t > 0 else math.nan for e, t in zip(sse, sst, strict=True)]
+    return sum(scores) / len(scores) if scores else math.nan

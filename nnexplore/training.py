@@ -79,7 +79,8 @@ def _make_optimizer(cfg: RunConfig, model: MLP) -> optimizers.Optimizer:
 @dataclass(frozen=True)
 class _Data:
     """A run's tensors on its device. ``x_eval``/``y_eval``: EVAL_SAMPLE evenly spaced held-out
-    examples, the same at every record (as features, scaled once)."""
+    examples, the same at every record (as features, scaled once). ``regression``: the targets
+    are numbers (float rows, one per output), not class indices (nnexplore.problems)."""
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -87,7 +88,8 @@ class _Data:
     y_test: torch.Tensor
     x_eval: torch.Tensor
     y_eval: torch.Tensor
-    n_classes: int
+    n_outputs: int
+    regression: bool
 
 
 def _load(cfg: RunConfig, dataset: Any, device: torch.device) -> _Data:
@@ -103,9 +105,10 @@ def _load(cfg: RunConfig, dataset: Any, device: torch.device) -> _Data:
     y_test = dataset.y_test.to(device)
     eval_idx = torch.linspace(0, len(x_test) - 1, min(EVAL_SAMPLE, len(x_test))).long().to(device)
     x_eval, y_eval = features(x_test[eval_idx]), y_test[eval_idx]
-    return _Data(
-        x_train, dataset.y_train.to(device), x_test, y_test, x_eval, y_eval, int(dataset.num_classes)
-    )
+    regression = int(dataset.num_classes) == 0  # a regression has no classes (data.Dataset)
+    y_train = dataset.y_train.to(device)
+    n_outputs = y_train.reshape(len(y_train), -1).shape[1] if regression else int(dataset.num_classes)
+    return _Data(x_train, y_train, x_test, y_test, x_eval, y_eval, n_outputs, regression)
 
 
 @dataclass
@@ -127,17 +130,23 @@ class _SinceLastRecord:
         self.logits.append(logits.detach())
         self.labels.append(labels)
 
-    def parts(self, device: torch.device) -> tuple[dict[str, torch.Tensor], probes.Packed | None]:
-        """``loss`` (the mean, float64) and ``train_correct``; and, after a sampled step, the
-        gradient sizes averaged over the sampled steps (float64), one tensor for all of them."""
+    def parts(
+        self, device: torch.device, regression: bool = False
+    ) -> tuple[dict[str, torch.Tensor], probes.Packed | None]:
+        """``loss`` (the mean, float64) and, for a classification, ``train_correct``; and, after a
+        sampled step, the gradient sizes averaged over the sampled steps (float64), one tensor for
+        all of them."""
         parts = {
             "loss": torch.stack(self.losses).double().mean()
             if self.losses
             else torch.tensor(math.nan, device=device),
-            "train_correct": probes.accuracy_count(torch.cat(self.logits), torch.cat(self.labels))
-            if self.logits
-            else torch.zeros((), device=device),
         }
+        if not regression:
+            parts["train_correct"] = (
+                probes.accuracy_count(torch.cat(self.logits), torch.cat(self.labels))
+                if self.logits
+                else torch.zeros((), device=device)
+            )
         if not self.grads:
             return parts, None
         mean = torch.stack([sample.flat for sample in self.grads]).double().mean(dim=0)
@@ -169,7 +178,7 @@ def train(
     data = _load(cfg, dataset, device)
     with _INIT_LOCK:
         torch.manual_seed(cfg.seed)
-        model = build_model(cfg, data.x_train.shape[1], data.n_classes).to(device)
+        model = build_model(cfg, data.x_train.shape[1], data.n_outputs).to(device)
     weights = [linear.weight for linear in model.linears]
     optimizer = _make_optimizer(cfg, model)
     compute_loss = loss_fn(cfg.loss)
@@ -238,6 +247,8 @@ def train(
                         # A model with infinite or NaN weights answers nothing: its "accuracy" would
                         # be whatever argmax makes of NaN (0 or a class's share), drawn as a real point.
                         values.update(test_loss=math.nan, test_correct=math.nan)
+                        if data.regression:
+                            values["sse"] = [math.nan] * data.n_outputs
                     yield emit(values, "diverged", reason)
                     return
                 yield emit(values, "done" if last else "running")
@@ -257,7 +268,7 @@ def _measure(
     With `check_weights`, None instead when the loss or one of these weights is not finite:
     their largest |w| is read with the rest, so that the check costs no read of its own.
     """
-    parts, grads = since.parts(data.x_eval.device)
+    parts, grads = since.parts(data.x_eval.device, data.regression)
     held_out, n_examples, n_outputs = _evaluate(model, cfg, compute_loss, data, full_test)
     parts.update(held_out)
     if grads is not None:
@@ -294,9 +305,7 @@ def _fields(
     """The measured fields of a record, from `_measure`'s values (docs/metrics.md)."""
     return {
         "loss": values["loss"],
-        "train_acc": values["train_correct"] / seen if seen else math.nan,
-        "test_loss": values["test_loss"],
-        "test_acc": values["test_correct"] / values["test_examples"],
+        **_scores(values, seen),
         "test_examples": values["test_examples"],
         "out_below": int(values["out_below"]),
         "out_above": int(values["out_above"]),
@@ -306,6 +315,23 @@ def _fields(
         "off_frac": _per_layer(values.get("off_units"), bounds, n_eval),
         "dead_frac": _per_layer(values.get("dead_units"), bounds, 1),
         "layer_names": list(model.layer_names),
+    }
+
+
+def _scores(values: dict[str, Any], seen: int) -> Record:
+    """How right the network is: a classification's accuracy on the training steps since the last
+    record and on held-out examples; a regression's held-out mean squared error and R² instead (a
+    number is never exactly right, so there is no accuracy to count)."""
+    if "sse" in values:
+        return {
+            "test_loss": values["test_loss"],
+            "test_mse": sum(values["sse"]) / values["out_total"],  # out_total: examples × outputs
+            "test_r2": probes.r2_score(values["sse"], values["sst"]),
+        }
+    return {
+        "train_acc": values["train_correct"] / seen if seen else math.nan,
+        "test_loss": values["test_loss"],
+        "test_acc": values["test_correct"] / values["test_examples"],
     }
 
 
@@ -411,7 +437,8 @@ def _evaluate(
     Intermediate records use a fixed, evenly spaced sample of the held-out split
     (EVAL_SAMPLE examples, `data.x_eval`) so that evaluation costs little; the last record uses
     all of it for the loss, the accuracy and the output counts (the hidden-layer probes stay on
-    the sample). Returns the named device tensors (``test_loss``, ``test_correct``, the
+    the sample). Returns the named device tensors (``test_loss``; ``test_correct``, or for a
+    regression the probes.fit_sums ``sse`` and ``sst``; the
     probes.out_of_range_counts and the probes.unit_counts), the examples used and the outputs
     looked at.
 
@@ -424,6 +451,7 @@ def _evaluate(
         x_test = data.x_test
         chunks = [model(features(x_test[i : i + 4096])) for i in range(0, len(x_test), 4096)]
         logits, labels = torch.cat(chunks), data.y_test
+    outputs = model.activate(logits)
     if activations.get(cfg.output_activation).probabilities:
         # Sigmoid and softmax outputs lie in [0, 1] in floating point too (1 / (1 + e^−z) ≤ 1, and
         # e^z_i / Σ_j e^z_j ≤ 1 since a sum of positive numbers is never below one of them):
@@ -431,10 +459,14 @@ def _evaluate(
         zero = torch.zeros((), dtype=torch.long, device=logits.device)
         out_range = {"out_below": zero, "out_above": zero, "out_rows": zero}
     else:
-        out_range = probes.out_of_range_counts(model.activate(logits))
+        out_range = probes.out_of_range_counts(outputs)
+    if data.regression:  # how close the numbers are: squared errors and the targets' spread
+        score = probes.fit_sums(outputs, labels)
+    else:
+        score = {"test_correct": probes.accuracy_count(logits, labels)}
     parts = {
         "test_loss": compute_loss(logits, labels, cfg.output_activation),
-        "test_correct": probes.accuracy_count(logits, labels),
+        **score,
         **out_range,
         **(probes.unit_counts(cfg.hidden_activation, pre, post) if pre else {}),
     }

@@ -1,6 +1,6 @@
-"""Two-dimensional toy problems, generated in torch from a seed.
+"""Toy problems, generated in torch from a seed: 2-D classifications and small regressions.
 
-Each generator draws clean points for every class (roughly within [-1, 1]),
+Each classification generator draws clean points for every class (roughly within [-1, 1]),
 then adds Gaussian noise whose standard deviation is ``noise`` times the
 problem's scale: about the distance between neighbouring classes (1 for moons,
 circles and blobs, less for XOR and for the tightly wound spirals). So on every
@@ -8,6 +8,12 @@ problem ``noise=0`` is the clean shape, 0.1 a little fuzz, and 1 a mess. A local
 ``torch.Generator`` makes each dataset a pure function of its arguments: the
 global RNG (which model initialisation uses) is never touched, so the same
 teacher link shows the same points to every learner.
+
+The regressions (``sine``, ``surface``) draw x evenly from [−3, 3] (one or two inputs) and
+give each point the target of a smooth function plus Gaussian noise of std ``noise``. They are
+left in their own units, not standardised: x from −3 to 3 already has about the spread a network
+starts well from (std √3), and a target that runs from −1 to 1 is what the lesson is about (a
+sigmoid output, squeezed into (0, 1), cannot reach its negative half).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import torch
 from nnexplore.data.dataset import Dataset
 from nnexplore.problems import PROBLEMS
 
-#: The toy rows of nnexplore.problems: name → (classes, description).
+#: The toy rows of nnexplore.problems: name → (classes, description); 0 classes: a regression.
 TOY_PROBLEMS: dict[str, tuple[int, str]] = {
     name: (p.classes, p.description) for name, p in PROBLEMS.items() if p.is_toy
 }
@@ -97,10 +103,26 @@ _SAMPLERS: dict[str, _Sampler] = {
 }
 
 
+#: The regressions' x range: each input evenly from −X_RANGE to X_RANGE.
+X_RANGE = 3.0
+
+
+def _sine(x: torch.Tensor) -> torch.Tensor:
+    return torch.sin(x[:, 0])
+
+
+def _surface(x: torch.Tensor) -> torch.Tensor:
+    return torch.sin(x[:, 0]) * torch.cos(x[:, 1])
+
+
+#: Each regression's clean target, from its inputs (n, inputs) to (n,): between −1 and 1.
+_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {"sine": _sine, "surface": _surface}
+
+
 def make_toy(name: str, n_samples: int = 1000, noise: float = 0.1, seed: int = 0) -> Dataset:
     """Generate a toy problem: same arguments, identical tensors.
 
-    Classes are balanced (sizes differ by at most one), and each class is split
+    A regression is made by ``_make_regression``. For a classification: classes are balanced (sizes differ by at most one), and each class is split
     80/20 on its own so train and test keep the balance. Features are
     standardised with the *train* mean and standard deviation, as one would do
     with real data (the test set must not leak into preprocessing).
@@ -112,6 +134,8 @@ def make_toy(name: str, n_samples: int = 1000, noise: float = 0.1, seed: int = 0
         raise ValueError(f"n_samples must be at least {MIN_SAMPLES}, got {n_samples}.")
     if not (noise >= 0 and math.isfinite(noise)):
         raise ValueError(f"noise must be a number >= 0, got {noise}.")
+    if name in _FUNCTIONS:
+        return _make_regression(name, n_samples, noise, seed)
 
     num_classes = TOY_PROBLEMS[name][0]
     sampler = _SAMPLERS[name]
@@ -149,3 +173,23 @@ def _shuffled(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> tuple[t
     """Mix the classes so that any batch holds a mix of labels."""
     order = torch.randperm(len(y), generator=gen)
     return x[order], y[order]
+
+
+def _make_regression(name: str, n_samples: int, noise: float, seed: int) -> Dataset:
+    """A regression: x evenly in [−X_RANGE, X_RANGE] per input, target = the problem's function
+    plus noise of std ``noise``, as float32 of shape (n, 1) (one output); the first 80% of the
+    (random, so already mixed) points train, the rest test. Not standardised (module docstring)."""
+    gen = torch.Generator().manual_seed(int(seed))
+    inputs = PROBLEMS[name].inputs
+    x = (2 * torch.rand(n_samples, inputs, generator=gen) - 1) * X_RANGE
+    y = _FUNCTIONS[name](x) + noise * torch.randn(n_samples, generator=gen)
+    y = y.float().unsqueeze(1)
+    n_train = round(TRAIN_FRACTION * n_samples)
+    return Dataset(
+        x_train=x[:n_train].contiguous(),
+        y_train=y[:n_train].contiguous(),
+        x_test=x[n_train:].contiguous(),
+        y_test=y[n_train:].contiguous(),
+        num_classes=0,
+        name=name,
+    )

@@ -10,6 +10,7 @@ a session opens and stay in its address bar.
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 from typing import Any
 
 import streamlit as st
@@ -26,8 +27,10 @@ from nnexplore.config import (
     field_kind,
     format_value,
     parse_value,
+    recipe_problem,
 )
 from nnexplore.links import LinkRules, link_params, parse_link
+from nnexplore.problems import PROBLEMS, RECIPES
 from nnexplore.ui.page_state import page_state
 
 PREFIX = "cfg_"
@@ -106,6 +109,8 @@ def _widget(f: dataclasses.Field, disabled: bool) -> Any:
     common = {"key": key(f.name), "help": help_text, "disabled": disabled}
     if kind == "choice":
         names = m["names"]
+        if f.name == "dataset":
+            common["on_change"] = _recipe_follows_dataset
         return st.selectbox(m["label"], m["choices"], format_func=lambda c: names.get(c, c), **common)
     if kind == "layers":
         return st.text_input(m["label"], placeholder="e.g. 32,16 (empty: no hidden layer)", **common)
@@ -116,6 +121,32 @@ def _widget(f: dataclasses.Field, disabled: bool) -> Any:
     return st.number_input(
         m["label"], min_value=float(m["low"]), max_value=float(m["high"]), format="%g", **common
     )
+
+
+RECIPE_FIELDS = ("output_activation", "loss")
+
+
+def _recipe_follows_dataset() -> None:
+    """When the learner picks a dataset, put its kind's usual output activation and loss in their
+    boxes (nnexplore.problems.RECIPES) if the ones there are the other kind's recipe or cannot
+    train it (``config.recipe_problem``); a recipe the learner chose that still makes sense stays.
+
+    So picking sine after moons gives raw outputs and squared error, not a refusal to train; going
+    back to moons gives softmax and cross-entropy again; a sigmoid with squared error, which both
+    kinds can train, is kept. Settings a link fixes are left as the link set them.
+    """
+    problem = PROBLEMS.get(st.session_state.get(key("dataset")))
+    if problem is None:
+        return
+    fields = {f.name: f for f in FIELDS}
+    output, loss = (st.session_state.get(key(name), fields[name].default) for name in RECIPE_FIELDS)
+    other_kind = (output, loss) in RECIPES.values() and (output, loss) != problem.recipe
+    impossible = recipe_problem(SimpleNamespace(dataset=problem.name, output_activation=output, loss=loss))
+    if not (other_kind or impossible):
+        return
+    for name, value in zip(RECIPE_FIELDS, problem.recipe, strict=True):
+        if not link_rules().fixed(name):
+            st.session_state[key(name)] = value
 
 
 def render_controls() -> tuple[RunConfig | None, str]:

@@ -30,11 +30,15 @@ def layers(cfg: RunConfig) -> list[Layer]:
     hidden = activations.get(cfg.hidden_activation).screen_name
     output = activations.get(cfg.output_activation)
     output_words = "no activation" if output.name == "none" else output.screen_name
-    inputs = "x, y" if problem.is_toy else "pixels"
+    inputs = {1: "1 input: x", 2: "2 inputs: x, y"}.get(problem.inputs, f"{problem.inputs} inputs: pixels")
+    if problem.is_regression:  # one number out: the curve's or the surface's height
+        outputs = f"1 output, {output_words}: the predicted number"
+    else:
+        outputs = f"{problem.outputs} outputs, {output_words}"
     return [
-        Layer(problem.inputs, "input", f"{problem.inputs} inputs: {inputs}"),
+        Layer(problem.inputs, "input", inputs),
         *(Layer(units, "hidden", f"{units} units, {hidden}") for units in cfg.hidden),
-        Layer(problem.classes, "output", f"{problem.classes} outputs, {output_words}"),
+        Layer(problem.outputs, "output", outputs),
     ]
 
 

@@ -34,6 +34,17 @@ def test_the_words_say_each_layers_real_size_and_activation():
     assert words == ["784 inputs: pixels", "128 units, ReLU", "64 units, ReLU", "10 outputs, softmax"]
     toy = layers(RunConfig(dataset="blobs", hidden=(8,), hidden_activation="tanh", output_activation="none"))
     assert [layer.words for layer in toy] == ["2 inputs: x, y", "8 units, tanh", "4 outputs, no activation"]
+    sine = layers(RunConfig(dataset="sine", hidden=(8,), output_activation="none", loss="mse"))
+    assert [layer.words for layer in sine] == [
+        "1 input: x",
+        "8 units, ReLU",
+        "1 output, no activation: the predicted number",
+    ]
+    surface = layers(RunConfig(dataset="surface", hidden=(), output_activation="sigmoid", loss="mse"))
+    assert [(layer.units, layer.words) for layer in surface] == [
+        (2, "2 inputs: x, y"),
+        (1, "1 output, sigmoid: the predicted number"),
+    ]
 
 
 @pytest.mark.parametrize("hidden", [(16, 16), (128, 64), (3,), (5, 5, 5, 5)])

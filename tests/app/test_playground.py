@@ -101,6 +101,23 @@ def test_impossible_combination_is_explained_before_training():
     assert any("Expected to fail" in w.value for w in at.sidebar.warning)
 
 
+def test_picking_a_regression_puts_its_recipe_in_and_an_impossible_one_is_refused_in_words():
+    at = app()
+    widget(at, "dataset").set_value("sine").run()
+    assert not at.exception
+    assert (widget(at, "output_activation").value, widget(at, "loss").value) == ("none", "mse")
+    assert not at.button[0].disabled and any("regression" in i.value for i in at.sidebar.info)
+    widget(at, "output_activation").set_value("sigmoid").run()  # allowed: its fit shows why not
+    assert not at.button[0].disabled and any("between 0 and 1" in w.value for w in at.sidebar.warning)
+    widget(at, "loss").set_value("cross_entropy").run()  # impossible: said, and no Train
+    assert at.button[0].disabled and any("sine is a regression" in e.value for e in at.sidebar.error)
+    widget(at, "loss").set_value("mse").run()
+    widget(at, "output_activation").set_value("none").run()
+    widget(at, "dataset").set_value("moons").run()  # back to a classification: its own recipe
+    assert (widget(at, "output_activation").value, widget(at, "loss").value) == ("softmax", "cross_entropy")
+    assert not at.exception and not at.button[0].disabled
+
+
 def test_invalid_hidden_layers_disable_train_with_a_message():
     at = app()
     widget(at, "hidden").set_value("16,abc").run()

@@ -45,6 +45,16 @@ def test_help_answers_without_loading_torch(command):
         assert "--train-size" in words and "80% are used for training" in words
 
 
+def test_a_regression_trains_with_its_recipe_and_prints_its_error_and_r2():
+    result = cli("train", "--dataset", "sine", "--hidden", "8", "--epochs", "2", "--records-per-epoch", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].split()[:6] == ["step", "epoch", "loss", "test", "mse", "test"] and "R²" in lines[0]
+    assert lines[-1].endswith("done") and "%" in lines[-1].split()[-2]  # only the outside share in %
+    refused = cli("train", "--dataset", "sine", "--loss", "cross_entropy")
+    assert refused.returncode == 2 and "sine is a regression" in refused.stderr
+
+
 def test_devtools_are_not_product_commands():
     result = cli("bench")
     assert result.returncode == 2 and "invalid choice" in result.stderr

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnexplore.config import FIELDS, MAX_LAYERS, MAX_STEPS, RunConfig, field_kind, size_problem
+from nnexplore.config import (
+    FIELDS,
+    MAX_LAYERS,
+    MAX_STEPS,
+    RunConfig,
+    combination_problem,
+    field_kind,
+    with_recipe,
+)
 
 
 def test_default_config_is_valid_and_every_field_has_help():
@@ -60,7 +68,7 @@ def configs():
             parts[f.name] = st.floats(m["low"], m["high"], allow_nan=False)
     return (
         st.fixed_dictionaries(parts)
-        .filter(lambda d: not size_problem(SimpleNamespace(**d)))
+        .filter(lambda d: not combination_problem(SimpleNamespace(**d)))
         .map(lambda d: RunConfig(**d))
     )
 
@@ -146,6 +154,39 @@ def test_a_too_big_run_from_a_link_falls_back_with_a_message():
     assert any("shared server" in p for p in problems)
 
 
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"loss": "cross_entropy", "output_activation": "none"}, ["regression", "Cross-entropy", "no class"]),
+        ({"loss": "binary_cross_entropy", "output_activation": "sigmoid"}, ["yes/no", "mse"]),
+        ({"loss": "mse", "output_activation": "softmax"}, ["softmax", "always 1", "none"]),
+    ],
+)
+def test_a_recipe_that_cannot_train_a_regression_is_refused_in_words(changes, words):
+    for dataset in ("sine", "surface"):
+        with pytest.raises(ValueError) as err:
+            RunConfig(dataset=dataset, **changes)
+        assert all(word in str(err.value) for word in words), str(err.value)
+        assert str(err.value).startswith(f"{dataset} is a regression")
+
+
+def test_a_regression_takes_raw_outputs_or_a_sigmoid_with_squared_error():
+    assert RunConfig(dataset="sine", output_activation="none", loss="mse").loss == "mse"
+    assert (
+        RunConfig(dataset="surface", output_activation="sigmoid", loss="mse").output_activation == "sigmoid"
+    )
+
+
+def test_a_link_or_command_line_naming_a_regression_gets_its_recipe():
+    assert with_recipe({"dataset": "sine"}) == {"dataset": "sine", "output_activation": "none", "loss": "mse"}
+    assert with_recipe({"dataset": "sine", "output_activation": "sigmoid"})["output_activation"] == "sigmoid"
+    assert with_recipe({})["loss"] == "cross_entropy" == with_recipe({"dataset": "moons"})["loss"]
+    cfg, problems = RunConfig.from_query_params({"dataset": "surface", "epochs": "3"})
+    assert problems == [] and (cfg.output_activation, cfg.loss, cfg.epochs) == ("none", "mse", 3)
+    cfg, problems = RunConfig.from_query_params({"dataset": "sine", "loss": "cross_entropy"})
+    assert cfg == RunConfig() and "regression" in problems[0] and "default settings" in problems[0]
+
+
 # --- the notes beside the controls (nnexplore.advice) and what the help texts say about starts ---
 
 
@@ -197,3 +238,10 @@ def test_the_help_texts_numbers_about_the_default_and_he_starts():
     assert stds["he"] / stds["default"] == pytest.approx(math.sqrt(6), rel=0.03)
     assert round(math.sqrt(6), 1) == 2.4 and round(math.sqrt(6) * 2) / 2 == 2.5
     assert 512 * (1 / (3 * 512)) / 2 == pytest.approx(1 / 6)
+
+
+def test_a_regression_says_raw_outputs_are_right_and_a_sigmoid_cannot_reach_below_0():
+    (level, text), *_ = _notes(dataset="sine", output_activation="none", loss="mse")
+    assert level == "info" and "regression" in text and "Raw outputs are right" in text
+    (level, text), *_ = _notes(dataset="sine", output_activation="sigmoid", loss="mse")
+    assert level == "warning" and "between 0 and 1" in text and "below 0" in text

@@ -1,4 +1,5 @@
-"""Toy problems: deterministic, balanced, split 80/20, standardised, noise matters."""
+"""Toy problems: deterministic, balanced, split 80/20, standardised, noise matters; the regressions'
+targets are their functions plus noise, and reach outside (0, 1)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import pytest
 import torch
 
 from nnexplore.data import TOY_PROBLEMS, Dataset, load_dataset, make_toy
+from nnexplore.problems import PROBLEMS
 
-NAMES = list(TOY_PROBLEMS)
+ALL_TOYS = list(TOY_PROBLEMS)
+NAMES = [name for name in ALL_TOYS if not PROBLEMS[name].is_regression]  # the classifications
+REGRESSIONS = [name for name in ALL_TOYS if PROBLEMS[name].is_regression]
 
 
 def _knn_accuracy(ds: Dataset) -> float:
@@ -18,7 +22,7 @@ def _knn_accuracy(ds: Dataset) -> float:
     return (ds.y_train[nearest] == ds.y_test).float().mean().item()
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", ALL_TOYS)
 def test_same_arguments_give_identical_tensors(name: str) -> None:
     a = make_toy(name, n_samples=300, noise=0.2, seed=7)
     b = make_toy(name, n_samples=300, noise=0.2, seed=7)
@@ -105,3 +109,32 @@ def test_load_dataset_dispatches_and_shares_toy_datasets() -> None:
     assert torch.equal(first.x_train, make_toy("spiral3", 300, 0.1, 2).x_train)
     with pytest.raises(ValueError, match="Unknown dataset"):
         load_dataset(SimpleNamespace(dataset="cifar", n_samples=300, noise=0.1, seed=0, train_size=1))
+
+
+def test_the_table_has_a_curve_and_a_surface_to_fit() -> None:
+    assert {"sine", "surface"} <= set(REGRESSIONS)
+    assert (PROBLEMS["sine"].inputs, PROBLEMS["sine"].outputs) == (1, 1)
+    assert (PROBLEMS["surface"].inputs, PROBLEMS["surface"].outputs) == (2, 1)
+    assert PROBLEMS["surface"].on_plane and not PROBLEMS["sine"].on_plane
+    assert all(PROBLEMS[name].recipe == ("none", "mse") for name in REGRESSIONS)
+    assert PROBLEMS["moons"].recipe == ("softmax", "cross_entropy") and PROBLEMS["mnist"].outputs == 10
+
+
+@pytest.mark.parametrize("name", REGRESSIONS)
+def test_a_regression_is_its_function_plus_noise_split_80_20(name: str) -> None:
+    n = 1001
+    clean = make_toy(name, n_samples=n, noise=0.0, seed=4)
+    inputs = PROBLEMS[name].inputs
+    assert clean.is_regression and clean.num_classes == 0 and clean.n_outputs == 1
+    assert clean.x_train.shape == (801, inputs) and clean.x_test.shape == (200, inputs)
+    assert clean.y_train.shape == (801, 1) and clean.y_train.dtype == torch.float32
+    x = torch.cat([clean.x_train, clean.x_test])
+    y = torch.cat([clean.y_train, clean.y_test])[:, 0]
+    assert x.min() >= -3 and x.max() <= 3 and x.min() < -2.9 and x.max() > 2.9  # not standardised
+    expected = torch.sin(x[:, 0]) * (torch.cos(x[:, 1]) if inputs == 2 else 1)
+    assert torch.allclose(y, expected, atol=1e-6)
+    assert y.min() < -0.9 and y.max() > 0.9  # targets well outside (0, 1): a sigmoid cannot reach them
+    noisy = make_toy(name, n_samples=n, noise=0.2, seed=4)
+    assert torch.equal(noisy.x_train, clean.x_train)  # the same points, their targets blurred
+    spread = (noisy.y_train - clean.y_train).std().item()
+    assert 0.17 < spread < 0.23

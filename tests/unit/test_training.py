@@ -280,3 +280,77 @@ def test_every_record_field_is_in_docs_metrics(moons):
     record = list(train(small(), dataset=moons))[-1]
     missing = [key for key in record if f"`{key}`" not in doc]
     assert not missing, f"docs/metrics.md does not describe {missing}"
+
+
+# --- regression: test_mse and test_r2 instead of accuracy (docs/metrics.md) ---
+
+REGRESSION_FIELDS = (RECORD_FIELDS - {"train_acc", "test_acc"}) | {"test_mse", "test_r2"}
+
+
+@pytest.fixture(scope="module")
+def sine():
+    return make_toy("sine", n_samples=600, noise=0.1, seed=0)
+
+
+def sklearn_r2(targets: np.ndarray, predictions: np.ndarray) -> float:
+    """scikit-learn's r2_score, written out: 1 − Σ (t − o)² / Σ (t − t̄)², t̄ the targets' mean."""
+    return 1 - float(((targets - predictions) ** 2).sum()) / float(((targets - targets.mean()) ** 2).sum())
+
+
+def test_r2_by_hand_a_constant_at_the_mean_scores_0_and_a_perfect_fit_1():
+    from nnexplore.probes import fit_sums, r2_score
+
+    t = torch.tensor([[1.0], [2.0], [3.0], [4.0]])
+
+    def r2(o: torch.Tensor) -> float:
+        sums = fit_sums(o, t)
+        return r2_score(sums["sse"].tolist(), sums["sst"].tolist())
+
+    assert r2(torch.full_like(t, 2.5)) == pytest.approx(0.0)  # the mean, everywhere
+    assert r2(t.clone()) == pytest.approx(1.0)
+    # SSE = 1 (one answer off by 1), SST = 2.25 + 0.25 + 0.25 + 2.25 = 5: R² = 1 − 1/5
+    assert r2(torch.tensor([[1.0], [2.0], [3.0], [5.0]])) == pytest.approx(0.8)
+    assert r2(torch.full_like(t, 0.0)) == pytest.approx(1 - 30 / 5)  # worse than the mean: below 0
+    assert sklearn_r2(t.numpy(), np.array([[1.0], [2.0], [3.0], [5.0]])) == pytest.approx(0.8)
+    assert math.isnan(r2_score([1.0], [0.0]))  # targets that do not vary: nothing to explain
+
+
+def test_a_regression_record_has_mse_and_r2_instead_of_accuracy(sine):
+    records = list(train(small(dataset="sine", output_activation="none", loss="mse"), dataset=sine))
+    assert all(set(record) == REGRESSION_FIELDS for record in records)
+    assert records[-1]["status"] == "done" and records[-1]["test_examples"] == len(sine.x_test)
+    assert records[-1]["out_total"] == len(sine.x_test)  # one output per example
+
+
+def test_test_mse_and_r2_are_numpys_on_the_models_own_predictions(sine):
+    """At the last record (the whole held-out split) and at an earlier one (the 500-example sample,
+    here all 120 test points), the record's numbers are numpy's on what the model predicts."""
+    cfg = small(dataset="sine", output_activation="none", loss="mse", epochs=5, hidden=(16, 16))
+    checked = []
+
+    def check(model, record):
+        predictions = model.predict_proba(sine.x_test).numpy().astype(float)
+        targets = sine.y_test.numpy().astype(float)
+        assert record["test_mse"] == pytest.approx(float(((predictions - targets) ** 2).mean()), rel=1e-5)
+        assert record["test_r2"] == pytest.approx(sklearn_r2(targets, predictions), rel=1e-5, abs=1e-6)
+        assert record["test_mse"] == pytest.approx(record["test_loss"], rel=1e-5)  # one output: the loss
+        checked.append(record["test_r2"])
+
+    list(train(cfg, dataset=sine, on_record=check))
+    assert len(checked) > 2 and checked[-1] > 0.8  # it learns the curve
+
+
+def test_a_sigmoid_output_cannot_reach_the_negative_half_of_the_sine(sine):
+    cfg = small(dataset="sine", output_activation="none", loss="mse", hidden=(16, 16), epochs=10)
+    raw = list(train(cfg, dataset=sine))[-1]
+    squeezed = list(train(cfg.replace(output_activation="sigmoid"), dataset=sine))[-1]
+    assert squeezed["out_below"] == 0 and raw["out_below"] > 0
+    assert raw["test_r2"] > 0.9 > 0.7 > squeezed["test_r2"]
+
+
+def test_a_regression_record_is_in_docs_metrics(sine):
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "metrics.md").read_text()
+    record = list(train(small(dataset="sine", output_activation="none", loss="mse"), dataset=sine))[-1]
+    assert not [key for key in record if f"`{key}`" not in doc]
