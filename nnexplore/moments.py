@@ -51,14 +51,18 @@ def timeline_records(n_records: int, frames: int = FRAMES) -> frozenset[int]:
 def frame_of(view: dict[str, Any]) -> dict[str, Any]:
     """The parts of a snapshot that change as the run learns, small: one moment of its timeline.
 
-    What stays the same through a run (the grid's points, the data points, the digits'
-    pixels and labels) is left out: the latest snapshot has it. Class numbers as
-    uint8 and outputs as float16 (a colour or a bar shows no more than 3 digits): a
-    toy run's frame is about 12 kB, plus its hidden units' pictures (``unit_codes``).
+    What stays the same through a run (the grid's points, the curve's x, the data points, the
+    digits' pixels and labels) is left out: the latest snapshot has it. Class numbers as
+    uint8 and outputs and predictions as float16 (a colour, a bar or a line's height shows
+    no more than 3 digits): a toy run's frame is about 12 kB (a regression's fitted surface
+    7 kB, its curve 0.4 kB), plus its hidden units' pictures (``unit_codes``).
     """
     frame: dict[str, Any] = {"step": view["step"], "epoch": view["epoch"]}
     if "grid" in view:
         frame["grid"] = _guesses(view["grid"], "cls")
+    for fit in ("curve", "surface"):  # a regression's prediction at the same x (and y) every time
+        if fit in view:
+            frame[fit] = {"prediction": np.asarray(view[fit]["prediction"], dtype=np.float16)}
     if "pushes" in view:
         frame["pushes"] = {name: np.asarray(v, dtype=np.float16) for name, v in view["pushes"].items()}
     if "digits" in view:

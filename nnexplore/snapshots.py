@@ -1,8 +1,8 @@
 """Snapshots of a model taken beside training: small tables for the live charts.
 
 A record holds numbers; some charts need the model itself (the decision
-regions of a 2-D problem, the current output values, test digits with their
-predictions). The training process calls `model_view` at record points (a few
+regions of a 2-D problem, the fitted curve or surface of a regression, the
+current output values, test digits with their predictions). The training process calls `model_view` at record points (a few
 times a second at most, see nnexplore.runs.child) and sends back only the small
 tables it returns, so the page never touches the model while it trains.
 
@@ -23,7 +23,10 @@ from nnexplore.model import apply_output
 from nnexplore.moments import frame_of
 from nnexplore.training import features
 
-GRID = 60  # decision-region grid resolution (GRID × GRID points)
+GRID = 60  # decision-region and fitted-surface grid resolution (GRID × GRID points)
+# The fitted curve of a 1-D regression: its prediction at this many evenly spaced x, enough for a
+# smooth line across a 460 px wide plot (a point every 2 to 3 px), 400 bytes a moment as float16.
+CURVE_POINTS = 200
 MAX_OUTPUT_VALUES = 4000  # output entries kept for the histogram
 DIGITS = 36  # test digits shown with their predictions
 BATCH = 64  # test examples whose output-layer gradient is kept (gradient check, distribution)
@@ -46,12 +49,14 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     """Small tables for the live charts, and with a record marked ``"frame"`` its timeline frame.
 
     The confusion matrix (a pass over the whole test set) comes with the last record and
-    with the timeline's frames only.
+    with the timeline's frames only. A regression (``dataset.num_classes`` 0) has no classes
+    to push or to draw regions of: its view holds the fit instead (``regression_view``).
     """
     device = next(model.parameters()).device
     x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
+    outputs_per_example = max(1, int(dataset.num_classes))  # a regression: one number
     pick = torch.linspace(
-        0, len(x_test) - 1, min(len(x_test), MAX_OUTPUT_VALUES // dataset.num_classes)
+        0, len(x_test) - 1, min(len(x_test), MAX_OUTPUT_VALUES // outputs_per_example)
     ).long()
     outputs = model.predict_proba(features(x_test[pick]).to(device)).cpu()
     view: dict[str, Any] = {
@@ -59,9 +64,12 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
         "epoch": record.get("epoch"),
         "outputs": outputs.flatten().numpy(),
     }
-    gradient = output_gradient(model, dataset, cfg, device, n=PUSHES)  # one backward pass, two views
-    view.update(first_examples(gradient, BATCH), pushes=pushes(gradient, cfg.output_activation))
-    if x_test.shape[1] == 2:
+    if int(dataset.num_classes) == 0:
+        view.update(regression_view(model, dataset, device))
+    else:
+        gradient = output_gradient(model, dataset, cfg, device, n=PUSHES)  # one backward pass, two views
+        view.update(first_examples(gradient, BATCH), pushes=pushes(gradient, cfg.output_activation))
+    if x_test.shape[1] == 2 and "surface" not in view:
         view["grid"] = decision_grid(model, dataset, device)
         view["points"] = data_points(dataset)  # here, so that the server needs no torch to draw them
         view["units"] = unit_grids(model, dataset, device)
@@ -74,6 +82,44 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
     if record["status"] == "running":
         view.pop("confusion", None)  # a live page shows the matrix once the run ends; frames keep theirs
     return view
+
+
+def regression_view(model: Any, dataset: Any, device: torch.device | str = "cpu") -> dict[str, Any]:
+    """A regression's pictures: what the network predicts over the whole input, under the data.
+
+    One input (sine): ``curve``, the prediction at CURVE_POINTS evenly spaced x over the data and
+    a margin (columns x, prediction), and ``points`` (x, y: the target, split). Two inputs
+    (surface): ``surface``, the prediction on the GRID × GRID grid of the decision regions
+    (x, y, prediction), ``points`` (x, y, target, split) and the hidden ``units`` over the same
+    plane. The prediction is the first output, after the output activation: the number the
+    network answers, which a sigmoid keeps inside (0, 1) whatever the target.
+    """
+    if dataset.x_test.shape[1] == 1:
+        return {"curve": fit_curve(model, dataset, device), "points": data_points(dataset)}
+    return {
+        "surface": fit_surface(model, dataset, device),
+        "points": data_points(dataset),
+        "units": unit_grids(model, dataset, device),
+    }
+
+
+@torch.no_grad()
+def fit_curve(model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = CURVE_POINTS) -> Columns:
+    """A 1-input regression's prediction at n evenly spaced x from the data's smallest x to its
+    largest, each widened by the same margin as the decision regions' plane (columns x, prediction)."""
+    x = torch.cat([dataset.x_train, dataset.x_test]).float()[:, 0]
+    xs = torch.linspace(float(x.min()) - MARGIN, float(x.max()) + MARGIN, n)
+    prediction = model.predict_proba(xs.unsqueeze(1).to(device)).cpu()[:, 0]
+    return {"x": xs.numpy(), "prediction": prediction.numpy()}
+
+
+@torch.no_grad()
+def fit_surface(model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = GRID) -> Columns:
+    """A 2-input regression's prediction on an n × n grid over the data's plane, the decision
+    regions' grid (columns x, y, prediction; x fastest)."""
+    points = _plane_grid(dataset, n)
+    prediction = model.predict_proba(points.to(device)).cpu()[:, 0]
+    return {"x": points[:, 0].numpy(), "y": points[:, 1].numpy(), "prediction": prediction.numpy()}
 
 
 def output_gradient(
@@ -142,19 +188,27 @@ def pushes(gradient: dict, output_activation: str) -> Columns:
     return {"p_right": outputs[rows, labels], "push": np.abs(grad[rows, labels])}
 
 
-def data_bounds(dataset: Any, margin: float = 0.5) -> tuple[float, float, float, float]:
+#: How far the pictures of the whole input reach beyond the data, on every side.
+MARGIN = 0.5
+
+
+def data_bounds(dataset: Any, margin: float = MARGIN) -> tuple[float, float, float, float]:
     x = torch.cat([dataset.x_train, dataset.x_test]).float()
     lo, hi = x.min(dim=0).values - margin, x.max(dim=0).values + margin
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
 
+def _plane_grid(dataset: Any, n: int) -> torch.Tensor:
+    """n × n points evenly covering the data's plane and a margin, x fastest: shape (n·n, 2)."""
+    x0, x1, y0, y1 = data_bounds(dataset)
+    gx, gy = torch.meshgrid(torch.linspace(x0, x1, n), torch.linspace(y0, y1, n), indexing="xy")
+    return torch.stack([gx.flatten(), gy.flatten()], dim=1)
+
+
 @torch.no_grad()
 def decision_grid(model: Any, dataset: Any, device: torch.device | str = "cpu", n: int = GRID) -> Columns:
     """Predicted class and its probability on an n × n grid covering the data (columns x, y, cls, confidence)."""
-    x0, x1, y0, y1 = data_bounds(dataset)
-    xs, ys = torch.linspace(x0, x1, n), torch.linspace(y0, y1, n)
-    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
-    points = torch.stack([gx.flatten(), gy.flatten()], dim=1)
+    points = _plane_grid(dataset, n)
     out = model.predict_proba(points.to(device)).cpu()
     # With raw outputs the "confidence" is the largest output clipped to [0, 1]: still comparable.
     conf, cls = out.max(dim=1)
@@ -189,9 +243,7 @@ def unit_grids(
     layer a float32 array of shape (units kept, n·n)). A net without hidden
     layers has empty lists.
     """
-    x0, x1, y0, y1 = data_bounds(dataset)
-    gx, gy = torch.meshgrid(torch.linspace(x0, x1, n), torch.linspace(y0, y1, n), indexing="xy")
-    points = torch.stack([gx.flatten(), gy.flatten()], dim=1)
+    points = _plane_grid(dataset, n)
     _, pre = model.forward_hidden(points.to(device))
     outputs = [act(z) for act, z in zip(model.acts, pre)]
     return {
@@ -204,13 +256,18 @@ def unit_grids(
 
 
 def data_points(dataset: Any, max_points: int = 1000) -> Columns:
-    """The toy problem's points for the decision chart (columns x, y, label, split)."""
+    """The toy problem's points for its picture (columns x, y, split and): a classification's
+    ``label``; a 2-input regression's ``target``; a 1-input regression's target is its ``y``."""
     x = torch.cat([dataset.x_train, dataset.x_test]).numpy()
     label = torch.cat([dataset.y_train, dataset.y_test]).numpy()
     split = np.array(["train"] * len(dataset.x_train) + ["test"] * len(dataset.x_test))
     keep = np.arange(len(x))
     if len(x) > max_points:
         keep = np.linspace(0, len(x) - 1, max_points).astype(int)
+    if int(dataset.num_classes) == 0 and x.shape[1] == 1:  # a curve: x across, the target up
+        return {"x": x[keep, 0], "y": label[keep, 0], "split": split[keep]}
+    if int(dataset.num_classes) == 0:
+        return {"x": x[keep, 0], "y": x[keep, 1], "target": label[keep, 0], "split": split[keep]}
     return {"x": x[keep, 0], "y": x[keep, 1], "label": label[keep], "split": split[keep]}
 
 

@@ -12,7 +12,12 @@ that a view with nothing to show is never offered:
 
 * ``""``: always;
 * ``"hidden"``: some run has a hidden layer (units, and a first layer for the gradient to reach);
-* ``"toy"`` / ``"mnist"``: some run learns a 2-D toy problem / MNIST;
+* ``"classes"`` / ``"regression"``: some run sorts examples into classes / predicts a number
+  (nnexplore.problems: accuracy and who gets pushed need classes; R² and the fit need numbers);
+* ``"toy"``: some run sorts the points of a 2-D toy problem into classes (decision regions);
+* ``"plane"``: some run's input is a point on a plane (two inputs: its hidden units can be drawn
+  over it);
+* ``"mnist"``: some run learns MNIST;
 * ``"extra:<name>"``: the card has that extra panel (nnexplore.experiments.EXTRAS).
 
 Nothing here imports streamlit or torch.
@@ -20,8 +25,10 @@ Nothing here imports streamlit or torch.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+
+from nnexplore.problems import PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class View:
 
 
 CHART_ACCURACY = "Accuracy"
+CHART_R2 = "R² (1 is a perfect fit)"
 CHART_LOSS = "Loss"
 CHART_OUTSIDE = "Outside [0, 1]"
 CHART_UNITS = "Weak, off and dead units"
@@ -44,6 +52,7 @@ CHART_GRADIENT = "Gradient flow"
 CHART_REACH = "How much reaches the first layer"
 CHART_LAYERS = "Gradient by layer"
 CHART_REGIONS = "Decision regions"
+CHART_FIT = "Fit to the data"
 CHART_DIGITS = "Test digits"
 CHART_PUSHES = "Who gets pushed"
 CHART_HIDDEN_UNITS = "Hidden units"
@@ -53,7 +62,8 @@ CHART_LANDSCAPE = "Loss landscape"
 
 #: Every view, in the order a page draws them (the headline first, then the ones picked).
 VIEWS: tuple[View, ...] = (
-    View("accuracy", CHART_ACCURACY),
+    View("accuracy", CHART_ACCURACY, needs="classes"),
+    View("r2", CHART_R2, needs="regression"),
     View("loss", CHART_LOSS),
     View("outside", CHART_OUTSIDE, charts=2),
     View("units", CHART_UNITS, needs="hidden"),
@@ -61,9 +71,10 @@ VIEWS: tuple[View, ...] = (
     View("reach", CHART_REACH, needs="hidden"),
     View("layers", CHART_LAYERS, needs="hidden", charts=2, per_run=True),
     View("regions", CHART_REGIONS, needs="toy", per_run=True),
+    View("fit", CHART_FIT, needs="regression", per_run=True),
     View("digits", CHART_DIGITS, needs="mnist", charts=2, per_run=True),
-    View("pushes", CHART_PUSHES, charts=2),
-    View("hidden_units", CHART_HIDDEN_UNITS, needs="hidden toy"),
+    View("pushes", CHART_PUSHES, needs="classes", charts=2),
+    View("hidden_units", CHART_HIDDEN_UNITS, needs="hidden plane"),
     View("output_gradient", CHART_OUTPUT_GRADIENT, needs="extra:gradient_check", charts=2),
     View("gradient_check", CHART_GRADIENT_CHECK, needs="extra:gradient_check"),
     View("landscape", CHART_LANDSCAPE, needs="extra:loss_landscape", charts=4),
@@ -71,19 +82,33 @@ VIEWS: tuple[View, ...] = (
 BY_NAME: dict[str, View] = {view.name: view for view in VIEWS}
 CHARTS: tuple[str, ...] = tuple(view.title for view in VIEWS)
 
-#: What the Playground shows first: how well each run does, and what each network draws.
-PLAYGROUND_HEADLINE: tuple[str, ...] = ("accuracy", "regions", "digits")
+#: What the Playground shows first: how well each run does (accuracy, or a regression's R²), and
+#: what each network draws (its decision regions, its fit, its guesses at digits).
+PLAYGROUND_HEADLINE: tuple[str, ...] = ("accuracy", "r2", "regions", "fit", "digits")
+
+
+def _problems(datasets: Iterable[str]) -> list:
+    return [PROBLEMS[name] for name in datasets if name in PROBLEMS]
+
+
+#: What each dataset need asks of some run's problem (nnexplore.problems.Problem).
+_DATA_NEEDS = {
+    "classes": lambda p: not p.is_regression,
+    "regression": lambda p: p.is_regression,
+    "toy": lambda p: p.on_plane and not p.is_regression,
+    "plane": lambda p: p.on_plane,
+    "mnist": lambda p: p.name == "mnist",
+}
 
 
 def available(view: View, datasets: Collection[str], hidden: bool, extra: str = "") -> bool:
     """Whether ``view`` has anything to show for runs on ``datasets`` (``hidden``: some run has a
     hidden layer) on a card with the extra panel ``extra`` ("" on the Playground)."""
+    problems = _problems(datasets)
     for need in view.needs.split():
         if need == "hidden" and not hidden:
             return False
-        if need == "toy" and not any(name != "mnist" for name in datasets):
-            return False
-        if need == "mnist" and "mnist" not in datasets:
+        if need in _DATA_NEEDS and not any(_DATA_NEEDS[need](p) for p in problems):
             return False
         if need.startswith("extra:") and need.removeprefix("extra:") != extra:
             return False

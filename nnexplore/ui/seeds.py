@@ -4,7 +4,7 @@
 own seed, so the first is the card's run itself, already trained and served whole). Runs are
 shared by their settings, so a class pressing it together trains each seed once. The part
 shows one line per seed and the median in bold (nnexplore.ui.charts.seeds), how many runs
-are done, and a sentence with how far the seeds' final accuracies lie apart.
+are done, and a sentence with how far the seeds' final accuracies (a regression's R²) lie apart.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import statistics
 
 import streamlit as st
 
-from nnexplore.problems import PROBLEMS
+from nnexplore.problems import PROBLEMS, is_regression
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, DONE
 from nnexplore.ui.actions import session_jobs, start_batch, stop_runs
@@ -48,9 +48,12 @@ def split_label(label: str) -> tuple[str, int]:
     return recipe, int(seed)
 
 
-def spread_sentence(finals: dict[str, list[float]], diverged: dict[str, int] | None = None) -> str:
+def spread_sentence(
+    finals: dict[str, list[float]], diverged: dict[str, int] | None = None, r2: frozenset[str] = frozenset()
+) -> str:
     """How far each recipe's seeds end apart, in the learner's numbers, and how many diverged;
-    "" before any has ended. A diverged seed has no final accuracy to compare."""
+    "" before any has ended. A diverged seed has no final score to compare. ``r2``: the recipes
+    that are regressions, whose score is an R² written as a number (0.93), not a percentage."""
     diverged = diverged or {}
     parts = []
     for recipe, values in finals.items():
@@ -63,20 +66,24 @@ def spread_sentence(finals: dict[str, list[float]], diverged: dict[str, int] | N
         if not values:
             continue
         low, high, mid = min(values), max(values), statistics.median(values)
+        name = plain_text(recipe) + (" (R²)" if recipe in r2 else "")
+        shown = "{:.2f}" if recipe in r2 else "{:.1%}"
+        apart = f"{high - low:.2f} apart" if recipe in r2 else f"{(high - low) * 100:.1f} points apart"
         if len(values) == 1:
-            parts.append(f"*{plain_text(recipe)}* {mid:.1%} (one seed so far)")
+            parts.append(f"*{name}* {shown.format(mid)} (one seed so far)")
         elif high - low < 0.01:
-            parts.append(f"*{plain_text(recipe)}* {mid:.1%} from every seed")
+            parts.append(f"*{name}* {shown.format(mid)} from every seed")
         else:
             parts.append(
-                f"*{plain_text(recipe)}* from {low:.1%} to {high:.1%} (median {mid:.1%}, "
-                f"{(high - low) * 100:.1f} points apart)"
+                f"*{name}* from {shown.format(low)} to {shown.format(high)} "
+                f"(median {shown.format(mid)}, {apart})"
             )
         if broke:
             parts[-1] += f", {parts_note}"
     if not parts:
         return ""
-    return "Final test accuracy over the seeds: " + "; ".join(parts) + "."
+    what = "Final test accuracy (R² for a regression)" if r2 else "Final test accuracy"
+    return f"{what} over the seeds: " + "; ".join(parts) + "."
 
 
 def render_seeds(recipes: list[tuple[str, object]], group: str) -> None:
@@ -125,15 +132,17 @@ def _part(jobs: list[Job], order: list[str]) -> None:
     frame = seeds_charts.seeds_frame(runs)
     if frame.empty:
         return
-    chance = 1 / PROBLEMS[jobs[0].cfg.dataset].classes
-    st.altair_chart(seeds_charts.seeds_chart(frame, order, chance), width="stretch")
+    classes = {PROBLEMS[job.cfg.dataset].classes for job in jobs} - {0}  # 0: a regression
+    chance = 1 / classes.pop() if len(classes) == 1 else None  # one chance rule, or none
+    r2 = frozenset(recipe for (recipe, _, _), job in zip(runs, jobs) if is_regression(job.cfg.dataset))
+    st.altair_chart(seeds_charts.seeds_chart(frame, order, chance, r2=bool(r2)), width="stretch")
     finals: dict[str, list[float]] = {recipe: [] for recipe in order}
     diverged: dict[str, int] = {}
     for (recipe, _seed, records), job in zip(runs, jobs):
         if job.status == DIVERGED:
             diverged[recipe] = diverged.get(recipe, 0) + 1
         elif job.status == DONE and records:
-            finals.setdefault(recipe, []).append(records[-1]["test_acc"])
-    sentence = spread_sentence(finals, diverged)
+            finals.setdefault(recipe, []).append(seeds_charts.score(records[-1]))
+    sentence = spread_sentence(finals, diverged, r2)
     if sentence:
         st.markdown(sentence)

@@ -150,6 +150,26 @@ def test_train_runs_in_background_and_reaches_done():
     _manage_runs_loads_downloads_and_removes(at)
 
 
+def test_a_sine_run_reaches_done_and_shows_its_r2_and_its_fitted_curve():
+    at = app({"dataset": "sine", "epochs": "3", "n_samples": "300"})  # the link: raw outputs, mse
+    assert (widget(at, "output_activation").value, widget(at, "loss").value) == ("none", "mse")
+    at.button[0].click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and not any("done" in s.value for s in at.success):
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception
+    status = next(s.value for s in at.success if "done" in s.value)
+    r2 = float(re.search(r"done, test R² (-?[\d.]+) in", status).group(1))
+    assert [h.value for h in at.subheader][:2] == ["R² (1 is a perfect fit)", "Fit to the data"]
+    assert any("Where the line leaves the dots" in c.value for c in at.caption)  # the curve is drawn
+    table = at.dataframe[0].value
+    assert "test accuracy" not in table.columns and table["test R²"].iloc[0] == pytest.approx(r2, abs=0.005)
+    more = next(g for g in at.get("button_group") if g.label == "More views")
+    assert "Who gets pushed" not in more.options and "Decision regions" not in more.options
+    assert not at.exception
+
+
 def _manage_runs_loads_downloads_and_removes(at: AppTest) -> None:
     """Manage runs is drawn only once its switch is on; then it loads a run's settings back into
     the sidebar, offers its records, and removes it from the page."""

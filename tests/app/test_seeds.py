@@ -3,6 +3,7 @@ and a sentence whose numbers are the runs' own."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 
@@ -41,6 +42,19 @@ def test_the_sentence_gives_each_recipes_spread():
     assert "*B*: 2 seeds diverged" in broke
 
 
+def test_a_regressions_seeds_are_scored_by_r2_as_a_number():
+    text = spread_sentence({"fit": [0.91, 0.95, 0.93], "class": [0.5, 0.9]}, r2=frozenset({"fit"}))
+    assert text.startswith("Final test accuracy (R² for a regression) over the seeds")
+    assert "*fit (R²)* from 0.91 to 0.95 (median 0.93, 0.04 apart)" in text
+    assert "*class* from 50.0% to 90.0%" in text
+    runs = [("fit", 0, [{"step": 10, "epoch": 1.0, "test_r2": 0.8, "test_mse": 0.1}])]
+    runs += [("class", 0, [{"step": 10, "epoch": 1.0, "test_acc": 0.6}])]
+    frame = charts.seeds_frame(runs)
+    assert frame["score"].tolist() == [0.8, 0.6]
+    spec = charts.seeds_chart(frame, ["fit", "class"], None, r2=True).to_dict()
+    assert "R²" in json.dumps(spec, ensure_ascii=False) and "rule" not in json.dumps(spec)
+
+
 def test_the_median_line_leaves_out_steps_not_every_seed_reached():
     df = pd.DataFrame(
         {
@@ -48,11 +62,11 @@ def test_the_median_line_leaves_out_steps_not_every_seed_reached():
             "seed": [0, 1, 2, 0, 1],
             "step": [10, 10, 10, 20, 20],
             "epoch": [1, 1, 1, 2, 2],
-            "test_acc": [0.5, 0.7, 0.9, 0.8, 0.6],
+            "score": [0.5, 0.7, 0.9, 0.8, 0.6],
         }
     )
     median = charts.median_frame(df)
-    assert median["step"].tolist() == [10] and median["test_acc"].tolist() == [0.7]
+    assert median["step"].tolist() == [10] and median["score"].tolist() == [0.7]
 
 
 def test_the_chart_draws_thin_seeds_a_bold_median_and_chance():

@@ -91,6 +91,15 @@ RUNS = [
 ]
 
 
+def fake_regression_records(n: int) -> list[dict]:
+    """A regression's records (docs/metrics.md): test_mse and test_r2 instead of the accuracies."""
+    records = []
+    for record in fake_records(n, hidden=1):
+        record = {k: v for k, v in record.items() if k not in ("train_acc", "test_acc")}
+        records.append({**record, "test_mse": record["test_loss"], "test_r2": 1 - record["test_loss"]})
+    return records
+
+
 # --------------------------------------------------------------------------- frames
 
 
@@ -873,6 +882,7 @@ def _every_run_chart() -> list[alt.TopLevelMixin]:
     pushes = pd.DataFrame({"run": ["a", "a", "b"], "p_right": [0.1, 0.9, 0.5], "push": [0.9, 0.1, 0.4]})
     return [
         training.accuracy_chart(F.metric_long(RUNS, ["train_acc", "test_acc"]), classes=[2, 3, 2]),
+        training.r2_chart(F.runs_frame([*RUNS, ("fit", fake_regression_records(5))]), moment=True),
         training.loss_chart(F.runs_frame(RUNS)),
         training.loss_chart(F.runs_frame(RUNS), kinds=kinds),
         training.outside_chart(F.runs_frame(RUNS)),
@@ -963,6 +973,42 @@ def test_axis_titles_say_their_units():
         "cross-entropy",
         "squared error",
         "probability",
+        "R²",
     )
     missing = [t for t in set(titles) if not any(u in t for u in units_seen) and t != "layer"]
     assert not missing, missing
+
+
+# --------------------------------------------------------------------------- regression records
+
+
+def test_a_regression_records_r2_reaches_the_frames_the_table_and_the_status_words():
+    runs = [("fit", fake_regression_records(4)), RUNS[0]]
+    df = F.runs_frame(runs)
+    fit = df[df["run"] == "fit"]
+    assert fit["test_r2"].tolist() == pytest.approx([1 - 1.2 / (i + 1) for i in range(4)])
+    assert fit["test_acc"].isna().all() and df[df["run"] == RUNS[0][0]]["test_r2"].isna().all()
+    table = F.summary_table(runs)
+    assert table["test R²"].iloc[0] == pytest.approx(0.7) and math.isnan(table["test accuracy"].iloc[0])
+    assert math.isnan(table["test R²"].iloc[1]) and table["test accuracy"].iloc[1] > 0
+    assert F.score_words(runs[0][1][-1]) == "test R² 0.70"
+    assert F.score_words(RUNS[0][1][-1]) == f"test accuracy {RUNS[0][1][-1]['test_acc']:.1%}"
+    assert F.score_words({"test_r2": math.nan}) == "" == F.score_words({"step": 1})
+
+
+def test_r2_chart_draws_a_regressions_test_r2_with_the_mean_everywhere_at_0():
+    runs = [*RUNS[:1], ("fit", fake_regression_records(6))]
+    spec = training.r2_chart(F.runs_frame(runs), [label for label, _ in runs]).to_dict()
+    line = next(u for u in units(spec) if mark_type(u) == "line")
+    drawn = rows(spec, line)
+    assert {r["run"] for r in drawn} == {"fit"}  # a classification's rows have no R²: no line
+    assert line["encoding"]["color"]["scale"]["domain"] == [RUNS[0][0], "fit"]  # its colour is kept
+    assert line["encoding"]["y"]["scale"]["domain"] == pytest.approx(
+        [-0.2, 1]
+    )  # the lowest R² drawn, up to 1
+    assert "R²" in line["encoding"]["y"]["title"]
+    rule = next(u for u in units(spec) if mark_type(u) == "rule")
+    assert rows(spec, rule)[0]["value"] == 0 and rows(spec, rule)[0]["note"] == training.MEAN_EVERYWHERE
+    low = [("fit", [{**r, "test_r2": -30.0} for r in fake_regression_records(2)])]
+    spec = training.r2_chart(F.runs_frame(low)).to_dict()
+    assert units(spec)[0]["encoding"]["y"]["scale"]["domain"] == [training.R2_FLOOR, 1]

@@ -11,7 +11,9 @@ import torch
 from nnexplore.config import RunConfig
 from nnexplore.data import Dataset, make_toy
 from nnexplore.model import build_model
+from nnexplore.moments import frame_of
 from nnexplore.snapshots import (
+    CURVE_POINTS,
     DIGITS,
     GRID,
     MAX_UNITS,
@@ -103,3 +105,45 @@ def test_a_net_without_hidden_layers_has_no_unit_grids():
     model = build_model(RunConfig(hidden=()), 2, 2)
     units = unit_grids(model, dataset)
     assert units["layers"] == [] and units["widths"] == [] and units["values"] == []
+
+
+def _regression(name: str, output: str = "none"):
+    cfg = RunConfig(dataset=name, output_activation=output, loss="mse", hidden=(8,), n_samples=300)
+    dataset = make_toy(name, n_samples=300, noise=0.1, seed=0)
+    model = build_model(cfg, dataset.n_features, dataset.n_outputs)
+    return cfg, dataset, model
+
+
+def test_a_sine_view_has_the_fitted_curve_over_the_data_and_no_classes():
+    cfg, dataset, model = _regression("sine")
+    view = model_view(model, dataset, cfg, {"step": 3, "epoch": 0.5, "status": "running", "frame": True})
+    curve = view["curve"]
+    assert _same_length_columns(curve) == CURVE_POINTS and np.all(np.diff(curve["x"]) > 0)
+    x = torch.cat([dataset.x_train, dataset.x_test])[:, 0]
+    assert curve["x"][0] == pytest.approx(float(x.min()) - 0.5) and curve["x"][-1] == pytest.approx(
+        float(x.max()) + 0.5
+    )
+    by_hand = model(torch.from_numpy(curve["x"]).float().unsqueeze(1)).detach().numpy()[:, 0]
+    assert np.allclose(curve["prediction"], by_hand, atol=1e-6)  # raw outputs: the number itself
+    points = view["points"]
+    assert set(points) == {"x", "y", "split"} and _same_length_columns(points) == 300
+    targets = torch.cat([dataset.y_train, dataset.y_test])[:, 0].numpy()
+    assert np.allclose(np.sort(points["y"]), np.sort(targets))  # y: the targets, up the plot
+    assert not {"grid", "pushes", "logits", "units", "digits"} & set(view)  # no classes, no plane
+    frame = view["frame"]
+    assert set(frame) == {"step", "epoch", "curve"} and frame["curve"]["prediction"].dtype == np.float16
+
+
+def test_a_surface_view_has_the_fitted_surface_its_points_targets_and_hidden_units():
+    cfg, dataset, model = _regression("surface", output="sigmoid")
+    view = model_view(model, dataset, cfg, {"step": 3, "epoch": 0.5, "status": "done", "frame": True})
+    surface = view["surface"]
+    assert _same_length_columns(surface) == GRID * GRID
+    points = torch.from_numpy(np.column_stack([surface["x"], surface["y"]])).float()
+    by_hand = torch.sigmoid(model(points)).detach().numpy()[:, 0]
+    assert np.allclose(surface["prediction"], by_hand, atol=1e-6)
+    assert ((surface["prediction"] > 0) & (surface["prediction"] < 1)).all()  # a sigmoid's, always
+    assert set(view["points"]) == {"x", "y", "target", "split"}
+    assert view["units"]["widths"] == [8] and "grid" not in view and "pushes" not in view
+    assert set(view["frame"]) == {"step", "epoch", "surface", "units"}
+    assert len(frame_of(view)["surface"]["prediction"]) == GRID * GRID

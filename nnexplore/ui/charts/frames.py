@@ -39,6 +39,8 @@ RUN_COLUMNS = [
     "train_acc",
     "test_loss",
     "test_acc",
+    "test_r2",
+    "test_mse",
     "out_below_share",
     "out_above_share",
     "out_push",
@@ -152,8 +154,9 @@ def runs_frame(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
     """One row per record of every run: the scalar metrics, shares of outputs outside [0, 1].
 
     ``runs`` is a list of ``(label, records)``. Columns: run, step, epoch,
-    loss, train_acc, test_loss, test_acc, out_below_share, out_above_share,
-    out_push, status. Shares are entries below 0 (above 1) divided by entries looked at.
+    loss, train_acc, test_loss, test_acc, test_r2, test_mse, out_below_share,
+    out_above_share, out_push, status (a classification's records leave test_r2
+    and test_mse NaN, a regression's train_acc and test_acc: docs/metrics.md). Shares are entries below 0 (above 1) divided by entries looked at.
     Each run is thinned to ``max_points`` rows.
     """
     rows: list[dict[str, Any]] = []
@@ -169,6 +172,8 @@ def runs_frame(runs: Runs, max_points: int = MAX_POINTS) -> pd.DataFrame:
                     "train_acc": finite(rec.get("train_acc")),
                     "test_loss": finite(rec.get("test_loss")),
                     "test_acc": finite(rec.get("test_acc")),
+                    "test_r2": finite(rec.get("test_r2")),
+                    "test_mse": finite(rec.get("test_mse")),
                     "out_below_share": _share(rec.get("out_below"), rec.get("out_total")),
                     "out_above_share": _share(rec.get("out_above"), rec.get("out_total")),
                     "out_push": finite(rec.get("out_push")),
@@ -338,6 +343,7 @@ SUMMARY_COLUMNS = [
     "run",
     "status",
     "test accuracy",
+    "test R²",
     "outside [0, 1]",
     "gradient first/last layer",
     "steps",
@@ -350,7 +356,8 @@ def summary_table(runs: Runs) -> pd.DataFrame:
     """One row per run, in plain words, for the comparison table.
 
     Columns: run, status, test accuracy (of the newest record: the final one
-    once the run ends), outside [0, 1] (share of held-out output entries below
+    once the run ends; NaN for a regression), test R² (a regression's, NaN for a
+    classification), outside [0, 1] (share of held-out output entries below
     0 or above 1, newest record), gradient first/last layer
     (``grad_norm[0] / grad_norm[-1]`` of the newest record that has gradient
     data; far below 1 means the gradient fades before it reaches the input
@@ -372,6 +379,7 @@ def summary_table(runs: Runs) -> pd.DataFrame:
                 "run": str(label),
                 "status": str(last.get("status", "waiting")) if records else "waiting",
                 "test accuracy": finite(last.get("test_acc")),
+                "test R²": finite(last.get("test_r2")),
                 "outside [0, 1]": outside,
                 "gradient first/last layer": ratio,
                 "steps": int(finite(last.get("step"))) if math.isfinite(finite(last.get("step"))) else 0,
@@ -380,3 +388,14 @@ def summary_table(runs: Runs) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def score_words(record: Mapping[str, Any]) -> str:
+    """How well a run does at this record, in the status line's words: "test accuracy 93.1%" for a
+    classification, "test R² 0.93" for a regression (its records have no accuracy: a number is
+    never exactly right, docs/metrics.md); "" when the record has neither as a finite number."""
+    if "test_r2" in record:
+        value = finite(record.get("test_r2"))
+        return f"test R² {value:.2f}" if math.isfinite(value) else ""
+    value = finite(record.get("test_acc"))
+    return f"test accuracy {value:.1%}" if math.isfinite(value) else ""

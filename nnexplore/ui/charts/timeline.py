@@ -97,6 +97,30 @@ def plane_moments(grid: dict, moments: Sequence[dict]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(grid)
 
 
+def fit_moments(fit: dict, moments: Sequence[dict], part: str) -> pd.DataFrame:
+    """A regression's fit at each of its moments, long: the grid's columns (x, or x and y),
+    prediction, and the moment's epochs (t, t0, t1: ``spans``).
+
+    ``fit``: the run's latest snapshot's ``part`` ("curve" or "surface": its grid, the same at
+    every moment); ``moments``: its frames (nnexplore.moments.frame_of), those with that part.
+    Without any, the latest fit alone, with no ``t``.
+    """
+    grid = {name: np.asarray(values, dtype=float) for name, values in fit.items() if name != "prediction"}
+    having = [m for m in moments if part in m and len(m[part]["prediction"]) == len(grid["x"])]
+    if not having:
+        return pd.DataFrame(fit)
+    span = spans([float(moment["epoch"]) for moment in having])
+    return pd.concat(
+        [
+            pd.DataFrame({**grid, "prediction": np.asarray(moment[part]["prediction"], dtype=float)}).assign(
+                t=row.t, t0=row.t0, t1=row.t1
+            )
+            for moment, row in zip(having, span.itertuples(index=False), strict=True)
+        ],
+        ignore_index=True,
+    )
+
+
 def run_moments(moments: Sequence[dict], part: str) -> pd.DataFrame:
     """One run's ``part`` (equal-length columns, as frame_of keeps them) at each of its moments that
     has it, long, with the moment's epochs (t, t0, t1: ``spans``); empty when none has it."""

@@ -1,4 +1,5 @@
-"""Charts of a run's progress over the epochs: accuracy, loss, outputs outside [0, 1], weak, off and dead units.
+"""Charts of a run's progress over the epochs: accuracy (a regression's R²), loss, outputs outside
+[0, 1], weak, off and dead units.
 
 Pure functions DataFrame -> chart, no state, no streamlit. Inputs are the
 tidy frames of :mod:`nnexplore.ui.charts.frames`; the shared conventions
@@ -30,7 +31,15 @@ from nnexplore.ui.charts.style import (
 )
 from nnexplore.ui.charts.timeline import with_moment
 
-__all__ = ["SPLIT_DASH", "accuracy_chart", "loss_chart", "outside_chart", "split_dash", "weak_off_dead_chart"]
+__all__ = [
+    "SPLIT_DASH",
+    "accuracy_chart",
+    "loss_chart",
+    "outside_chart",
+    "r2_chart",
+    "split_dash",
+    "weak_off_dead_chart",
+]
 
 ACC_LABELS = {"train_acc": "train", "test_acc": "test"}
 LOSS_LABELS = {"loss": "train", "test_loss": "test"}
@@ -92,6 +101,52 @@ def accuracy_chart(
     values, notes = chance_notes(classes)
     chance = reference_rule(values, notes, y=y) if values else []
     chart = alt.layer(lines, now, *chance, height=HEIGHT)
+    return with_moment(chart) if moment else chart
+
+
+#: The name written on the R² chart's rule at 0: the score of a network that ignores its input.
+MEAN_EVERYWHERE = "0: the mean everywhere"
+#: The R² axis goes down to 0, or to the lowest R² drawn but never below this: a network's first
+#: answers can score −20 (far worse than the mean), which would squash the lines that matter.
+R2_FLOOR = -1.0
+
+
+def r2_chart(df: pd.DataFrame, runs: Sequence[str] | None = None, *, moment: bool = False) -> alt.LayerChart:
+    """A regression's R² on the test data against epochs, one colour per run (solid: held out).
+
+    Input: :func:`frames.runs_frame` (its test_r2 column; a classification's rows are NaN and
+    draw nothing, so its run keeps its colour but has no line). R² = 1 − SSE/SST
+    (docs/metrics.md): 1 is a perfect fit, and 0, a grey dotted rule, is what answering the
+    targets' mean everywhere scores, the best a network that ignores its input can do; a line
+    below it fits worse than that. The axis runs from 0 (or the lowest value drawn, but not
+    below R2_FLOOR, where lines are cut) to 1. ``moment``: mark the timeline's epoch.
+    """
+    domain = run_domain(df, runs)
+    data = clean(
+        df[[c for c in ("run", "epoch", "step", "test_r2") if c in df.columns]], ["epoch", "test_r2"]
+    )
+    low = max(R2_FLOOR, min(0.0, float(data["test_r2"].min()) if len(data) else 0.0))
+
+    def r2_y(field: str) -> alt.Y:  # the lines' and the rule's y: one scale, one title
+        return alt.Y(
+            f"{field}:Q", title="R² on test data (1: a perfect fit)", scale=alt.Scale(domain=[low, 1])
+        )
+
+    y = r2_y("test_r2")
+    encoding = dict(
+        x=epoch_x(),
+        y=y,
+        color=run_color(domain),
+        tooltip=[
+            alt.Tooltip("run:N", title="run"),
+            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+            alt.Tooltip("test_r2:Q", title="R² (test)", format=".3f"),
+        ],
+    )
+    lines = alt.Chart(data).mark_line(strokeWidth=2, clip=True).encode(**encoding)
+    now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40, clip=True).encode(**encoding)
+    zero = reference_rule([0.0], [MEAN_EVERYWHERE], y=r2_y("value"))
+    chart = alt.layer(lines, now, *zero, height=HEIGHT)
     return with_moment(chart) if moment else chart
 
 

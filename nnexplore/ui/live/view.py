@@ -31,6 +31,7 @@ from nnexplore.ui.sections import (
     LiveRuns,
     curves,
     extras,
+    fit,
     gradient_flow,
     models,
     pushes,
@@ -46,6 +47,7 @@ alt.data_transformers.disable_max_rows()  # frames.downsample already caps every
 #: How each view (nnexplore.views) is drawn.
 DRAW: dict[str, Callable[[LiveRuns], None]] = {
     "accuracy": curves.draw_accuracy,
+    "r2": curves.draw_r2,
     "loss": curves.draw_loss,
     "outside": curves.draw_outside,
     "units": curves.draw_units,
@@ -53,6 +55,7 @@ DRAW: dict[str, Callable[[LiveRuns], None]] = {
     "reach": gradient_flow.draw_reach,
     "layers": gradient_flow.draw_layers,
     "regions": models.draw_regions,
+    "fit": fit.draw,
     "digits": models.draw_digits,
     "pushes": pushes.draw,
     "hidden_units": units.draw,
@@ -197,13 +200,15 @@ def _status_line(job: Job, label: str) -> None:
         epoch = f"epoch {last['epoch']:.1f} of {job.cfg.epochs}" if last else "starting"
         if job.is_paused and not last:
             epoch = "its start (it holds after its first record)"
-        acc = f", test accuracy {last['test_acc']:.1%}" if last else ""
+        score = frames.score_words(last) if last else ""
+        acc = f", {score}" if score else ""
         doing = "paused at" if job.is_paused else "training,"
         st.progress(min(1.0, fraction), text=f"**{label}**: {doing} {epoch}{acc}")
         if paused_words(job):
             st.caption(paused_words(job))
     elif job.status == DONE:
-        st.success(f"**{label}**: done, test accuracy {last['test_acc']:.1%} in {last['elapsed_s']:.1f} s.")
+        score = frames.score_words(last)
+        st.success(f"**{label}**: done, {score + ' ' if score else ''}in {last['elapsed_s']:.1f} s.")
     elif job.status == STOPPED:
         st.warning(f"**{label}**: stopped. {last['reason'] if last else ''}")
     elif job.status == DIVERGED:
@@ -260,12 +265,18 @@ def _summary(runs) -> None:
     st.subheader("Compare runs")
     table = frames.summary_table(runs)
     table[list(PERCENT_COLUMNS)] *= 100
+    # Each score belongs to one kind of run (docs/metrics.md): a column no run can fill is left out.
+    if table["test R²"].isna().all():  # no regression on the page
+        table = table.drop(columns="test R²")
+    elif table["test accuracy"].isna().all():  # only regressions: no accuracy to show
+        table = table.drop(columns="test accuracy")
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
             **{name: st.column_config.NumberColumn(format="%.1f%%") for name in PERCENT_COLUMNS},
+            "test R²": st.column_config.NumberColumn(format="%.3f"),
             "gradient first/last layer": st.column_config.NumberColumn(format="%.2e"),
             "time (s)": st.column_config.NumberColumn(format="%.1f"),
         },

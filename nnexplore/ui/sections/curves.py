@@ -1,4 +1,4 @@
-"""Training curves: accuracy, loss, outputs outside [0, 1], weak, off and dead units."""
+"""Training curves: accuracy (a regression's R²), loss, outputs outside [0, 1], weak, off and dead units."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
 from nnexplore.ui.charts.timeline import with_moment
 from nnexplore.ui.sections import LiveRuns, hidden_layer_note, show_hidden_layer_note
-from nnexplore.views import CHART_ACCURACY, CHART_LOSS, CHART_OUTSIDE, CHART_UNITS
+from nnexplore.views import CHART_ACCURACY, CHART_LOSS, CHART_OUTSIDE, CHART_R2, CHART_UNITS
 
 #: Weak, off and dead units are measured on hidden units only (docs/metrics.md).
 UNITS_WHY = "no units that could be weak, off or dead"
@@ -34,6 +34,12 @@ ACCURACY_HELP = (
     "on test examples the network never trains on. The dotted line is chance: what guessing "
     "scores (1 ÷ the number of classes, e.g. 50% for two)."
 )
+R2_HELP = (
+    "How well each regression run fits the test points it never trains on: R² = 1 − (the squared "
+    "errors' sum) ÷ (the test targets' spread around their mean, squared and summed). 1 is a "
+    "perfect fit; 0, the dotted line, is what answering the targets' average everywhere scores; "
+    "below 0 is worse than that. A regression has no accuracy: a number is never exactly right."
+)
 LOSS_HELP = (
     "The number the training pushes down (lower is better): dashed on the training data, solid on "
     "test examples. Losses of different kinds (cross-entropy, squared error, binary "
@@ -44,7 +50,7 @@ LOSS_HELP = (
 
 def draw_accuracy(live: LiveRuns) -> None:
     st.subheader(CHART_ACCURACY, help=ACCURACY_HELP)
-    classes = [PROBLEMS[job.cfg.dataset].classes for job in live.jobs]
+    classes = [PROBLEMS[job.cfg.dataset].classes for job in live.jobs]  # 0 for a regression: no chance
     live.charts.show(
         "accuracy",
         lambda: training.accuracy_chart(
@@ -54,6 +60,12 @@ def draw_accuracy(live: LiveRuns) -> None:
             moment=live.timeline,
         ),
     )
+
+
+def draw_r2(live: LiveRuns) -> None:
+    """A regression's R² over training, where a classification's accuracy is (nnexplore.views)."""
+    st.subheader(CHART_R2, help=R2_HELP)
+    live.charts.show("r2", lambda: training.r2_chart(live.table, live.labels, moment=live.timeline))
 
 
 def marked(live: LiveRuns, chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

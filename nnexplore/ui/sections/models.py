@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from nnexplore.problems import is_regression
 from nnexplore.runs import Job
 from nnexplore.ui.charts import predictions, regions
 from nnexplore.ui.charts.timeline import plane_moments, run_moments, spans
@@ -59,7 +60,10 @@ def _columns(live: LiveRuns) -> int:
 
 
 def _kind(job: Job) -> str:
-    """What the run's pictures are: its view says, or before the first view, its data set."""
+    """What the run's pictures are: its view says, or before the first view, its data set; a
+    regression's are its fit (nnexplore.ui.sections.fit), drawn in a row of their own."""
+    if is_regression(job.cfg.dataset):
+        return "fit"
     view = job.view or {}
     if "grid" in view:
         return "plane"

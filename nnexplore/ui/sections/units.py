@@ -12,6 +12,7 @@ import streamlit as st
 
 from nnexplore import activations
 from nnexplore.moments import FRAME_UNITS
+from nnexplore.problems import PROBLEMS
 from nnexplore.ui.charts import units
 from nnexplore.ui.sections import LiveRuns
 from nnexplore.views import CHART_HIDDEN_UNITS
@@ -27,8 +28,8 @@ def _has_units(view: dict | None) -> bool:
 
 
 def _could_have_units(job) -> bool:
-    """A 2-D problem and a hidden layer: its view will hold units once it has one."""
-    return job.cfg.dataset != "mnist" and bool(job.cfg.hidden)
+    """An input on a plane (2 numbers) and a hidden layer: its view will hold units once it has one."""
+    return PROBLEMS[job.cfg.dataset].on_plane and bool(job.cfg.hidden)
 
 
 def draw(live: LiveRuns) -> None:
@@ -125,8 +126,10 @@ def _why_missing(live: LiveRuns) -> None:
         return  # no picture of any run yet: the section appears with the first one
     if all(job.cfg.dataset == "mnist" for job in live.jobs):
         reason = "drawn for the 2-D toy problems only: an MNIST unit's input is 784 pixels, not a plane."
+    elif not any(PROBLEMS[job.cfg.dataset].on_plane for job in live.jobs):
+        reason = "drawn for problems whose input is a point on a plane (two numbers); here it is one number."
     elif all(not job.cfg.hidden for job in live.jobs):
         reason = "none here: these networks have no hidden layer, so there are no hidden units to draw."
     else:
-        reason = "drawn for networks with hidden layers on the 2-D toy problems."
+        reason = "drawn for networks with hidden layers on the 2-D toy problems (a plane of inputs)."
     st.caption(f"**Hidden units**: {reason}")
