@@ -126,7 +126,8 @@ class Experiment:
 
     @property
     def dataset(self) -> str:
-        """The dataset of the first run (all runs of an experiment share it)."""
+        """The dataset of the first run (runs of one kind share theirs: a card may set a regression
+        beside a classification, nnexplore.problems)."""
         return self.runs[0][1].dataset
 
     @property
@@ -299,7 +300,125 @@ SOFTMAX_HIDDEN = Experiment(
 
 
 # ---------------------------------------------------------------------------
-# 2. Why the log in the loss
+# 2. When are raw outputs right? A regression beside a classification
+# ---------------------------------------------------------------------------
+
+# The sine wave's targets run from −1 to 1, so half of them lie below 0, where a sigmoid output can
+# never go. Adam with its usual step, two ReLU layers: the raw run fits the curve within a few
+# epochs, so what the sigmoid run misses is its output, not the training.
+_SINE = RunConfig(
+    dataset="sine",
+    n_samples=1000,
+    noise=0.1,
+    hidden=(32, 32),
+    hidden_activation="relu",
+    output_activation="none",
+    loss="mse",
+    optimizer="adam",
+    lr=0.01,
+    batch_size=32,
+    epochs=20,
+    seed=0,
+)
+_MOONS_CLASSES = _SINE.replace(dataset="moons", output_activation="softmax", loss="cross_entropy")
+
+RAW_OUTPUTS = Experiment(
+    slug="raw-outputs",
+    title="When are raw outputs right? A regression beside a classification",
+    question=(
+        "Softmax and sigmoid turn a network's outputs into numbers between 0 and 1. When should "
+        "the outputs be left raw, as the last layer computes them, with no activation at all?"
+    ),
+    runs=(
+        ("sine: raw outputs, squared error", _SINE),
+        ("sine: sigmoid output, squared error", _SINE.replace(output_activation="sigmoid")),
+        ("moons: softmax, cross-entropy", _MOONS_CLASSES),
+    ),
+    look_for=(
+        "**Fit to the data**: the first two networks learn a *regression*: for each x they must "
+        "answer a number, the height of the wavy curve the grey dots follow (y = sin x, plus a "
+        "little noise). The line is each network's answer at every x. The raw line follows the "
+        "dots over the hump above 0 and down through the dip below 0. The sigmoid line follows the "
+        "hump, but where the dots dip below 0 it lies flat just above the dotted line at 0, its "
+        "floor: it cannot go lower.",
+        "**R² (1 is a perfect fit)**: a regression's score, since a number is never exactly right "
+        "and there is no accuracy to count. 1 is a perfect fit; 0, the dotted line, is what "
+        "answering the average target everywhere scores. The raw run climbs close to 1; the "
+        "sigmoid run stops about halfway, however long it trains.",
+        "**Outside [0, 1]**: count how often each sine network answers below 0. The raw run does "
+        "for about half the test points, as the targets do; the sigmoid run never does.",
+        "**Accuracy**: the third network learns a *classification*: for each point, which of the "
+        "two moons it belongs to. Its answer is a class, so it has an accuracy, and it climbs near "
+        "the top. The sine runs draw no line here: they have no classes to be right about.",
+    ),
+    why=(
+        (
+            "A regression asks for a number, and a number can be anything: −0.8, 0 or 1.3. So the "
+            "output is left *raw*: the network's answer ŷ is the number z its last layer computes, "
+            "with nothing after it. Squared error then measures how far ŷ is from the target y, "
+            "and its slope pushes ŷ straight towards y, as far as it needs to go, up or down:",
+            r"\hat y = z,\qquad L = (\hat y - y)^2,\qquad rac{\partial L}{\partial \hat y} = 2\,(\hat y - y)",
+        ),
+        (
+            "A sigmoid output squeezes z into a number between 0 and 1, whatever z is. That is "
+            "what a probability needs, but a target of −0.8 is out of its reach: the closest it "
+            "can get is just above 0. So on the half of the curve below 0 the sigmoid network "
+            "answers about 0, and each of its errors there is about as large as the target itself:",
+            r"\sigma(z) = rac{1}{1 + e^{-z}} \in (0, 1)",
+        ),
+        (
+            "R² compares a network's squared errors with the spread of the targets around their "
+            "average ȳ. The sine's targets lie as much below 0 as above it, so the dip holds about "
+            "half of their spread. The sigmoid misses that half and fits the other, which is why "
+            "its R² stops about halfway:",
+            r"R^2 = 1 - rac{\sum_i (\hat y_i - y_i)^2}{\sum_i (y_i - ar y)^2}",
+        ),
+        (
+            "Squared error is the natural partner of a raw output, as cross-entropy is the partner "
+            "of a softmax (see the *Why is there a log in the loss?* card). If the target is the "
+            "answer plus noise that follows a bell curve (a normal distribution) of spread σ, the "
+            "target's negative log-likelihood (minus the log of how likely the network's answer "
+            "makes that target) is the squared error, scaled, plus a constant that does not depend "
+            "on the network:",
+            r"-\log p(y \mid \hat y) = rac{(\hat y - y)^2}{2\sigma^2} + \logigl(\sigma\sqrt{2\pi}igr)",
+        ),
+        (
+            "A classification asks for a class, one of a few answers. Its network has one output per "
+            "class, and a softmax turns them into probabilities that add up to 1, which "
+            "cross-entropy scores. Raw outputs can classify too (the *softmax in the hidden layers* "
+            "card trains one with squared error), but their numbers are scores, not probabilities. "
+            "So: raw outputs when the answer is a number, a softmax (or sigmoid) when it is a class "
+            "or a probability.",
+            r"o_k = rac{e^{z_k}}{\sum_j e^{z_j}},\qquad \sum_k o_k = 1",
+        ),
+    ),
+    try_next=(
+        ("The surface z = sin x · cos y, raw outputs", _SINE.replace(dataset="surface")),
+        (
+            "The surface with a sigmoid output (look for the blue, below-0 parts of the fit)",
+            _SINE.replace(dataset="surface", output_activation="sigmoid"),
+        ),
+        (
+            "The sine with linear hidden layers (the whole network is one straight line)",
+            _SINE.replace(hidden_activation="linear"),
+        ),
+    ),
+    headline=("fit", "r2", "accuracy"),
+    prediction=Prediction(
+        "Both sine networks train with squared error. Which of them will follow the curve where "
+        "it dips below 0?",
+        (
+            "Both: squared error pulls every answer towards its target",
+            "Only the one with raw outputs: a sigmoid's answers cannot go below 0",
+            "Only the one with a sigmoid: it keeps its answers in a safe range",
+        ),
+        right=1,
+    ),
+)
+
+
+# ---------------------------------------------------------------------------
+# 3. Why the log in the loss
 # ---------------------------------------------------------------------------
 
 # No hidden layer: this is logistic regression for four classes, the model the
@@ -443,7 +562,7 @@ WHY_LOG = Experiment(
 
 
 # ---------------------------------------------------------------------------
-# 3. Same gradient? Four output recipes on MNIST
+# 4. Same gradient? Four output recipes on MNIST
 # ---------------------------------------------------------------------------
 
 _MNIST = RunConfig(
@@ -571,7 +690,7 @@ MNIST_GRADIENT = Experiment(
 
 
 # ---------------------------------------------------------------------------
-# 4. Vanishing gradients with depth
+# 5. Vanishing gradients with depth
 # ---------------------------------------------------------------------------
 
 # Plain momentum SGD again: the gradient a layer receives is the step it takes.
@@ -686,7 +805,7 @@ VANISHING_DEPTH = Experiment(
 
 
 # ---------------------------------------------------------------------------
-# 5. Dying ReLU
+# 6. Dying ReLU
 # ---------------------------------------------------------------------------
 
 # Adam's step is about lr for every weight, so lr sets the step size directly:
@@ -781,7 +900,7 @@ DYING_RELU = Experiment(
 
 
 # ---------------------------------------------------------------------------
-# 6. When does the log matter? A gentle start against a confidently wrong one
+# 7. When does the log matter? A gentle start against a confidently wrong one
 # ---------------------------------------------------------------------------
 
 # No hidden layer: softmax regression, the 784 pixels straight into the 10 output units, so the
@@ -905,7 +1024,16 @@ CONFIDENT_WRONG = Experiment(
 
 
 EXPERIMENTS: dict[str, Experiment] = {
-    e.slug: e for e in (SOFTMAX_HIDDEN, WHY_LOG, MNIST_GRADIENT, CONFIDENT_WRONG, VANISHING_DEPTH, DYING_RELU)
+    e.slug: e
+    for e in (
+        SOFTMAX_HIDDEN,
+        RAW_OUTPUTS,
+        WHY_LOG,
+        MNIST_GRADIENT,
+        CONFIDENT_WRONG,
+        VANISHING_DEPTH,
+        DYING_RELU,
+    )
 }  # in this order on the page's selector
 
 

@@ -56,6 +56,30 @@ def test_running_an_experiment_trains_all_its_configurations():
     assert "Hidden units" in [h.value for h in at.subheader]  # the card's view, drawn from the runs
 
 
+def test_the_raw_outputs_card_trains_a_regression_beside_a_classification_and_draws_both():
+    exp = EXPERIMENTS["raw-outputs"]
+    at = AppTest.from_function(_experiments_script, default_timeout=60)
+    at.query_params["experiment"] = exp.slug
+    at.run()
+    next(b for b in at.button if b.label == "Run this experiment").click().run()
+    deadline = time.time() + 120
+    while time.time() < deadline and sum("done" in s.value for s in at.success) < len(exp.runs):
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception
+    done = [s.value for s in at.success if "done" in s.value]
+    assert len(done) == len(exp.runs)
+    assert sum("test R²" in text for text in done) == 2 and sum("test accuracy" in text for text in done) == 1
+    headings = [h.value for h in at.subheader]
+    assert ["Fit to the data", "R² (1 is a perfect fit)", "Accuracy"] == [
+        h
+        for h in headings
+        if h in ("Fit to the data", "R² (1 is a perfect fit)", "Accuracy", "Decision regions")
+    ]
+    table = at.dataframe[0].value
+    assert {"test accuracy", "test R²"} <= set(table.columns)  # each kind's score, side by side
+
+
 def test_theory_page_renders():
     at = AppTest.from_function(_theory_script, default_timeout=60).run()
     assert not at.exception

@@ -31,6 +31,7 @@ from nnexplore.experiments import (
     EXPERIMENTS,
     EXTRAS,
     MNIST_GRADIENT,
+    RAW_OUTPUTS,
     SOFTMAX_HIDDEN,
     VANISHING_DEPTH,
     WHY_LOG,
@@ -40,6 +41,7 @@ from nnexplore.experiments import (
 )
 from nnexplore.losses import loss_fn
 from nnexplore.model import build_model
+from nnexplore.problems import PROBLEMS
 from nnexplore.snapshots import model_view, unit_grids
 from nnexplore.training import train
 from nnexplore.ui.charts.units import FLAT
@@ -126,7 +128,10 @@ def test_experiment_is_well_formed(exp: Experiment) -> None:
     assert exp.title and exp.question.endswith("?")
     assert 2 <= len(exp.runs) <= 4
     assert len(set(exp.labels)) == len(exp.labels)
-    assert len({cfg.dataset for cfg in exp.configs}) == 1, "runs compared side by side share their data"
+    kinds = {PROBLEMS[cfg.dataset].kind for cfg in exp.configs}
+    for kind in kinds:  # a card may set a regression beside a classification (raw-outputs)
+        same_kind = {cfg.dataset for cfg in exp.configs if PROBLEMS[cfg.dataset].kind == kind}
+        assert len(same_kind) == 1, "runs of one kind compared side by side share their data"
     for cfg in (*exp.configs, *(c for _, c in exp.try_next)):
         assert isinstance(cfg, RunConfig)
         # the shareable URL form reads back to the same config, without complaint
@@ -1040,3 +1045,105 @@ def test_dying_relu_prediction_large_steps_relu_ends_with_the_most_dead_units() 
     dead = {label: float(np.mean(run_of(DYING_RELU, label)[-1]["dead_frac"])) for label in DYING_RELU.labels}
     # Measured at seed 0: about 55% dead with large steps, 19% with normal ones, 0% leaky.
     assert dead[large] > max(dead[leaky], dead[normal])
+
+
+# --- When are raw outputs right? (raw-outputs) ---------------------------------
+
+RAW_SINE = "sine: raw outputs, squared error"
+SIGMOID_SINE = "sine: sigmoid output, squared error"
+MOONS_CLASSES = "moons: softmax, cross-entropy"
+
+
+def _fit_at(label: str, x: torch.Tensor) -> np.ndarray:
+    """What the run's final network answers at each x (a column of inputs), as the fit's line draws it."""
+    _, model, _ = trained(dict(RAW_OUTPUTS.runs)[label])
+    return model.predict_proba(x.unsqueeze(1))[:, 0].detach().numpy().astype(float)
+
+
+def _test_targets(label: str) -> tuple[np.ndarray, np.ndarray]:
+    """The run's test targets and what its final network answers for them."""
+    _, model, dataset = trained(dict(RAW_OUTPUTS.runs)[label])
+    answers = model.predict_proba(dataset.x_test)[:, 0].detach().numpy().astype(float)
+    return dataset.y_test[:, 0].numpy().astype(float), answers
+
+
+def test_raw_outputs_runs_change_one_thing_at_a_time() -> None:
+    runs = dict(RAW_OUTPUTS.runs)
+    assert runs[SIGMOID_SINE] == runs[RAW_SINE].replace(output_activation="sigmoid")
+    assert runs[MOONS_CLASSES] == runs[RAW_SINE].replace(
+        dataset="moons", output_activation="softmax", loss="cross_entropy"
+    )
+    assert PROBLEMS["sine"].is_regression and not PROBLEMS["moons"].is_regression
+    assert runs[RAW_SINE].noise == 0.1  # "plus a little noise"
+    assert RAW_OUTPUTS.headline[0] == "fit" and "accuracy" in RAW_OUTPUTS.headline
+
+
+def test_the_raw_line_follows_the_curve_and_the_sigmoid_line_lies_on_its_floor_in_the_dip() -> None:
+    x = torch.linspace(-3, 3, 241)
+    truth = np.sin(x.numpy().astype(float))
+    raw, sigmoid = _fit_at(RAW_SINE, x), _fit_at(SIGMOID_SINE, x)
+    assert np.abs(raw - truth).max() < 0.2  # over the hump and down through the dip (measured 0.16)
+    dip, hump = truth < -0.2, (x.numpy() > 0.3) & (x.numpy() < 2.8)
+    assert raw[dip].max() < 0  # it goes below 0 with the dots
+    assert np.abs(sigmoid[hump] - truth[hump]).max() < 0.15  # the sigmoid follows the hump
+    assert (sigmoid[dip] > 0).all() and sigmoid[dip].max() < 0.05  # flat, just above its floor at 0
+
+
+def test_r2_raw_climbs_close_to_1_and_the_sigmoid_stops_about_halfway_however_long_it_trains() -> None:
+    raw = [r["test_r2"] for r in run_of(RAW_OUTPUTS, RAW_SINE)]
+    sigmoid = [r["test_r2"] for r in run_of(RAW_OUTPUTS, SIGMOID_SINE)]
+    assert raw[-1] > 0.95  # measured 0.97: the noise keeps it from 1
+    assert 0.4 < sigmoid[-1] < 0.65  # measured 0.56
+    # however long: an answer in (0, 1) errs by at least |y| on every target below 0, so its R² can
+    # never pass 1 − Σ_{y<0} y² / Σ (y − ȳ)², on the test points as on any
+    targets, _ = _test_targets(SIGMOID_SINE)
+    ceiling = 1 - (targets[targets < 0] ** 2).sum() / ((targets - targets.mean()) ** 2).sum()
+    assert max(sigmoid) <= ceiling < 0.65
+    late = sigmoid[len(sigmoid) // 2 :]
+    assert max(late) - min(late) < 0.05  # and it has stopped climbing
+
+
+def test_the_dip_holds_about_half_the_spread_and_the_sigmoid_errs_there_by_about_the_target() -> None:
+    targets, answers = _test_targets(SIGMOID_SINE)
+    spread = ((targets - targets.mean()) ** 2).sum()
+    below = targets < 0
+    assert 0.4 < (targets[below] ** 2).sum() / spread < 0.6  # measured 0.42 on the test points
+    assert np.abs(np.abs(answers[below] - targets[below]) - np.abs(targets[below])).mean() < 0.05
+
+
+def test_the_raw_run_answers_below_0_for_about_half_the_test_points_the_sigmoid_never() -> None:
+    raw = run_of(RAW_OUTPUTS, RAW_SINE)[-1]
+    assert 0.35 < raw["out_below"] / raw["out_total"] < 0.65  # measured 0.45
+    assert all(r["out_below"] == 0 for r in run_of(RAW_OUTPUTS, SIGMOID_SINE))
+
+
+def test_the_classification_climbs_near_the_top_and_the_sine_runs_have_no_accuracy() -> None:
+    moons = run_of(RAW_OUTPUTS, MOONS_CLASSES)
+    assert moons[-1]["test_acc"] > 0.95
+    for label in (RAW_SINE, SIGMOID_SINE):
+        assert all("test_acc" not in r and "train_acc" not in r for r in run_of(RAW_OUTPUTS, label))
+    _, model, dataset = trained(dict(RAW_OUTPUTS.runs)[MOONS_CLASSES])
+    probabilities = model.predict_proba(dataset.x_test)
+    assert torch.allclose(probabilities.sum(dim=1), torch.ones(len(dataset.x_test)), atol=1e-5)
+
+
+def test_squared_errors_slope_on_a_raw_output_is_twice_the_error() -> None:
+    _, model, dataset = trained(dict(RAW_OUTPUTS.runs)[RAW_SINE])
+    x, y = dataset.x_test[:32], dataset.y_test[:32]
+    z = model(x).detach().requires_grad_()
+    loss_fn("mse")(z, y, "none").backward()  # the batch mean: each example's slope over 32
+    assert torch.allclose(z.grad * len(z), 2 * (z.detach() - y), atol=1e-6)  # ŷ = z, 2(ŷ − y)
+
+
+def test_squared_error_is_the_negative_log_likelihood_of_bell_curve_noise() -> None:
+    targets, answers = _test_targets(RAW_SINE)
+    sigma = 0.1
+    nll = -torch.distributions.Normal(torch.tensor(answers), sigma).log_prob(torch.tensor(targets))
+    card = (answers - targets) ** 2 / (2 * sigma**2) + math.log(sigma * math.sqrt(2 * math.pi))
+    assert np.allclose(nll.numpy(), card)
+
+
+def test_raw_outputs_prediction_only_the_raw_network_follows_the_dip() -> None:
+    assert marked(RAW_OUTPUTS).startswith("Only the one with raw outputs")
+    x = torch.linspace(-2.5, -0.6, 40)  # where sin x < −0.5
+    assert _fit_at(RAW_SINE, x).max() < -0.3 and _fit_at(SIGMOID_SINE, x).min() > 0

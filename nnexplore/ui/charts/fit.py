@@ -55,7 +55,7 @@ DOT = "#9a9a9a"
 #: line of a poor fit may leave the plot there (it is clipped), the data never does.
 Y_ROOM = 0.1
 #: The notes on a bounded output's rules (``curve_chart``'s ``bounds``): what it cannot leave.
-BOUND_NOTES = ("its outputs stay above 0", "and below 1")
+BOUND_NOTES = ("0: the output's floor", "1: its ceiling")
 
 
 def fit_domains(fits: Sequence[pd.DataFrame], points: Sequence[pd.DataFrame]) -> dict[str, list[float]]:

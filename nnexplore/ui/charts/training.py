@@ -106,8 +106,10 @@ def accuracy_chart(
 
 #: The name written on the R² chart's rule at 0: the score of a network that ignores its input.
 MEAN_EVERYWHERE = "0: the mean everywhere"
-#: The R² axis goes down to 0, or to the lowest R² drawn but never below this: a network's first
-#: answers can score −20 (far worse than the mean), which would squash the lines that matter.
+#: The R² axis goes down to R2_ROOM below 0 (room for the rule's name under it), or to the lowest
+#: R² drawn but never below R2_FLOOR: a network's first answers can score −20 (far worse than the
+#: mean), which would squash the lines that matter.
+R2_ROOM = -0.1
 R2_FLOOR = -1.0
 
 
@@ -118,14 +120,14 @@ def r2_chart(df: pd.DataFrame, runs: Sequence[str] | None = None, *, moment: boo
     draw nothing, so its run keeps its colour but has no line). R² = 1 − SSE/SST
     (docs/metrics.md): 1 is a perfect fit, and 0, a grey dotted rule, is what answering the
     targets' mean everywhere scores, the best a network that ignores its input can do; a line
-    below it fits worse than that. The axis runs from 0 (or the lowest value drawn, but not
-    below R2_FLOOR, where lines are cut) to 1. ``moment``: mark the timeline's epoch.
+    below it fits worse than that. The axis runs from just below 0 (or the lowest value drawn,
+    but not below R2_FLOOR, where lines are cut) to 1. ``moment``: mark the timeline's epoch.
     """
     domain = run_domain(df, runs)
     data = clean(
         df[[c for c in ("run", "epoch", "step", "test_r2") if c in df.columns]], ["epoch", "test_r2"]
     )
-    low = max(R2_FLOOR, min(0.0, float(data["test_r2"].min()) if len(data) else 0.0))
+    low = max(R2_FLOOR, min(R2_ROOM, float(data["test_r2"].min()) if len(data) else 0.0))
 
     def r2_y(field: str) -> alt.Y:  # the lines' and the rule's y: one scale, one title
         return alt.Y(
