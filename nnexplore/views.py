@@ -50,6 +50,7 @@ CHART_HIDDEN_UNITS = "Hidden units"
 CHART_OUTPUT_GRADIENT = "Output-layer gradient"
 CHART_GRADIENT_CHECK = "Gradient check"
 CHART_LANDSCAPE = "Loss landscape"
+CHART_DRAWING = "Your drawing"
 
 #: Every view, in the order a page draws them (the headline first, then the ones picked).
 VIEWS: tuple[View, ...] = (
@@ -62,6 +63,7 @@ VIEWS: tuple[View, ...] = (
     View("layers", CHART_LAYERS, needs="hidden", charts=2, per_run=True),
     View("regions", CHART_REGIONS, needs="toy", per_run=True),
     View("digits", CHART_DIGITS, needs="mnist", charts=2, per_run=True),
+    View("drawing", CHART_DRAWING, needs="mnist"),
     View("pushes", CHART_PUSHES, charts=2),
     View("hidden_units", CHART_HIDDEN_UNITS, needs="hidden toy"),
     View("output_gradient", CHART_OUTPUT_GRADIENT, needs="extra:gradient_check", charts=2),
@@ -71,8 +73,9 @@ VIEWS: tuple[View, ...] = (
 BY_NAME: dict[str, View] = {view.name: view for view in VIEWS}
 CHARTS: tuple[str, ...] = tuple(view.title for view in VIEWS)
 
-#: What the Playground shows first: how well each run does, and what each network draws.
-PLAYGROUND_HEADLINE: tuple[str, ...] = ("accuracy", "regions", "digits")
+#: What the Playground shows first: how well each run does, what each network draws, and (MNIST)
+#: what each finished network makes of a digit the learner draws.
+PLAYGROUND_HEADLINE: tuple[str, ...] = ("accuracy", "regions", "digits", "drawing")
 
 
 def available(view: View, datasets: Collection[str], hidden: bool, extra: str = "") -> bool:
