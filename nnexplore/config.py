@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnexplore import activations
-from nnexplore.problems import PROBLEMS
+from nnexplore import activations, own_points
+from nnexplore.problems import OWN, PROBLEMS
 
 DATASETS = tuple(PROBLEMS)
 HIDDEN_ACTIVATIONS = tuple(a.name for a in activations.HIDDEN)  # the rows of nnexplore.activations
@@ -43,11 +43,16 @@ def setting(
     low: float | None = None,
     high: float | None = None,
     log: bool = False,
+    own_widget: bool = False,
+    default_note: str = "",
 ) -> Any:
     """Declare one row of the settings table (a dataclass field with metadata).
 
     ``names`` maps a choice to how it reads on screen ("relu" → "ReLU"); the URL and
     the CLI keep the choice itself. A choice without a name is shown as it is.
+    ``own_widget``: the sidebar draws no generic control for it; a widget of its own edits
+    it (the points: nnexplore.ui.point_pad). ``default_note``: what a link's bad value is
+    replaced with, in words, where the default's text says nothing to a reader (a code).
     """
     meta = {
         "label": label,
@@ -58,6 +63,8 @@ def setting(
         "low": low,
         "high": high,
         "log": log,
+        "own_widget": own_widget,
+        "default_note": default_note,
     }
     return field(default=default, metadata=meta)
 
@@ -78,22 +85,37 @@ class RunConfig:
         "Dataset",
         "Data",
         "What the network learns to classify. The toy problems are 2-D points (fast, and you can "
-        "see the decision regions); mnist is 28×28 pictures of handwritten digits (10 classes).",
+        "see the decision regions); mnist is 28×28 pictures of handwritten digits (10 classes); "
+        "Your own points are the points you place on a plane by clicking, in up to 4 classes.",
         choices=DATASETS,
+        names={OWN: "Your own points"},
     )
     n_samples: int = setting(
         1000,
         "Points (toy data)",
         "Data",
-        "How many points the toy problem has; 80% are used for training, 20% for testing.",
+        "How many points the toy problem has; 80% are used for training, 20% for testing. Not "
+        "used for your own points: those are exactly the points you place.",
         low=100,
         high=20000,
+    )
+    points: str = setting(
+        own_points.STARTER_TEXT,
+        "Your own points",
+        "Data",
+        f"The points you place on the plane, for the dataset 'Your own points': up to "
+        f"{own_points.MAX_POINTS}, in classes 0 to {own_points.MAX_CLASSES - 1}. Every "
+        f"{own_points.TEST_EVERY}th point you place is kept for testing, the rest are trained on. "
+        f"The link keeps them, {own_points.CHARS_PER_POINT} characters a point.",
+        own_widget=True,
+        default_note="The starter points were used instead.",
     )
     noise: float = setting(
         0.1,
         "Noise (toy data)",
         "Data",
-        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap.",
+        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap. "
+        "Your own points are each moved a little at random (0 keeps them where you placed them).",
         low=0.0,
         high=1.0,
     )
@@ -273,7 +295,7 @@ class RunConfig:
             try:
                 values[key] = _check(known[key], parse_value(known[key], str(raw)))
             except ValueError as err:
-                problems.append(f"{err} The default {format_value(known[key], known[key].default)} was used.")
+                problems.append(f"{err} {default_note(known[key])}")
         try:
             return cls(**values), problems
         except ValueError as err:  # every field is fine, but together they make too big a run
@@ -292,14 +314,41 @@ LIMIT_TEXT = (
 )
 
 
+def n_classes(cfg: Any) -> int:
+    """The classes a config's data has, so the outputs of its network: the dataset's row of
+    nnexplore.problems, or for your own points one per class up to the highest used (at least 2)."""
+    if cfg.dataset == OWN:
+        return own_points.n_classes(own_points.parse(cfg.points)[0])
+    return PROBLEMS[cfg.dataset].classes
+
+
+def n_train(cfg: Any) -> int:
+    """How many examples a config's run trains on (the toy problems keep 80% of their points)."""
+    if cfg.dataset == "mnist":
+        return cfg.train_size
+    if cfg.dataset == OWN:
+        return len(own_points.split(own_points.parse(cfg.points)[0])[0])
+    return int(cfg.n_samples * 0.8)
+
+
+def start_problem(cfg: RunConfig) -> str:
+    """'' when a run of ``cfg`` can start, else why not, in plain words.
+
+    Every setting is valid, but your own points may still be too few to learn from (the plane
+    is empty while a learner places them, and the link keeps that too): Train waits.
+    """
+    if cfg.dataset == OWN:
+        return own_points.cannot_train(own_points.parse(cfg.points)[0])
+    return ""
+
+
 def run_size(cfg: RunConfig) -> tuple[int, float]:
     """(optimizer steps, weight × example products) of a whole run."""
-    mnist = cfg.dataset == "mnist"
-    n_train = cfg.train_size if mnist else int(cfg.n_samples * 0.8)
-    n_in, n_out = (784, 10) if mnist else (2, {"spiral3": 3, "blobs": 4}.get(cfg.dataset, 2))
-    widths = [n_in, *cfg.hidden, n_out]
+    examples = n_train(cfg)
+    n_in = PROBLEMS[cfg.dataset].inputs
+    widths = [n_in, *cfg.hidden, n_classes(cfg)]
     weights = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-    return math.ceil(n_train / cfg.batch_size) * cfg.epochs, float(weights) * n_train * cfg.epochs
+    return math.ceil(examples / cfg.batch_size) * cfg.epochs, float(weights) * examples * cfg.epochs
 
 
 def size_problem(cfg: RunConfig) -> str:
@@ -329,12 +378,20 @@ def _quote(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def default_note(f: dataclasses.Field) -> str:
+    """What a link's bad value of this setting is replaced with, in words."""
+    return f.metadata["default_note"] or f"The default {format_value(f, f.default)} was used."
+
+
 def field_kind(f: dataclasses.Field) -> str:
-    """'choice', 'int', 'float' or 'layers': decides the widget, the parser and the CLI type."""
+    """'choice', 'int', 'float', 'layers' or 'points': decides the widget, the parser and the
+    CLI type."""
     if f.metadata["choices"]:
         return "choice"
     if f.name == "hidden":
         return "layers"
+    if f.name == "points":
+        return "points"
     return {"int": "int", "float": "float"}[f.type if isinstance(f.type, str) else f.type.__name__]
 
 
@@ -348,6 +405,11 @@ def allowed_text(f: dataclasses.Field) -> str:
         return (
             f"comma-separated layer widths, up to {MAX_LAYERS} layers of 1 to {MAX_UNITS} units "
             "(empty for none)"
+        )
+    if kind == "points":
+        return (
+            f"up to {own_points.MAX_POINTS} points, {own_points.CHARS_PER_POINT} characters each "
+            "(letters, digits, - and _), as the pad writes them"
         )
     noun = "a whole number" if kind == "int" else "a number"
     return f"{noun} from {m['low']:g} to {m['high']:g}"
@@ -407,6 +469,11 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
         ):
             raise fail()
         return layers
+    if kind == "points":
+        problem = own_points.fault(value)
+        if problem:
+            raise ValueError(f"{m['label']} ({f.name}) got {_quote(value)}. {problem}")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail()
     if kind == "int":

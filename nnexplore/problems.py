@@ -25,6 +25,10 @@ class Problem:
         return self.inputs == 2
 
 
+#: The dataset a learner places by hand: its points are a setting (nnexplore.own_points), not
+#: generated, and its number of classes is theirs, up to the row's 4.
+OWN = "own"
+
 PROBLEMS: dict[str, Problem] = {
     p.name: p
     for p in (
@@ -34,6 +38,8 @@ PROBLEMS: dict[str, Problem] = {
         Problem("spiral", 2, 2, "Two spiral arms wound around each other."),
         Problem("spiral3", 2, 3, "Three spiral arms wound around each other."),
         Problem("blobs", 2, 4, "Four Gaussian blobs, one per class."),
+        # Up to 4 classes; a run's own number is its points' (nnexplore.config.n_classes).
+        Problem(OWN, 2, 4, "Your own points, placed by clicking a plane (nnexplore.own_points)."),
         Problem("mnist", 28 * 28, 10, "Handwritten digits 0 to 9, as 28 × 28 pixel pictures."),
     )
 }

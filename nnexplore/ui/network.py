@@ -15,7 +15,7 @@ import functools
 import streamlit as st
 
 from nnexplore import activations
-from nnexplore.config import RunConfig
+from nnexplore.config import RunConfig, n_classes
 from nnexplore.problems import PROBLEMS
 from nnexplore.ui.charts.network import Layer, network_chart, network_frames, parameter_count
 from nnexplore.ui.live.specs import to_spec
@@ -34,7 +34,7 @@ def layers(cfg: RunConfig) -> list[Layer]:
     return [
         Layer(problem.inputs, "input", f"{problem.inputs} inputs: {inputs}"),
         *(Layer(units, "hidden", f"{units} units, {hidden}") for units in cfg.hidden),
-        Layer(problem.classes, "output", f"{problem.classes} outputs, {output_words}"),
+        Layer(n_classes(cfg), "output", f"{n_classes(cfg)} outputs, {output_words}"),
     ]
 
 

@@ -13,7 +13,7 @@ import statistics
 
 import streamlit as st
 
-from nnexplore.problems import PROBLEMS
+from nnexplore.config import n_classes
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, DONE
 from nnexplore.ui.actions import session_jobs, start_batch, stop_runs
@@ -125,7 +125,7 @@ def _part(jobs: list[Job], order: list[str]) -> None:
     frame = seeds_charts.seeds_frame(runs)
     if frame.empty:
         return
-    chance = 1 / PROBLEMS[jobs[0].cfg.dataset].classes
+    chance = 1 / n_classes(jobs[0].cfg)
     st.altair_chart(seeds_charts.seeds_chart(frame, order, chance), width="stretch")
     finals: dict[str, list[float]] = {recipe: [] for recipe in order}
     diverged: dict[str, int] = {}

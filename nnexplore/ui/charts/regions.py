@@ -62,6 +62,10 @@ def plane_domains(
         lows_y.append(pts["y"].min())
         highs_y.append(pts["y"].max())
         classes.update(pts["label"].tolist())
+    if all(isinstance(c, int | np.integer) for c in classes) and classes:
+        # numbered classes keep their number's colour even where one is missing (your own points
+        # in classes 0 and 2: class 2 is drawn in class 2's colour, as on the point pad)
+        classes = set(range(int(max(classes)) + 1))
     if not lows_x:
         return {"x": [0.0, 1.0], "y": [0.0, 1.0], "classes": sorted(str(c) for c in classes)}
     return {

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
-from nnexplore.problems import PROBLEMS
+from nnexplore.config import n_classes
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
 from nnexplore.ui.charts.timeline import with_moment
@@ -44,7 +44,7 @@ LOSS_HELP = (
 
 def draw_accuracy(live: LiveRuns) -> None:
     st.subheader(CHART_ACCURACY, help=ACCURACY_HELP)
-    classes = [PROBLEMS[job.cfg.dataset].classes for job in live.jobs]
+    classes = [n_classes(job.cfg) for job in live.jobs]
     live.charts.show(
         "accuracy",
         lambda: training.accuracy_chart(
