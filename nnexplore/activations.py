@@ -10,7 +10,9 @@ new activation is added here in one row and appears everywhere.
 
 Importing this module does not import torch (``import nnexplore.config`` must
 not need it, tests/unit/test_imports.py): every torch call is made inside a
-function, when a tensor is already at hand.
+function, when a tensor is already at hand. Each row also has the same function
+in numpy (``np_f``), so the dashboard server can run a finished network on a
+learner's own drawing without torch (nnexplore.drawing).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:  # type hints only: never imported at run time here
     import torch
@@ -103,6 +107,58 @@ def _softmax_slope(z: torch.Tensor) -> torch.Tensor:
     return s * (1 - s)  # the Jacobian's diagonal ∂S_i/∂z_i
 
 
+# --------------------------------------------------------------------------- the numpy functions
+# The same functions on numpy arrays, for the server, which never imports torch
+# (nnexplore.drawing runs a finished network there). Each keeps its input's dtype (float32 in,
+# float32 out) and gives no overflow warnings for large |z|; tests/unit/test_drawing.py checks
+# each against its torch twin. Softmax again works over the last axis.
+
+
+def _np_identity(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _np_relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
+
+
+def _np_leaky_relu(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def _np_elu(z: np.ndarray) -> np.ndarray:
+    return np.where(z > 0, z, np.expm1(np.minimum(z, 0)))  # min: no overflow in the branch not taken
+
+
+def _np_erf(x: np.ndarray) -> np.ndarray:
+    """erf(x) by Abramowitz & Stegun 7.1.26: absolute error under 1.5e-7, about float32's own
+    rounding of values near 1 (6e-8), so GELU matches torch's to float32 tolerance."""
+    x = np.clip(x, -6, 6)  # erf(±6) is ±1 in float64 already (1 − erf 6 ≈ 2e-17); x² cannot overflow
+    t = 1 / (1 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return np.sign(x) * (1 - poly * np.exp(-x * x))
+
+
+def _np_gelu(z: np.ndarray) -> np.ndarray:
+    return 0.5 * z * (1 + _np_erf(z / math.sqrt(2)))  # z·Φ(z), the exact erf form as torch's
+
+
+def _np_tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z)
+
+
+def _np_sigmoid(z: np.ndarray) -> np.ndarray:
+    # From e^(−|z|) ≤ 1 on both sides, so no exp overflows: 1/(1 + e^(−z)) for z ≥ 0, e^z/(1 + e^z) below.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _np_softmax(z: np.ndarray) -> np.ndarray:
+    # Shifted by the largest entry, so every exp is at most 1 (softmax is unchanged by a shift).
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 # --------------------------------------------------------------------------- the modules
 
 
@@ -134,6 +190,7 @@ class Activation:
     outside the switched-off side, so the probes know which activations can
     have weak entries at all. ``switches_off``: the slope is exactly 0 on a whole
     side (ReLU for z ≤ 0), where the unit is *off* (docs/metrics.md, off_frac).
+    ``np_f`` is ``f`` on numpy arrays, for the server, which has no torch (nnexplore.drawing).
     """
 
     name: str  # the code name: RunConfig value, URL, CLI
@@ -147,6 +204,7 @@ class Activation:
     module: Callable[[], nn.Module]  # a new torch module (torch imported when called)
     f: Callable[[torch.Tensor], torch.Tensor]
     slope: Callable[[torch.Tensor], torch.Tensor]
+    np_f: Callable[[np.ndarray], np.ndarray]  # f in numpy (the server runs finished nets without torch)
     hidden: bool = True  # may follow a hidden layer
     output: bool = False  # may turn the last layer's numbers into the outputs
     elementwise: bool = True  # each output depends on its own input only (softmax: no)
@@ -182,6 +240,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("Identity"),
         f=_identity,
         slope=_ones,
+        np_f=_np_identity,
         hidden=False,  # the hidden-layer spelling of "no activation" is linear
         output=True,
     ),
@@ -197,6 +256,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("ReLU"),
         f=lambda z: z.relu(),
         slope=_relu_slope,
+        np_f=_np_relu,
         switches_off=True,
         bounds=(0.0, None),
     ),
@@ -212,6 +272,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("LeakyReLU", negative_slope=LEAKY_SLOPE),
         f=_leaky_relu,
         slope=_leaky_relu_slope,
+        np_f=_np_leaky_relu,
     ),
     Activation(
         name="elu",
@@ -225,6 +286,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("ELU", alpha=1.0),
         f=_elu,
         slope=_elu_slope,
+        np_f=_np_elu,
         bounds=(-1.0, None),
     ),
     Activation(
@@ -241,6 +303,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("GELU"),
         f=_gelu,
         slope=_gelu_slope,
+        np_f=_np_gelu,
     ),
     Activation(
         name="tanh",
@@ -254,6 +317,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("Tanh"),
         f=lambda z: z.tanh(),
         slope=lambda z: 1 - z.tanh() ** 2,
+        np_f=_np_tanh,
         squashes=True,
         bounds=(-1.0, 1.0),
     ),
@@ -269,6 +333,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("Sigmoid"),
         f=lambda z: z.sigmoid(),
         slope=_sigmoid_slope,
+        np_f=_np_sigmoid,
         output=True,
         squashes=True,
         probabilities=True,
@@ -286,6 +351,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("Softmax", dim=-1),
         f=_softmax,
         slope=_softmax_slope,
+        np_f=_np_softmax,
         output=True,
         elementwise=False,
         squashes=True,
@@ -304,6 +370,7 @@ ROWS: tuple[Activation, ...] = (
         module=_module("Identity"),
         f=_identity,
         slope=_ones,
+        np_f=_np_identity,
     ),
 )
 """Every activation, in the order the pickers list them (the usual choice first)."""

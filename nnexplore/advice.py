@@ -2,7 +2,7 @@
 
 Nothing here forbids a run: trying a combination that fails *is* the lesson.
 Each note says what will probably happen and why. (A combination that cannot train at all, such
-as cross-entropy on a regression, is refused by RunConfig itself: nnexplore.config.recipe_problem.)
+as cross-entropy on a regression, is refused by RunConfig itself: nnexplore.problems.recipe_problem.)
 """
 
 from __future__ import annotations

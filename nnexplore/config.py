@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnexplore import activations
-from nnexplore.problems import PROBLEMS
+from nnexplore import activations, own_points
+from nnexplore.problems import OWN, PROBLEMS, n_outputs, n_train, recipe_problem
 
 DATASETS = tuple(PROBLEMS)
 HIDDEN_ACTIVATIONS = tuple(a.name for a in activations.HIDDEN)  # the rows of nnexplore.activations
@@ -43,11 +43,16 @@ def setting(
     low: float | None = None,
     high: float | None = None,
     log: bool = False,
+    own_widget: bool = False,
+    default_note: str = "",
 ) -> Any:
     """Declare one row of the settings table (a dataclass field with metadata).
 
     ``names`` maps a choice to how it reads on screen ("relu" → "ReLU"); the URL and
     the CLI keep the choice itself. A choice without a name is shown as it is.
+    ``own_widget``: the sidebar draws no generic control for it; a widget of its own edits
+    it (the points: nnexplore.ui.point_pad). ``default_note``: what a link's bad value is
+    replaced with, in words, where the default's text says nothing to a reader (a code).
     """
     meta = {
         "label": label,
@@ -58,6 +63,8 @@ def setting(
         "low": low,
         "high": high,
         "log": log,
+        "own_widget": own_widget,
+        "default_note": default_note,
     }
     return field(default=default, metadata=meta)
 
@@ -74,7 +81,7 @@ class RunConfig:
     """One experiment: what to train, on what, and how. Invalid values raise ValueError.
 
     The defaults are a classification's. A regression (sine, surface) names its recipe, since
-    cross-entropy and a softmax output cannot train one (``recipe_problem``):
+    cross-entropy and a softmax output cannot train one (nnexplore.problems.recipe_problem):
     ``RunConfig(dataset="sine", output_activation="none", loss="mse")``, or
     ``RunConfig(**with_recipe({"dataset": "sine"}))``, as a link or the command line does.
     """
@@ -84,25 +91,40 @@ class RunConfig:
         "Dataset",
         "Data",
         "What the network learns. moons to blobs are 2-D points to sort into classes (fast, and you "
-        "can see the decision regions); sine and surface are regressions: the network learns a "
+        "can see the decision regions); Your own points are the points you place on a plane by "
+        "clicking, in up to 4 classes; sine and surface are regressions: the network learns a "
         "number, the height of a curve at x or of a surface at (x, y), and you see its fit; mnist "
         "is 28×28 pictures of handwritten digits (10 classes). Picking a dataset of the other kind "
         "puts that kind's usual output and loss in their boxes.",
         choices=DATASETS,
+        names={OWN: "Your own points"},
     )
     n_samples: int = setting(
         1000,
         "Points (toy data)",
         "Data",
-        "How many points the toy problem has; 80% are used for training, 20% for testing.",
+        "How many points the toy problem has; 80% are used for training, 20% for testing. Not "
+        "used for your own points: those are exactly the points you place.",
         low=100,
         high=20000,
+    )
+    points: str = setting(
+        own_points.STARTER_TEXT,
+        "Your own points",
+        "Data",
+        f"The points you place on the plane, for the dataset 'Your own points': up to "
+        f"{own_points.MAX_POINTS}, in classes 0 to {own_points.MAX_CLASSES - 1}. Every "
+        f"{own_points.TEST_EVERY}th point you place is kept for testing, the rest are trained on. "
+        f"The link keeps them, {own_points.CHARS_PER_POINT} characters a point.",
+        own_widget=True,
+        default_note="The starter points were used instead.",
     )
     noise: float = setting(
         0.1,
         "Noise (toy data)",
         "Data",
-        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap.",
+        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap. "
+        "Your own points are each moved a little at random (0 keeps them where you placed them).",
         low=0.0,
         high=1.0,
     )
@@ -282,7 +304,7 @@ class RunConfig:
             try:
                 values[key] = _check(known[key], parse_value(known[key], str(raw)))
             except ValueError as err:
-                problems.append(f"{err} The default {format_value(known[key], known[key].default)} was used.")
+                problems.append(f"{err} {default_note(known[key])}")
         try:
             return cls(**with_recipe(values)), problems
         except ValueError as err:  # every field is fine, but together they make an impossible run
@@ -302,12 +324,12 @@ LIMIT_TEXT = (
 
 
 def run_size(cfg: RunConfig) -> tuple[int, float]:
-    """(optimizer steps, weight × example products) of a whole run."""
-    problem = PROBLEMS[cfg.dataset]
-    n_train = cfg.train_size if cfg.dataset == "mnist" else int(cfg.n_samples * 0.8)
-    widths = [problem.inputs, *cfg.hidden, problem.outputs]
+    """(optimizer steps, weight × example products) of a whole run: its training examples and
+    its network's widths, from its dataset (nnexplore.problems: ``n_train``, ``n_outputs``)."""
+    examples = n_train(cfg)
+    widths = [PROBLEMS[cfg.dataset].inputs, *cfg.hidden, n_outputs(cfg)]
     weights = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
-    return math.ceil(n_train / cfg.batch_size) * cfg.epochs, float(weights) * n_train * cfg.epochs
+    return math.ceil(examples / cfg.batch_size) * cfg.epochs, float(weights) * examples * cfg.epochs
 
 
 def with_recipe(settings: dict[str, Any]) -> dict[str, Any]:
@@ -326,48 +348,9 @@ def with_recipe(settings: dict[str, Any]) -> dict[str, Any]:
     return {"output_activation": output, "loss": loss, **settings}
 
 
-#: What each loss that needs classes is called in the sentence that refuses it for a regression.
-_CLASS_LOSSES = {
-    "cross_entropy": "cross-entropy scores the probability given to the right class",
-    "binary_cross_entropy": "binary cross-entropy scores a yes/no probability for each class",
-}
-
-
-def recipe_problem(cfg: Any) -> str:
-    """'' when the output activation and the loss make sense for the dataset, else why not and
-    what to use, in plain words.
-
-    A regression's target is a number (sin x, between −1 and 1), not a class: a loss that scores
-    the probability of a class has no class to score, and a softmax output (each output over the
-    total of all of them) is exactly 1 when there is one output, whatever the input. Neither can
-    train, so such a run is refused before it starts. A sigmoid output is allowed: it trains, and
-    its fit shows why a number squeezed into (0, 1) cannot reach a target outside it.
-    """
-    problem = PROBLEMS.get(cfg.dataset)
-    if problem is None or not problem.is_regression:
-        return ""
-    wrong = []
-    if cfg.loss in _CLASS_LOSSES:
-        wrong.append(f"{_CLASS_LOSSES[cfg.loss]}, but there is no class here")
-    if cfg.output_activation == "softmax":
-        wrong.append(
-            "a softmax output divides each output by the total of all outputs, so its one output is always 1"
-        )
-    if not wrong:
-        return ""
-    output, loss = problem.recipe
-    why = "; and ".join(wrong)
-    return (
-        f"{cfg.dataset} is a regression: the network must output a number, not pick a class. "
-        f"{why[0].upper()}{why[1:]}. Use its usual recipe: output activation "
-        f"{output} (raw outputs) and the {loss} loss (squared error); a sigmoid output is allowed "
-        "too, to see what it cannot reach."
-    )
-
-
 def combination_problem(cfg: Any) -> str:
     """'' when the settings make a possible run together, else the first reason why not, in words:
-    a recipe that makes no sense for the dataset (``recipe_problem``), or too big a run
+    a recipe that makes no sense for the dataset (nnexplore.problems.recipe_problem), or too big a run
     (``size_problem``). Each setting has passed its own check before."""
     return recipe_problem(cfg) or size_problem(cfg)
 
@@ -399,12 +382,20 @@ def _quote(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def default_note(f: dataclasses.Field) -> str:
+    """What a link's bad value of this setting is replaced with, in words."""
+    return f.metadata["default_note"] or f"The default {format_value(f, f.default)} was used."
+
+
 def field_kind(f: dataclasses.Field) -> str:
-    """'choice', 'int', 'float' or 'layers': decides the widget, the parser and the CLI type."""
+    """'choice', 'int', 'float', 'layers' or 'points': decides the widget, the parser and the
+    CLI type."""
     if f.metadata["choices"]:
         return "choice"
     if f.name == "hidden":
         return "layers"
+    if f.name == "points":
+        return "points"
     return {"int": "int", "float": "float"}[f.type if isinstance(f.type, str) else f.type.__name__]
 
 
@@ -418,6 +409,11 @@ def allowed_text(f: dataclasses.Field) -> str:
         return (
             f"comma-separated layer widths, up to {MAX_LAYERS} layers of 1 to {MAX_UNITS} units "
             "(empty for none)"
+        )
+    if kind == "points":
+        return (
+            f"up to {own_points.MAX_POINTS} points, {own_points.CHARS_PER_POINT} characters each "
+            "(letters, digits, - and _), as the pad writes them"
         )
     noun = "a whole number" if kind == "int" else "a number"
     return f"{noun} from {m['low']:g} to {m['high']:g}"
@@ -477,6 +473,11 @@ def _check(f: dataclasses.Field, value: Any) -> Any:
         ):
             raise fail()
         return layers
+    if kind == "points":
+        problem = own_points.fault(value)
+        if problem:
+            raise ValueError(f"{m['label']} ({f.name}) got {_quote(value)}. {problem}")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail()
     if kind == "int":

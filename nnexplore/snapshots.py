@@ -4,7 +4,9 @@ A record holds numbers; some charts need the model itself (the decision
 regions of a 2-D problem, the fitted curve or surface of a regression, the
 current output values, test digits with their predictions). The training process calls `model_view` at record points (a few
 times a second at most, see nnexplore.runs.child) and sends back only the small
-tables it returns, so the page never touches the model while it trains.
+tables it returns, so the page never touches the model while it trains. A
+finished MNIST run's last view also carries its weights (`final_weights`), so
+the server can read a learner's own drawing with it in numpy (nnexplore.drawing).
 
 Tables are plain column dicts of numpy arrays, not DataFrames: the training
 processes never import pandas (about 60 MB each), and the page turns them
@@ -50,7 +52,9 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
 
     The confusion matrix (a pass over the whole test set) comes with the last record and
     with the timeline's frames only. A regression (``dataset.num_classes`` 0) has no classes
-    to push or to draw regions of: its view holds the fit instead (``regression_view``).
+    to push or to draw regions of: its view holds the fit instead (``regression_view``). A
+    finished MNIST run's view (the last record's) also has its ``"weights"``
+    (``final_weights``), for reading a learner's drawing; live views do not.
     """
     device = next(model.parameters()).device
     x_test = dataset.x_test.reshape(len(dataset.x_test), -1)
@@ -77,6 +81,10 @@ def model_view(model: Any, dataset: Any, cfg: Any, record: dict) -> dict[str, An
         view["digits"] = digit_predictions(model, dataset, device)
         if record["status"] != "running" or record.get("frame"):  # the last record, or a frame
             view["confusion"] = confusion(model, dataset, device)
+        if record["status"] != "running":  # the last record only: the network that is finished
+            # 784-128-10 is 101,770 floats, about 400 kB: sent once, and counted by the run store
+            # (nnexplore.runs.store.estimate_bytes pickles the view). frame_of leaves it out.
+            view["weights"] = final_weights(model)
     if record.get("frame"):
         view["frame"] = frame_of(view)
     if record["status"] == "running":
@@ -120,6 +128,21 @@ def fit_surface(model: Any, dataset: Any, device: torch.device | str = "cpu", n:
     points = _plane_grid(dataset, n)
     prediction = model.predict_proba(points.to(device)).cpu()[:, 0]
     return {"x": points[:, 0].numpy(), "y": points[:, 1].numpy(), "prediction": prediction.numpy()}
+
+
+def final_weights(model: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The network's layers as numpy (W, b) pairs, input side first: float32 copies on the CPU.
+
+    W has shape (out, in), as torch's ``nn.Linear`` stores it, so a layer computes
+    x @ W.T + b. Plain arrays, because the server that runs them (nnexplore.drawing) has no torch.
+    """
+    return [
+        (
+            linear.weight.detach().to("cpu", torch.float32).numpy().copy(),
+            linear.bias.detach().to("cpu", torch.float32).numpy().copy(),
+        )
+        for linear in model.linears
+    ]
 
 
 def output_gradient(

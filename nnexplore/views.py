@@ -59,6 +59,7 @@ CHART_HIDDEN_UNITS = "Hidden units"
 CHART_OUTPUT_GRADIENT = "Output-layer gradient"
 CHART_GRADIENT_CHECK = "Gradient check"
 CHART_LANDSCAPE = "Loss landscape"
+CHART_DRAWING = "Your drawing"
 
 #: Every view, in the order a page draws them (the headline first, then the ones picked).
 VIEWS: tuple[View, ...] = (
@@ -73,6 +74,7 @@ VIEWS: tuple[View, ...] = (
     View("regions", CHART_REGIONS, needs="toy", per_run=True),
     View("fit", CHART_FIT, needs="regression", per_run=True),
     View("digits", CHART_DIGITS, needs="mnist", charts=2, per_run=True),
+    View("drawing", CHART_DRAWING, needs="mnist"),
     View("pushes", CHART_PUSHES, needs="classes", charts=2),
     View("hidden_units", CHART_HIDDEN_UNITS, needs="hidden plane"),
     View("output_gradient", CHART_OUTPUT_GRADIENT, needs="extra:gradient_check", charts=2),
@@ -82,9 +84,10 @@ VIEWS: tuple[View, ...] = (
 BY_NAME: dict[str, View] = {view.name: view for view in VIEWS}
 CHARTS: tuple[str, ...] = tuple(view.title for view in VIEWS)
 
-#: What the Playground shows first: how well each run does (accuracy, or a regression's R²), and
-#: what each network draws (its decision regions, its fit, its guesses at digits).
-PLAYGROUND_HEADLINE: tuple[str, ...] = ("accuracy", "r2", "regions", "fit", "digits")
+#: What the Playground shows first: how well each run does (accuracy, or a regression's R²), what
+#: each network draws (its decision regions, its fit, its guesses at digits), and (MNIST) what each
+#: finished network makes of a digit the learner draws.
+PLAYGROUND_HEADLINE: tuple[str, ...] = ("accuracy", "r2", "regions", "fit", "digits", "drawing")
 
 
 def _problems(datasets: Iterable[str]) -> list:

@@ -21,7 +21,8 @@ from nnexplore.data.mnist import (
     load_mnist,
     mnist_is_cached,
 )
-from nnexplore.data.toy import TOY_PROBLEMS, make_toy
+from nnexplore.data.toy import TOY_PROBLEMS, make_own, make_toy
+from nnexplore.problems import OWN
 
 __all__ = [
     "ALL_FILES",
@@ -32,6 +33,7 @@ __all__ = [
     "fetch_mnist",
     "load_dataset",
     "load_mnist",
+    "make_own",
     "make_toy",
     "mnist_is_cached",
     "read_idx",
@@ -45,14 +47,22 @@ def _cached_toy(name: str, n_samples: int, noise: float, seed: int) -> Dataset:
     return make_toy(name, n_samples=n_samples, noise=noise, seed=seed)
 
 
+@lru_cache(maxsize=32)
+def _cached_own(points: str, noise: float, seed: int) -> Dataset:
+    return make_own(points, noise=noise, seed=seed)
+
+
 def load_dataset(cfg: Any, progress: Progress | None = None) -> Dataset:
     """The dataset a config asks for: ``cfg.dataset`` picks it, ``cfg.n_samples``,
-    ``cfg.noise`` and ``cfg.seed`` shape toy problems, ``cfg.train_size`` caps
-    MNIST's training set. MNIST may raise MnistUnavailable (offline)."""
+    ``cfg.noise`` and ``cfg.seed`` shape toy problems, ``cfg.points`` are your own points
+    (``noise`` and ``seed`` jitter them), ``cfg.train_size`` caps MNIST's training set.
+    MNIST may raise MnistUnavailable (offline)."""
     name = cfg.dataset
     if name == "mnist":
         return load_mnist(train_size=getattr(cfg, "train_size", None), progress=progress)
+    if name == OWN:
+        return _cached_own(str(cfg.points), float(cfg.noise), int(cfg.seed))
     if name in TOY_PROBLEMS:
         return _cached_toy(name, int(cfg.n_samples), float(cfg.noise), int(cfg.seed))
-    known = ", ".join([*TOY_PROBLEMS, "mnist"])
+    known = ", ".join([*TOY_PROBLEMS, OWN, "mnist"])
     raise ValueError(f"Unknown dataset {name!r}. Choose one of: {known}.")

@@ -19,16 +19,19 @@ sigmoid output, squeezed into (0, 1), cannot reach its negative half).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 
+from nnexplore import own_points
 from nnexplore.data.dataset import Dataset
-from nnexplore.problems import PROBLEMS
+from nnexplore.problems import OWN, PROBLEMS
 
-#: The toy rows of nnexplore.problems: name → (classes, description); 0 classes: a regression.
+#: The generated toy rows of nnexplore.problems: name → (classes, description); 0 classes: a
+#: regression. Your own points (``OWN``) are a toy problem too, but placed by hand: ``make_own``
+#: builds them.
 TOY_PROBLEMS: dict[str, tuple[int, str]] = {
-    name: (p.classes, p.description) for name, p in PROBLEMS.items() if p.is_toy
+    name: (p.classes, p.description) for name, p in PROBLEMS.items() if p.is_toy and name != OWN
 }
 
 TRAIN_FRACTION = 0.8
@@ -91,6 +94,9 @@ NOISE_SCALE: dict[str, float] = {
     "spiral": 0.3,
     "spiral3": 0.2,
     "blobs": 1.0,
+    # Your own points: noise 1 moves a point by 0.5 (an eighth of the 4-unit plane) on average,
+    # about the gap a learner leaves between two classes, so 1 makes them overlap as elsewhere.
+    OWN: 0.5,
 }
 
 _SAMPLERS: dict[str, _Sampler] = {
@@ -129,7 +135,8 @@ def make_toy(name: str, n_samples: int = 1000, noise: float = 0.1, seed: int = 0
     """
     if name not in TOY_PROBLEMS:
         known = ", ".join(TOY_PROBLEMS)
-        raise ValueError(f"Unknown toy problem {name!r}. Choose one of: {known}.")
+        more = f" Your own points ({OWN!r}) are built by make_own." if name == OWN else ""
+        raise ValueError(f"Unknown toy problem {name!r}. Choose one of: {known}.{more}")
     if n_samples < MIN_SAMPLES:
         raise ValueError(f"n_samples must be at least {MIN_SAMPLES}, got {n_samples}.")
     if not (noise >= 0 and math.isfinite(noise)):
@@ -192,4 +199,51 @@ def _make_regression(name: str, n_samples: int, noise: float, seed: int) -> Data
         y_test=y[n_train:].contiguous(),
         num_classes=0,
         name=name,
+    )
+
+
+def make_own(points: str | Sequence[own_points.Point], noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Your own points as a dataset: same arguments, identical tensors.
+
+    ``points`` is the link's text (nnexplore.own_points) or (x, y, class) triples. Every 5th
+    point placed is a test point, the others are trained on (own_points.split): with a few
+    dozen points a random split would change what is tested from one seed to the next.
+    ``noise`` moves each point by a Gaussian step of ``noise`` × 0.5 plane units, drawn from
+    the seed (0 keeps them where they were placed); the training points are then mixed, so
+    that a batch holds several classes.
+
+    The points are *not* standardised, unlike the generated problems: the plane is already
+    on their scale (±2), and two runs on a set that grew by a point then show each point at the
+    same place on their decision maps. ``num_classes`` is one per class up to the highest used
+    (at least 2). ValueError in words for points that cannot be read or are too few to train on.
+    """
+    if isinstance(points, str):
+        problem = own_points.fault(points)
+        if problem:
+            raise ValueError(f"Your own points cannot be read: {problem}")
+        placed = own_points.decode(points)
+    else:
+        problem = own_points.check(points)
+        if problem:
+            raise ValueError(problem)
+        placed = own_points.snap(points)  # on the link's levels: the same data as its link gives
+    problem = own_points.cannot_train(placed)
+    if problem:
+        raise ValueError(problem)
+    if not (noise >= 0 and math.isfinite(noise)):
+        raise ValueError(f"noise must be a number >= 0, got {noise}.")
+
+    gen = torch.Generator().manual_seed(int(seed))
+    x = torch.tensor([[px, py] for px, py, _ in placed], dtype=torch.float32)
+    y = torch.tensor([c for _, _, c in placed], dtype=torch.int64)
+    x = x + noise * NOISE_SCALE[OWN] * torch.randn(len(placed), 2, generator=gen)
+    test = torch.tensor([own_points.is_test(i) for i in range(len(placed))])
+    x_train, y_train = _shuffled(x[~test], y[~test], gen)
+    return Dataset(
+        x_train=x_train.contiguous(),
+        y_train=y_train,
+        x_test=x[test].contiguous(),
+        y_test=y[test],
+        num_classes=own_points.n_classes(placed),
+        name=OWN,
     )

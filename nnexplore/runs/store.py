@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from nnexplore.lru import LRU
+from nnexplore.problems import OWN
 from nnexplore.runs.environment import env_number
 
 logger = logging.getLogger(__name__)
@@ -66,14 +67,16 @@ def auto_device() -> str:
 def run_key(cfg: Any) -> str | None:
     """The fingerprint of the run ``cfg`` asks for: a hash of its resolved settings, or None.
 
-    ``auto`` is resolved to the device it trains on, so a run on the GPU is
-    never mistaken for one on the CPU. Settings without a ``to_dict`` (the
-    tests' knobs, say) give None: such a run is never shared.
+    ``auto`` is resolved to the device it trains on, so a run on the GPU is never mistaken
+    for one on the CPU; your own points count only for a run on them. Settings without a
+    ``to_dict`` (the tests' knobs, say) give None: such a run is never shared.
     """
     to_dict = getattr(cfg, "to_dict", None)
     if to_dict is None:
         return None
     settings = dict(to_dict())
+    if settings.get("dataset") != OWN:  # the points train nothing else: moons is moons for everyone
+        settings.pop("points", None)
     if settings.get("device") == "auto":
         settings["device"] = auto_device()
     text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=repr)

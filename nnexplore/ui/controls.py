@@ -2,6 +2,9 @@
 
 The widgets, their limits and their tooltips all come from the field metadata
 in nnexplore.config, so a new setting appears here without touching this file.
+A setting marked ``own_widget`` has a widget of its own instead: the points of the
+dataset "Your own points" are placed on a pad (nnexplore.ui.point_pad), drawn in
+place of the number of points while that dataset is chosen.
 A teacher's link may lock settings (shown, greyed out) or hide them (not shown,
 the link's value used): see nnexplore.links. The rules come from the first link
 a session opens and stay in its address bar.
@@ -10,11 +13,13 @@ a session opens and stay in its address bar.
 from __future__ import annotations
 
 import dataclasses
+import math
 from types import SimpleNamespace
 from typing import Any
 
 import streamlit as st
 
+from nnexplore import own_points
 from nnexplore.advice import config_notes
 from nnexplore.config import (
     FIELDS,
@@ -27,11 +32,11 @@ from nnexplore.config import (
     field_kind,
     format_value,
     parse_value,
-    recipe_problem,
 )
 from nnexplore.links import LinkRules, link_params, parse_link
-from nnexplore.problems import PROBLEMS, RECIPES
+from nnexplore.problems import OWN, PROBLEMS, RECIPES, recipe_problem, start_problem
 from nnexplore.ui.page_state import page_state
+from nnexplore.ui.point_pad import point_pad
 
 PREFIX = "cfg_"
 SIZE_FIELDS = ("n_samples", "train_size", "hidden", "batch_size", "epochs")  # their help states the run limit
@@ -53,6 +58,8 @@ def widget_value(f: dataclasses.Field, value: Any) -> Any:
 
 
 LOCKED_NOTE = "Set by this link."
+#: The point pad's key (its class control's is this plus "_class").
+POINT_PAD = "own_points_pad"
 
 
 def link_rules() -> LinkRules:
@@ -129,7 +136,7 @@ RECIPE_FIELDS = ("output_activation", "loss")
 def _recipe_follows_dataset() -> None:
     """When the learner picks a dataset, put its kind's usual output activation and loss in their
     boxes (nnexplore.problems.RECIPES) if the ones there are the other kind's recipe or cannot
-    train it (``config.recipe_problem``); a recipe the learner chose that still makes sense stays.
+    train it (``problems.recipe_problem``); a recipe the learner chose that still makes sense stays.
 
     So picking sine after moons gives raw outputs and squared error, not a refusal to train; going
     back to moons gives softmax and cross-entropy again; a sigmoid with squared error, which both
@@ -172,6 +179,17 @@ def render_controls() -> tuple[RunConfig | None, str]:
                 if folded:
                     values[f.name] = _kept_value(f)
                     continue
+                if f.metadata["own_widget"] or f.name == "n_samples":
+                    # The points have no control of their own but the pad, drawn in place of the
+                    # number of points while the dataset is your own points (which do not use
+                    # the number of points: its value is kept).
+                    current = {**_current(), **values}
+                    own = current["dataset"] == OWN
+                    if own and f.metadata["own_widget"]:
+                        _points_pad(f.name in rules.locked, current)
+                    if own or f.metadata["own_widget"]:
+                        values[f.name] = _kept_value(f)
+                        continue
                 relevant = RELEVANT.get(f.name, lambda v: True)
                 locked = f.name in rules.locked
                 raw = _widget(f, disabled=locked or not relevant({**_current(), **values}))
@@ -196,7 +214,31 @@ def render_controls() -> tuple[RunConfig | None, str]:
     params = link_params(cfg, rules)
     if {k: st.query_params.get(k) for k in st.query_params.keys()} != params:
         st.query_params.from_dict(params)
+    problem = start_problem(cfg)  # too few points of your own: kept in the link all the same
+    if problem:
+        return None, problem
     return cfg, ""
+
+
+def _points_pad(locked: bool, current: dict[str, Any]) -> None:
+    """The pad for your own points, what they are in words, and why Train waits if it does."""
+    text = point_pad(POINT_PAD, key("points"), locked=locked)
+    if locked:
+        st.caption(LOCKED_NOTE)
+    points, _ = own_points.parse(text)
+    st.caption(own_points.summary(points))
+    problem = own_points.cannot_train(points)
+    if problem:
+        st.info(problem)
+        return
+    trained = len(own_points.split(points)[0])
+    if math.ceil(trained / current["batch_size"]) == 1:
+        # One update step an epoch: 20 epochs are 20 steps, too few for a network to learn.
+        st.caption(
+            f"With {trained} points to train on in batches of {current['batch_size']}, an epoch is "
+            "a single update step: a smaller batch size (say 4) or more epochs lets the network "
+            "learn more."
+        )
 
 
 def build_config(values: dict[str, Any]) -> tuple[RunConfig | None, str]:

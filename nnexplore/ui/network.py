@@ -16,7 +16,7 @@ import streamlit as st
 
 from nnexplore import activations
 from nnexplore.config import RunConfig
-from nnexplore.problems import PROBLEMS
+from nnexplore.problems import PROBLEMS, n_outputs
 from nnexplore.ui.charts.network import Layer, network_chart, network_frames, parameter_count
 from nnexplore.ui.live.specs import to_spec
 
@@ -31,14 +31,15 @@ def layers(cfg: RunConfig) -> list[Layer]:
     output = activations.get(cfg.output_activation)
     output_words = "no activation" if output.name == "none" else output.screen_name
     inputs = {1: "1 input: x", 2: "2 inputs: x, y"}.get(problem.inputs, f"{problem.inputs} inputs: pixels")
+    width = n_outputs(cfg)  # one per class (your own points: the classes placed), or 1
     if problem.is_regression:  # one number out: the curve's or the surface's height
         outputs = f"1 output, {output_words}: the predicted number"
     else:
-        outputs = f"{problem.outputs} outputs, {output_words}"
+        outputs = f"{width} outputs, {output_words}"
     return [
         Layer(problem.inputs, "input", inputs),
         *(Layer(units, "hidden", f"{units} units, {hidden}") for units in cfg.hidden),
-        Layer(problem.outputs, "output", outputs),
+        Layer(width, "output", outputs),
     ]
 
 

@@ -13,7 +13,7 @@ import statistics
 
 import streamlit as st
 
-from nnexplore.problems import PROBLEMS, is_regression
+from nnexplore.problems import is_regression, n_classes
 from nnexplore.runs import Job
 from nnexplore.runs.job import DIVERGED, DONE
 from nnexplore.ui.actions import session_jobs, start_batch, stop_runs
@@ -132,7 +132,7 @@ def _part(jobs: list[Job], order: list[str]) -> None:
     frame = seeds_charts.seeds_frame(runs)
     if frame.empty:
         return
-    classes = {PROBLEMS[job.cfg.dataset].classes for job in jobs} - {0}  # 0: a regression
+    classes = {n_classes(job.cfg) for job in jobs} - {0}  # 0: a regression
     chance = 1 / classes.pop() if len(classes) == 1 else None  # one chance rule, or none
     r2 = frozenset(recipe for (recipe, _, _), job in zip(runs, jobs) if is_regression(job.cfg.dataset))
     st.altair_chart(seeds_charts.seeds_chart(frame, order, chance, r2=bool(r2)), width="stretch")

@@ -194,3 +194,26 @@ def pushes_sentence(df: pd.DataFrame, labels: Sequence[str]) -> str:
         verb = "has" if len(without) == 1 else "have"
         sentence += f"; {' and '.join(without)} {verb} none right now"
     return sentence + "."
+
+
+def drawing_sentence(label: str, output_activation: str, outputs: Sequence[float]) -> str:
+    """What one run makes of the learner's drawing: the digit it picks (its largest output) and,
+    as its outputs allow, how sure: "In your drawing, *ReLU · softmax · CE* sees a 1 (p = 0.97)";
+    raw outputs are not probabilities, so their range is given instead, with how many fall
+    outside [0, 1]."""
+    values = [float(v) for v in outputs]
+    finite_values = [v for v in values if math.isfinite(v)]
+    if not finite_values:
+        return f"In your drawing, {_name(label)} gives no number: its outputs are not finite."
+    best = max(range(len(values)), key=lambda k: values[k] if math.isfinite(values[k]) else -math.inf)
+    if output_activation == "softmax":
+        return f"In your drawing, {_name(label)} sees a {best} (p = {values[best]:.2f})."
+    if output_activation == "sigmoid":
+        return (
+            f"In your drawing, {_name(label)} sees a {best} (its output {values[best]:.2f}; "
+            "sigmoid outputs need not add up to 1)."
+        )
+    outside = sum(v < 0 or v > 1 for v in finite_values)
+    where = f", {outside} of the ten below 0 or above 1" if outside else ""
+    low, high = (f"{v:.2f}".replace("-", "−") for v in (min(finite_values), max(finite_values)))
+    return f"In your drawing, {_name(label)} says {best}, its outputs from {low} to {high}{where}."

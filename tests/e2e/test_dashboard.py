@@ -213,8 +213,24 @@ def test_mnist_from_the_loopback_mirror(page, server):
     open_app(page, server, RunConfig(dataset="mnist", hidden=(32,), train_size=2000, epochs=1, batch_size=64))
     click(page, "Train")
     wait_for_status(page, "done", timeout=120)
-    for heading in ("Test digits", "Confusion matrix"):
+    for heading in ("Test digits", "Confusion matrix", "Your drawing"):
         wait_for_heading(page, heading)
+    # Draw a "1" with the mouse: the finished run reads it once the pen is lifted.
+    canvas = page.locator("canvas.nnx-pad-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x = box["x"] + 0.5 * box["width"]
+    page.mouse.move(x, box["y"] + 0.15 * box["height"])
+    page.mouse.down()
+    page.mouse.move(x + 0.05 * box["width"], box["y"] + 0.85 * box["height"], steps=25)
+    page.mouse.up()
+    sentence = page.get_by_text(re.compile(r"^In your drawing, .* sees a \d \(p = [01]\.\d\d\)\.$"))
+    sentence.wait_for(timeout=30_000)
+    readout = page.locator("[data-testid=stVegaLiteChart]").filter(has=page.locator("canvas, svg")).last
+    assert readout.is_visible()
+    assert page.get_by_text("What the networks see").count() == 1  # the digit as the networks get it
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_text(re.compile("^Draw a digit on the pad")).wait_for(timeout=30_000)
     assert page.locator("[data-testid=stException]").count() == 0
 
 

@@ -930,6 +930,18 @@ def _title(spec: dict) -> str:
     return title if isinstance(title, str) else title.get("text", "")
 
 
+def test_numbered_classes_keep_their_numbers_colour_when_one_is_missing():
+    """Your own points in classes 0 and 2: class 2 gets class 2's colour (as on the point pad)."""
+    grid = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "cls": [0, 2], "confidence": [0.9, 0.8]})
+    points = pd.DataFrame({"x": [0.2, 0.8], "y": [0.4, 0.5], "label": [0, 2], "split": ["train"] * 2})
+    domains = regions.plane_domains([grid], [points])
+    assert domains["classes"] == ["0", "1", "2"]
+    scale = regions.decision_chart(grid, points, domains=domains).to_dict()["layer"][1]["encoding"]["color"][
+        "scale"
+    ]
+    assert scale["range"][2] == regions.CLASS_PALETTE[2]
+
+
 def test_no_per_run_panel_title_is_cut_off_in_a_narrow_column():
     labels = [label for label, _ in RUNS]
     grads = F.layer_long(RUNS, "grad_norm")

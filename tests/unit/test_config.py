@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nnexplore import own_points
 from nnexplore.config import (
     FIELDS,
     MAX_LAYERS,
@@ -62,6 +63,8 @@ def configs():
             parts[f.name] = st.sampled_from(m["choices"])
         elif kind == "layers":
             parts[f.name] = st.lists(st.integers(1, 1024), max_size=MAX_LAYERS).map(tuple)
+        elif kind == "points":  # whole points of the link's code (tests/unit/test_own_points.py)
+            parts[f.name] = st.text(own_points.ALPHABET, max_size=30).map(lambda t: t[: len(t) - len(t) % 3])
         elif kind == "int":
             parts[f.name] = st.integers(int(m["low"]), int(m["high"]))
         else:

@@ -345,6 +345,14 @@ def test_seed_and_device_are_part_of_the_fingerprint(monkeypatch):
     assert run_key({"n": 3}) is None
 
 
+def test_your_own_points_count_in_the_fingerprint_of_a_run_on_them_only():
+    drawn = "AAA__9"  # two points, the pad's code
+    moons = RunConfig(device="cpu")
+    assert run_key(moons.replace(points=drawn)) == run_key(moons)  # moons is moons for everyone
+    own = RunConfig(device="cpu", dataset="own")
+    assert run_key(own.replace(points=drawn)) != run_key(own)
+
+
 def _other_value(field, draw):
     meta = field.metadata
     if meta.get("choices"):

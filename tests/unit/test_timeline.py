@@ -253,3 +253,22 @@ def test_the_confusion_matrix_of_a_timeline_shows_the_moment_the_slider_points_a
     early = {(d["true"], d["pred"]): d["share"] for d in data if d["t"] == 0.5}
     assert early[("2", "0")] == 1.0  # each moment's shares are its own: all guessed 0 at first
     assert all(d["share"] == (1.0 if d["true"] == d["pred"] else 0.0) for d in data if d["t"] == 2.0)
+
+
+def test_a_moments_map_is_made_once_and_kept_by_what_it_shows(monkeypatch):
+    """A moment never changes, so a redraw reuses its picture; a moment that shows something else
+    gets a picture of its own."""
+    made = []
+    real = regions.png_url
+    monkeypatch.setattr(regions, "png_url", lambda pixels: made.append(1) or real(pixels))
+    views = [_view(step, epoch, classes=3) for step, epoch in ((11, 0.3), (21, 0.9))]
+    views[1]["grid"]["confidence"] = views[1]["grid"]["confidence"] * 0.5 + 0.123  # unlike any other test's
+    grid = timeline.plane_moments(views[-1]["grid"], [moments.frame_of(v) for v in views])
+    first = regions.region_image(grid, ["0", "1", "2"])
+    assert len(made) <= 2 and first["url"].nunique() == 2
+    before = len(made)
+    again = regions.region_image(grid, ["0", "1", "2"])
+    assert len(made) == before  # nothing made again
+    assert again["url"].tolist() == first["url"].tolist()
+    recoloured = regions.region_image(grid, ["2", "1", "0"])  # another class order: other colours
+    assert recoloured["url"].tolist() != first["url"].tolist()

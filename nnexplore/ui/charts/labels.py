@@ -13,7 +13,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nnexplore import activations
+from nnexplore import activations, own_points
 
 LOSS_SHORT_NAMES = {"cross_entropy": "CE", "binary_cross_entropy": "BCE", "mse": "MSE"}
 """How each loss reads in a run label; the activations' short names are in nnexplore.activations."""
@@ -56,6 +56,8 @@ def _config_dict(cfg: Any) -> dict[str, Any]:
 
 
 def _format_setting(name: str, value: Any) -> str:
+    if name == "points":  # a code of up to 600 characters: its count of points instead
+        return own_points.label(str(value))
     if isinstance(value, (list, tuple)):
         text = "×".join(str(v) for v in value) if value else "none"
     elif isinstance(value, float):

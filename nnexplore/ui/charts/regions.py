@@ -1,17 +1,21 @@
 """Decision regions: what a network predicts over the plane of a 2-D toy problem, under its data.
 
-Pure functions DataFrame -> chart, no state, no streamlit. The regions are one
-picture per moment (nnexplore.ui.charts.images): a pixel per grid cell.
+Pure functions DataFrame -> chart, no streamlit. The regions are one picture per
+moment (nnexplore.ui.charts.images): a pixel per grid cell. The only state is a
+memo of pictures already made, by what they show (a moment never changes).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Iterable, Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from nnexplore.lru import LRU
 from nnexplore.ui.charts.images import hex_rgb, png_url
 from nnexplore.ui.charts.style import CLASS_PALETTE, NARROW_LEGEND, clean
 from nnexplore.ui.charts.timeline import IN_MOMENT, spans, timeline_param
@@ -58,6 +62,10 @@ def plane_domains(
         lows_y.append(pts["y"].min())
         highs_y.append(pts["y"].max())
         classes.update(pts["label"].tolist())
+    if all(isinstance(c, int | np.integer) for c in classes) and classes:
+        # numbered classes keep their number's colour even where one is missing (your own points
+        # in classes 0 and 2: class 2 is drawn in class 2's colour, as on the point pad)
+        classes = set(range(int(max(classes)) + 1))
     if not lows_x:
         return {"x": [0.0, 1.0], "y": [0.0, 1.0], "classes": sorted(str(c) for c in classes)}
     return {
@@ -176,8 +184,6 @@ def region_image(grid: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
     columns = ["x0", "x1", "y0", "y1", "url"]
     if grid.empty:
         return pd.DataFrame(columns=columns)
-    palette = np.array([hex_rgb(CLASS_PALETTE[i % len(CLASS_PALETTE)]) for i in range(len(classes))])
-    where = {name: i for i, name in enumerate(classes)}
     dx, dy = _cell_edges(grid["x"]) / 2, _cell_edges(grid["y"]) / 2
     edges = {
         "x0": float(grid["x"].min() - dx),
@@ -185,24 +191,56 @@ def region_image(grid: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
         "y0": float(grid["y"].min() - dy),
         "y1": float(grid["y"].max() + dy),
     }
-    # Every moment's pixels at once, in numpy: a timeline is 30 moments of 3,600 cells, and
+    # Every moment's places at once, in numpy: a timeline is 30 moments of 3,600 cells, and
     # per-moment pandas work cost a finished card's draw about 2 s (devtools.bench_draw).
     xs, col = np.unique(grid["x"].to_numpy(float), return_inverse=True)
     ys, row = np.unique(grid["y"].to_numpy(float), return_inverse=True)
+    where = {name: i for i, name in enumerate(classes)}
     values, value_index = np.unique(grid["cls"].to_numpy(), return_inverse=True)
-    index = np.array([where.get(str(v), 0) for v in values])[value_index]
-    low, high = REGION_ALPHA
+    index = np.array([where.get(str(v), 0) for v in values], dtype=np.uint8)[value_index.reshape(-1)]
     sure = np.round(np.clip(np.nan_to_num(grid["confidence"].to_numpy(float)), 0, 1) * (ALPHA_STEPS - 1))
-    alpha = np.round(255 * (low + (high - low) * sure / (ALPHA_STEPS - 1)))
-    rgba = np.column_stack([palette[index], alpha]).astype(np.uint8)
     times = grid["t"].to_numpy(float) if "t" in grid.columns else np.zeros(len(grid))
+    moments, which = np.unique(times, return_inverse=True)
+    shape = (len(ys), len(xs))
+    place = (len(ys) - 1 - row) * len(xs) + col  # each row's pixel, counted from the top left
     rows = []
-    for t in np.unique(times):
-        at = times == t
-        image = np.zeros((len(ys), len(xs), 4), dtype=np.uint8)  # transparent where no prediction
-        image[len(ys) - 1 - row[at], col[at]] = rgba[at]
-        rows.append({**edges, "url": png_url(image)})
+    for k in range(len(moments)):
+        at = np.flatnonzero(which == k)
+        rows.append({**edges, "url": _picture(shape, place[at], index[at], sure[at].astype(np.uint8))})
     pictures = pd.DataFrame(rows, columns=columns)
     if "t" in grid.columns:
         pictures = pd.concat([pictures, spans(sorted(grid["t"].unique()))], axis=1)
     return pictures
+
+
+def _picture(shape: tuple[int, int], place: np.ndarray, index: np.ndarray, sure: np.ndarray) -> str:
+    """One moment's map as a PNG data URL: the pixels at ``place`` (counted from the top left) in
+    the colour of class number ``index``, as opaque as confidence step ``sure`` says.
+
+    A moment of a run's timeline never changes, but every redraw of a page (each live tick,
+    every page that shows the run) made all 30 of them again: a picture is kept under a digest
+    of what it shows (MEMO_PICTURES at most, about 1 kB each; devtools.bench_draw).
+    """
+    key = hashlib.blake2b(
+        b"|".join([repr(shape).encode(), place.tobytes(), index.tobytes(), sure.tobytes()]), digest_size=16
+    ).hexdigest()
+    with _MEMO_LOCK:
+        url = _MEMO.get(key)
+    if url is None:
+        palette = np.array(
+            [hex_rgb(CLASS_PALETTE[i % len(CLASS_PALETTE)]) for i in range(int(index.max(initial=0)) + 1)]
+        )
+        low, high = REGION_ALPHA
+        alpha = np.round(255 * (low + (high - low) * sure / (ALPHA_STEPS - 1)))
+        image = np.zeros((shape[0] * shape[1], 4), dtype=np.uint8)  # transparent where no prediction
+        image[place] = np.column_stack([palette[index], alpha]).astype(np.uint8)
+        url = png_url(image.reshape(*shape, 4))
+        with _MEMO_LOCK:
+            _MEMO.put(key, url, len(url))
+    return url
+
+
+#: Maps kept by what they show: a class of 30 learners with 4 runs on a page, 30 moments a run.
+MEMO_PICTURES = 4096
+_MEMO: LRU[str] = LRU(MEMO_PICTURES, 8 * 2**20)  # and at most 8 MB of them
+_MEMO_LOCK = threading.Lock()

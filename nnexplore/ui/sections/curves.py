@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from nnexplore import activations
-from nnexplore.problems import PROBLEMS
+from nnexplore.problems import n_classes
 from nnexplore.ui import sentences
 from nnexplore.ui.charts import frames, predictions, training
 from nnexplore.ui.charts.timeline import with_moment
@@ -50,7 +50,7 @@ LOSS_HELP = (
 
 def draw_accuracy(live: LiveRuns) -> None:
     st.subheader(CHART_ACCURACY, help=ACCURACY_HELP)
-    classes = [PROBLEMS[job.cfg.dataset].classes for job in live.jobs]  # 0 for a regression: no chance
+    classes = [n_classes(job.cfg) for job in live.jobs]  # 0 for a regression: no chance
     live.charts.show(
         "accuracy",
         lambda: training.accuracy_chart(
