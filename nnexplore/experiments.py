@@ -357,21 +357,21 @@ RAW_OUTPUTS = Experiment(
             "output is left *raw*: the network's answer ŷ is the number z its last layer computes, "
             "with nothing after it. Squared error then measures how far ŷ is from the target y, "
             "and its slope pushes ŷ straight towards y, as far as it needs to go, up or down:",
-            r"\hat y = z,\qquad L = (\hat y - y)^2,\qquad rac{\partial L}{\partial \hat y} = 2\,(\hat y - y)",
+            r"\hat y = z,\qquad L = (\hat y - y)^2,\qquad \frac{\partial L}{\partial \hat y} = 2\,(\hat y - y)",
         ),
         (
             "A sigmoid output squeezes z into a number between 0 and 1, whatever z is. That is "
             "what a probability needs, but a target of −0.8 is out of its reach: the closest it "
             "can get is just above 0. So on the half of the curve below 0 the sigmoid network "
             "answers about 0, and each of its errors there is about as large as the target itself:",
-            r"\sigma(z) = rac{1}{1 + e^{-z}} \in (0, 1)",
+            r"\sigma(z) = \frac{1}{1 + e^{-z}} \in (0, 1)",
         ),
         (
             "R² compares a network's squared errors with the spread of the targets around their "
             "average ȳ. The sine's targets lie as much below 0 as above it, so the dip holds about "
             "half of their spread. The sigmoid misses that half and fits the other, which is why "
             "its R² stops about halfway:",
-            r"R^2 = 1 - rac{\sum_i (\hat y_i - y_i)^2}{\sum_i (y_i - ar y)^2}",
+            r"R^2 = 1 - \frac{\sum_i (\hat y_i - y_i)^2}{\sum_i (y_i - \bar y)^2}",
         ),
         (
             "Squared error is the natural partner of a raw output, as cross-entropy is the partner "
@@ -380,7 +380,7 @@ RAW_OUTPUTS = Experiment(
             "target's negative log-likelihood (minus the log of how likely the network's answer "
             "makes that target) is the squared error, scaled, plus a constant that does not depend "
             "on the network:",
-            r"-\log p(y \mid \hat y) = rac{(\hat y - y)^2}{2\sigma^2} + \logigl(\sigma\sqrt{2\pi}igr)",
+            r"-\log p(y \mid \hat y) = \frac{(\hat y - y)^2}{2\sigma^2} + \log\bigl(\sigma\sqrt{2\pi}\bigr)",
         ),
         (
             "A classification asks for a class, one of a few answers. Its network has one output per "
@@ -389,7 +389,7 @@ RAW_OUTPUTS = Experiment(
             "card trains one with squared error), but their numbers are scores, not probabilities. "
             "So: raw outputs when the answer is a number, a softmax (or sigmoid) when it is a class "
             "or a probability.",
-            r"o_k = rac{e^{z_k}}{\sum_j e^{z_j}},\qquad \sum_k o_k = 1",
+            r"o_k = \frac{e^{z_k}}{\sum_j e^{z_j}},\qquad \sum_k o_k = 1",
         ),
     ),
     try_next=(

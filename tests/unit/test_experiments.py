@@ -169,6 +169,9 @@ def test_why_pairs_are_text_then_balanced_latex(exp: Experiment) -> None:
             assert depth >= 0, latex
         assert depth == 0, latex
         assert latex.count(r"\begin") == latex.count(r"\end")
+        # a "\f" or "\t" typed into a plain string is a control character, not \frac or \times:
+        # KaTeX then shows the formula as red text
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", latex), repr(latex)
 
 
 def test_chart_of_reads_only_a_leading_bold_chart_name() -> None:
