@@ -123,8 +123,9 @@ class RunConfig:
         0.1,
         "Noise (toy data)",
         "Data",
-        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap. "
-        "Your own points are each moved a little at random (0 keeps them where you placed them).",
+        "How much the toy points are blurred: 0 is clean, 1 is very noisy and the classes overlap "
+        "(for sine and surface: how far the targets scatter around the curve). Your own points are "
+        "each moved a little at random (0 keeps them where you placed them).",
         low=0.0,
         high=1.0,
     )
