@@ -6,6 +6,7 @@ from nnexplore.ui.actions import has_active_runs, keep_alive
 from nnexplore.ui.live.pace import heartbeat_interval
 from nnexplore.ui.live.repair import end_full_run, page_needs_redraw, start_full_run
 from nnexplore.ui.pages import experiments, playground, theory
+from nnexplore.ui.state import backend
 
 st.set_page_config(
     page_title="nnexplore: watch neural networks learn", page_icon=":material/neurology:", layout="wide"
@@ -21,6 +22,8 @@ def _heartbeat() -> None:
 
 
 start_full_run()
+if backend().problem:  # a Ray cluster asked for and not reachable: said on every page
+    st.warning(backend().problem, icon=":material/cloud_off:")
 st.navigation([playground.page(), experiments.page(), theory.page()]).run()
 end_full_run()
 # Last: inline in a full run it must see the page finished, not still drawing. Its pace is set

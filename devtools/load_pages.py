@@ -156,7 +156,7 @@ class Page(Protocol):
 
 def drive(
     pages: Sequence[Page],
-    url: str,
+    url: str | Sequence[str],
     cfgs: Sequence[RunConfig],
     timeout_s: float = 900,
     check_records: bool = True,
@@ -170,7 +170,8 @@ def drive(
 ) -> list[SessionResult]:
     """Open one page per config, press Train in all of them, watch every page to the end.
 
-    Returns one SessionResult per config; every page is closed before returning.
+    Returns one SessionResult per config; every page is closed before returning. ``url``: the
+    server, or several (page i opens the i-th modulo their number: a class spread over servers).
     ``before_train()``, if given, is called once every page has drawn, just before the first Train;
     ``after_train()``, once every page has ended (or timed out), before the downloads;
     ``progress_note()`` adds a few words to each progress line; pages still waiting at the
@@ -221,9 +222,10 @@ class _Driver:
         if self.log is not None:
             print(message, file=self.log, flush=True)
 
-    def open(self, url: str) -> None:
-        for page, result in self.pages:
-            page.open(url, urlencode(result.cfg.to_query_params()))
+    def open(self, url: str | Sequence[str]) -> None:
+        urls = [url] if isinstance(url, str) else list(url)
+        for i, (page, result) in enumerate(self.pages):
+            page.open(urls[i % len(urls)], urlencode(result.cfg.to_query_params()))
         self.say(f"{len(self.pages)} sessions opened; waiting for their pages")
         for page, result in self.pages:
             try:
@@ -582,7 +584,9 @@ class ProtocolSessionPage:
             self.loop.submit(self._page.close())  # the loop waits for them all when it stops
 
 
-def drive_protocol_sessions(url: str, cfgs: Sequence[RunConfig], **options: Any) -> list[SessionResult]:
+def drive_protocol_sessions(
+    url: str | Sequence[str], cfgs: Sequence[RunConfig], **options: Any
+) -> list[SessionResult]:
     """``drive`` with devtools.protocol_pages instead of browser pages: the same steps and the same
     results, for the app's cost with the browsers' left out (``options``: drive's; looked at
     every 50 ms unless ``poll_s`` says otherwise)."""

@@ -23,6 +23,12 @@ says why. Apart from the protocol pages' asyncio loop (protocol_pages.LoopThread
 only the memory sampler runs in threads of its own (devtools.memory_sampler),
 and it only reads /proc. Needs the dev requirements (websockets; Playwright and
 Debian's chromium for --client browser); the core never imports this module.
+
+``--ray ADDRESS --servers N``: a lecture hall. N servers, each with
+``NNEXPLORE_RAY_ADDRESS=ADDRESS``, train on that Ray cluster (start one on this
+machine with ``python -m devtools.ray_head``), and the sessions are spread over
+them in turn. Runs trained are then the cluster's registry's count
+(nnexplore.runs.ray_registry), and memory is the first server's.
 """
 
 from __future__ import annotations
@@ -120,13 +126,16 @@ def run_load_test(
     links: int = 0,
     client: str = "protocol",
     app_cores: int = 1,
+    ray_address: str = "",
+    servers: int = 1,
 ) -> int:
     """Run the classroom load test and print its table. 0 when every run finished cleanly, else 1.
 
     ``links`` > 0: the class follows a worksheet of that many shared links (``mnist_sessions`` of
     them on MNIST) instead of every learner opening a link of their own. ``client``: "protocol"
     (devtools.protocol_pages: the app's cost alone) or "browser" (headless Chromium pages, which
-    on the test's one core for clients bound the figures themselves)."""
+    on the test's one core for clients bound the figures themselves). ``ray_address``: the
+    servers, ``servers`` of them, train on that Ray cluster (see the module docstring)."""
     missing = _missing_client(client)
     if missing:
         print(missing, file=sys.stderr)
@@ -146,8 +155,10 @@ def run_load_test(
         cfgs = class_configs(sessions, mnist_sessions)
     app_cores_text = _cores(app_cores)  # before the pinning narrows this process's cores
     started = time.monotonic()
-    run = _run_class(cfgs, slots, app_cores, app_cores_text, client, mnist_sessions > 0, timeout_s)
-    return _report(run, f"{slots} on {app_cores_text}", time.monotonic() - started)
+    backend = _Backend(ray_address, max(1, servers))
+    run = _run_class(cfgs, slots, app_cores, app_cores_text, client, mnist_sessions > 0, timeout_s, backend)
+    where = f"the Ray cluster at {ray_address}" if ray_address else f"{slots} on {app_cores_text}"
+    return _report(run, where, time.monotonic() - started)
 
 
 def _missing_client(client: str) -> str:
@@ -163,6 +174,25 @@ def _missing_client(client: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Backend:
+    """Where the class's runs train: each server's own child processes, or a Ray cluster."""
+
+    ray_address: str = ""
+    servers: int = 1
+
+    def trained(self) -> int | None:
+        """Runs the cluster has trained so far (its registry's count); None without a cluster."""
+        if not self.ray_address:
+            return None
+        import ray
+
+        from nnexplore.runs.ray_runner import connect, registry
+
+        connect(self.ray_address)
+        return ray.get(registry().stats.remote(), timeout=30)["trained"]
+
+
 @dataclass
 class _Run:
     """What one load test measured, for the report."""
@@ -175,6 +205,8 @@ class _Run:
     server_log: str
     browsers: str  # the test's own clients' CPU (_browser_share)
     headless_s: float
+    servers: int = 1
+    cluster_trained: int | None = None  # runs the Ray cluster trained for this class
 
 
 def _run_class(
@@ -185,9 +217,10 @@ def _run_class(
     client: str,
     mnist: bool,
     timeout_s: float,
+    backend: _Backend = _Backend(),
 ) -> _Run:
-    """One server for the class (``mnist``: with a loopback MNIST mirror), its pages driven by
-    ``client``, the server's memory and CPU measured, then the distinct runs trained headless."""
+    """The class's servers (``mnist``: with a loopback MNIST mirror), its pages driven by
+    ``client``, the first server's memory and CPU measured, then the distinct runs trained headless."""
     sampler: MemorySampler | None = None
 
     def stop_leftovers() -> None:  # registered before the server is started: runs once it has stopped
@@ -206,12 +239,26 @@ def _run_class(
                 local_servers.serve_folder(local_servers.SHARED_MNIST)
             )
             env["NNEXPLORE_MNIST_TEST_ONLY"] = "1"
+        if backend.ray_address:  # the slots are then the cluster's CPUs
+            env["NNEXPLORE_RAY_ADDRESS"] = backend.ray_address
+            del env["NNEXPLORE_SLOTS"]
+        trained_before = backend.trained()
         log_path = Path(data_dir) / "streamlit.log"
         stack.callback(stop_leftovers)
-        url, proc = stack.enter_context(local_servers.streamlit_server(env, log_path))
+        urls, procs = [], []
+        for n in range(backend.servers):
+            url, proc = stack.enter_context(
+                local_servers.streamlit_server(env, log_path.with_suffix(f".{n}.log"))
+            )
+            urls.append(url)
+            procs.append(proc)
         # The app on its cores, the clients on the rest (all of them share every core when none
-        # would be left).
-        stack.enter_context(local_servers.app_pinned(proc.pid, app_cores))
+        # would be left). app_pinned keeps one server off the clients' cores: the others are
+        # pinned again after it.
+        stack.enter_context(local_servers.app_pinned(procs[0].pid, app_cores))
+        for other in procs[1:]:
+            local_servers.pin_tree(other.pid, set(sorted(os.sched_getaffinity(procs[0].pid))))
+        url, proc = urls[0], procs[0]
         sampler = MemorySampler(proc.pid)
         stack.callback(sampler.note_children)  # just before the server stops
         client_cores = len(os.sched_getaffinity(0))  # as pinned, while the server runs
@@ -221,8 +268,8 @@ def _run_class(
         sampler.start()
         stack.callback(sampler.stop)
         print(
-            f"server up at {url} with {slots} slot(s) on {app_cores_text}, {_mb(idle_kb)};"
-            f" opening {len(cfgs)} {client} sessions"
+            f"{len(urls)} server(s) up at {', '.join(urls)} with {slots} slot(s) on {app_cores_text}, "
+            f"{_mb(idle_kb)}; opening {len(cfgs)} {client} sessions"
         )
         opened: dict[str, int] = {}
         browser_cpu: list[tuple[float, float]] = []  # (CPU seconds, time) of the test's browsers
@@ -242,24 +289,39 @@ def _run_class(
             progress_note=lambda: f"training processes alive: {sampler.training_processes}",
             after_train=note_browsers,
         )
-        results = _drive_client(stack, client, url, cfgs, sampler, options)
+        results = _drive_client(stack, client, urls, cfgs, sampler, options)
+        cluster_trained = None if trained_before is None else backend.trained() - trained_before
         sampler.stop()
         sampler.sample()
         server_cpu_s = procmem.cpu_seconds(sampler.pid) - cpu_at_start
         with mock.patch.dict(os.environ, env):  # the MNIST files the server fetched, for the headless runs
             headless_s = headless_seconds(list(dict.fromkeys(cfgs)))
-        log_text = log_path.read_text(encoding="utf-8", errors="replace")
+        log_text = "".join(
+            log_path.with_suffix(f".{n}.log").read_text(encoding="utf-8", errors="replace")
+            for n in range(len(urls))
+        )
         with contextlib.suppress(OSError):  # kept for a look after the run (stacks of a stuck server)
             (ROOT / "test-artifacts").mkdir(exist_ok=True)
             (ROOT / "test-artifacts" / "loadtest-server.log").write_text(log_text, encoding="utf-8")
     browsers = _browser_share(browser_cpu, client_cores)
-    return _Run(results, sampler, idle_kb, opened, server_cpu_s, log_text, browsers, headless_s)
+    return _Run(
+        results,
+        sampler,
+        idle_kb,
+        opened,
+        server_cpu_s,
+        log_text,
+        browsers,
+        headless_s,
+        len(urls),
+        cluster_trained,
+    )
 
 
 def _drive_client(
     stack: contextlib.ExitStack,
     client: str,
-    url: str,
+    url: str | Sequence[str],
     cfgs: Sequence[RunConfig],
     sampler: MemorySampler,
     options: dict[str, Any],
@@ -362,9 +424,20 @@ def _rows(run: _Run, slots: str, wall_s: float) -> list[tuple[str, str]]:
     lost = sum(r.records_lost for r in results)
     unchecked = sum(1 for r in finished if r.records is None)
     n_mnist = sum(r.cfg.dataset == "mnist" for r in results)
+    if run.cluster_trained is None:
+        trained = (
+            "runs trained (training processes seen, every 10 ms) / distinct runs asked",
+            f"{len(sampler.trained)} / {len({r.cfg for r in results})}",
+        )
+    else:
+        trained = (
+            "runs trained on the cluster (its registry's count) / distinct runs asked",
+            f"{run.cluster_trained} / {len({r.cfg for r in results})}",
+        )
     return [
         ("sessions (toy + MNIST)", f"{len(results)} ({len(results) - n_mnist} + {n_mnist})"),
-        ("training slots, on the app's cores", slots),
+        ("dashboard servers (the sessions spread over them in turn)", str(run.servers)),
+        ("training slots, on the app's cores" if run.cluster_trained is None else "where runs train", slots),
         ("runs finished (done)", f"{len(finished)} of {len(results)}"),
         (
             f"Train pressed again (no status {CLICK_CHECK_S:.0f} s after the first press)",
@@ -375,7 +448,7 @@ def _rows(run: _Run, slots: str, wall_s: float) -> list[tuple[str, str]]:
         ("records lost", str(lost) + (f" ({unchecked} runs not checked)" if unchecked else "")),
         ("tracebacks in the server log", str(run.server_log.count("Traceback"))),
         ("pages that lost the server (Connection error)", str(sum(r.disconnected for r in results))),
-        ("server memory at start, no page open (RSS)", _mb(run.idle_kb)),
+        ("first server's memory at start, no page open (RSS)", _mb(run.idle_kb)),
         (
             "every page open before Train: server RSS / whole app PSS",
             f"{_mb(opened.get('server', 0))} / {_mb(opened.get('total', 0))}",
@@ -392,13 +465,10 @@ def _rows(run: _Run, slots: str, wall_s: float) -> list[tuple[str, str]]:
             "the distinct runs one after another, train() alone (headless) / 1.3 × that + 15 s",
             "-" if headless_s is None else f"{headless_s:.1f} s / {1.3 * headless_s + 15:.1f} s",
         ),
-        (
-            "runs trained (training processes seen, every 10 ms) / distinct runs asked",
-            f"{len(sampler.trained)} / {len({r.cfg for r in results})}",
-        ),
+        trained,
         ("most runs training at once (training processes, same samples)", str(sampler.most_training)),
         (
-            "server process CPU (Streamlit: pages and redraws), share of one core",
+            "first server's process CPU (Streamlit: pages and redraws), share of one core",
             f"{run.server_cpu_s:.0f} s, {run.server_cpu_s / max(wall_s, 1e-9):.0%}",
         ),
         (
@@ -439,6 +509,15 @@ def main(argv: list[str] | None = None) -> int:
         help="protocol: each session speaks Streamlit's websocket protocol from Python and draws "
         "nothing (the app's cost alone); browser: one headless Chromium page per session (default protocol)",
     )
+    parser.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        default="",
+        help="the servers train on this Ray cluster, host:port (start one here: python -m devtools.ray_head)",
+    )
+    parser.add_argument(
+        "--servers", type=int, default=1, help="dashboard servers, the sessions spread over them (default 1)"
+    )
     args = parser.parse_args(argv)
     return run_load_test(
         sessions=args.sessions,
@@ -447,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
         links=args.links,
         client=args.client,
         app_cores=args.app_cores,
+        ray_address=args.ray,
+        servers=args.servers,
     )
 
 

@@ -50,6 +50,24 @@ def server(tmp_path_factory, mnist_mirror):
 
 
 @pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster on 2 CPUs for the whole session (devtools.ray_head), this process joined
+    to it as a server would be; stopped by its own processes afterwards. Yields its address."""
+    import ray
+
+    from devtools.ray_head import local_ray_head
+    from nnexplore.runs.ray_runner import connect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with local_ray_head(num_cpus=2, log_path=ARTIFACTS / "ray-head.log") as address:
+        connect(address)
+        try:
+            yield address
+        finally:
+            ray.shutdown()
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")

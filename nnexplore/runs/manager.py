@@ -377,3 +377,8 @@ class _Report:
 
     def tick(self) -> None:
         self._manager._stale.sweep()
+
+    def shared(self, how: str) -> None:
+        with self._manager._lock:
+            for job in self._comp.followers:
+                job.shared_from = job.shared_from or how

@@ -40,6 +40,11 @@ class RunReport(Protocol):
     def tick(self) -> None:
         """Nothing new for a while: lets the manager look for stale runs meanwhile."""
 
+    def shared(self, how: str) -> None:
+        """The back end found this run already asked for elsewhere (nnexplore.runs.job.JOINED) or
+        trained before (STORED): the learners who follow it are told so, as for a run shared
+        within this server. Only a back end shared by several servers calls it (a Ray cluster)."""
+
 
 class Runner(ABC):
     """An execution back end for ``JobManager``.

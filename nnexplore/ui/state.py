@@ -15,7 +15,8 @@ import signal
 
 import streamlit as st
 
-from nnexplore.runs import JobManager, ProcessRunner
+from nnexplore.runs import JobManager
+from nnexplore.runs.backend import Backend, choose_backend
 from nnexplore.ui.live.pace import LivePages
 from nnexplore.ui.live.shared import SharedCharts
 from nnexplore.ui.owner import OwnerPages
@@ -50,13 +51,20 @@ def shared_charts() -> SharedCharts:
 
 
 @st.cache_resource
+def backend() -> Backend:
+    """What trains this server's runs: child processes, or a Ray cluster (nnexplore.runs.backend)."""
+    return choose_backend(VIEW_FN)
+
+
+@st.cache_resource
 def job_manager() -> JobManager:
     """The process-wide job manager: fixed training slots, one queue, shared by all sessions.
 
     Runs train in child processes (see nnexplore.runs.process for why), so
-    the pages this server draws never slow the training down.
+    the pages this server draws never slow the training down, or on a Ray cluster.
     """
     with contextlib.suppress(ValueError, AttributeError, OSError):  # diagnostics only; not on every OS
         # `kill -USR1 <server pid>` writes every thread's stack to the server log: what a stuck run waits on.
         faulthandler.register(signal.SIGUSR1, all_threads=True)
-    return JobManager(runner=ProcessRunner(view_fn=VIEW_FN), owner_connected=owner_pages().connected)
+    chosen = backend()
+    return JobManager(runner=chosen.runner, slots=chosen.slots, owner_connected=owner_pages().connected)
