@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from nnexplore.runs.forkserver import IdleStop, PauseFlag, StopFlag, process_context, starting_children
-from nnexplore.runs.job import ERROR, STOPPED, Job, end_status, parse_progress, short_message
-from nnexplore.runs.runner import Runner, RunReport
+from nnexplore.runs.job import ERROR, STOPPED, Job
+from nnexplore.runs.runner import Runner, RunReport, pass_on
 
 logger = logging.getLogger(__name__)
 
@@ -137,22 +137,12 @@ class ProcessRunner(Runner):
                 continue
             heard = time.monotonic()
             try:
-                kind, payload = receive.recv()
+                message = receive.recv()
             except EOFError:
                 return ERROR, _DIED
-            if kind == "progress":
-                report.progress(*parse_progress(tuple(payload), {}))
-            elif kind == "running":
-                report.running()  # a Stop during loading is already on its way to the child
-            elif kind == "view":
-                report.view(payload)
-            elif kind == "record":
-                last = payload
-                report.record(payload)
-            elif kind == "error":
-                return ERROR, short_message(payload)
-            elif kind == "end":
-                return end_status(last, job.stop_event.is_set()), ""
+            last, ended = pass_on(message, report, last, job.stop_event.is_set())
+            if ended is not None:
+                return ended
 
 
 def _run_in_child(*args: Any) -> None:

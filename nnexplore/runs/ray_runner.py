@@ -22,8 +22,8 @@ import threading
 from typing import Any
 
 from nnexplore.runs import ray_registry
-from nnexplore.runs.job import ERROR, STOPPED, Job, end_status, parse_progress, short_message
-from nnexplore.runs.runner import Runner, RunReport
+from nnexplore.runs.job import ERROR, STOPPED, Job, short_message
+from nnexplore.runs.runner import Runner, RunReport, pass_on
 from nnexplore.runs.store import run_key
 
 logger = logging.getLogger(__name__)
@@ -226,24 +226,13 @@ def _relay(
     """Pass ``messages`` into ``report``; (the last record, (status, error) once the run has ended).
 
     ``state`` is (the last record so far, the registry's (status, error) when it says the run
-    ended). The messages are the training process's (nnexplore.runs.child), read as
-    nnexplore.runs.process reads them.
+    ended). The messages are a training process's (nnexplore.runs.runner.pass_on).
     """
     last, ended = state
-    for kind, payload in messages:
-        if kind == "progress":
-            report.progress(*parse_progress(tuple(payload), {}))
-        elif kind == "running":
-            report.running()
-        elif kind == "view":
-            report.view(payload)
-        elif kind == "record":
-            last = payload
-            report.record(payload)
-        elif kind == "error":
-            return last, (ERROR, short_message(str(payload)))
-        elif kind == "end":
-            return last, (end_status(last, job.stop_event.is_set()), "")
+    for message in messages:
+        last, outcome = pass_on(message, report, last, job.stop_event.is_set())
+        if outcome is not None:
+            return last, outcome
     if ended is not None:  # ended without its own last word: the task died, or was cancelled
         return last, (ended[0], ended[1])
     return last, None

@@ -13,9 +13,9 @@ through a ``RunReport``, whose every call takes the lock briefly.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Protocol
+from typing import Any, Protocol
 
-from nnexplore.runs.job import Job
+from nnexplore.runs.job import ERROR, Job, end_status, parse_progress, short_message
 
 
 class RunReport(Protocol):
@@ -75,3 +75,30 @@ class Runner(ABC):
 
     def shutdown(self) -> None:  # noqa: B027
         """The manager is shutting down: no run will come any more."""
+
+
+def pass_on(
+    message: tuple[str, Any], report: RunReport, last: dict | None, stop_asked: bool
+) -> tuple[dict | None, tuple[str, str] | None]:
+    """One message of a training process (nnexplore.runs.child sends them) into ``report``.
+
+    Returns the run's last record so far (``last``, or this message's record), and (status,
+    error) when this message ends the run, else None. ``stop_asked``: whether Stop came, which
+    decides how a run whose loop returned without a last word ended. A message of a kind not
+    listed here (a placeholder, nnexplore.runs.ray_registry.SKIPPED) is passed over.
+    """
+    kind, payload = message
+    if kind == "progress":
+        report.progress(*parse_progress(tuple(payload), {}))
+    elif kind == "running":
+        report.running()  # a Stop during loading is already on its way to the training side
+    elif kind == "view":
+        report.view(payload)
+    elif kind == "record":
+        report.record(payload)
+        return payload, None
+    elif kind == "error":
+        return last, (ERROR, short_message(str(payload)))
+    elif kind == "end":
+        return last, (end_status(last, stop_asked), "")
+    return last, None

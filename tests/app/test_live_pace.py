@@ -138,9 +138,10 @@ def test_a_waiting_page_is_redrawn_when_one_of_its_runs_ends_or_trains_with_seco
 
 
 def test_a_page_beats_fast_only_while_its_browser_has_a_run_going():
-    """Every heartbeat makes the browser redraw the page: an idle page beats slowly, but still often
-    enough to repair a page a lost rerun left unfinished, and a page with a run going fast enough
-    that the run is never taken for abandoned (nnexplore.runs.stale: 30 s without a heartbeat)."""
+    """Every heartbeat makes the browser redraw the page: an idle page beats slowly (once a minute
+    at most, still in time to repair a page a lost rerun left unfinished), and a page with a run
+    going fast enough that the run is never taken for abandoned (nnexplore.runs.stale: 30 s
+    without a heartbeat)."""
     from nnexplore.runs.manager import JobManager
     from nnexplore.ui.live.pace import HEARTBEAT_S, IDLE_HEARTBEAT_S, heartbeat_interval
 
@@ -149,4 +150,4 @@ def test_a_page_beats_fast_only_while_its_browser_has_a_run_going():
 
     timeout = inspect.signature(JobManager).parameters["heartbeat_timeout"].default
     assert 3 * HEARTBEAT_S <= timeout  # three beats may be late before a live run is stopped
-    assert IDLE_HEARTBEAT_S <= 30
+    assert IDLE_HEARTBEAT_S <= 60

@@ -20,10 +20,11 @@ import time
 #: has asked about for 30 s.
 HEARTBEAT_S = 5.0
 #: Seconds between heartbeats of a page with no run training or waiting: it only repairs a page
-#: a lost rerun left unfinished (nnexplore.ui.live.repair). Each heartbeat makes the browser
-#: redraw the page's tree: every 5 s an idle Playground took 0.8% of the browser's core, every
-#: 60 s 0.15% (devtools.browser_cost's idle measure; a blank Streamlit page takes 0.2%).
-IDLE_HEARTBEAT_S = 20.0
+#: a lost rerun left unfinished (nnexplore.ui.live.repair), which a learner who clicks again
+#: repairs too. Each heartbeat makes the browser redraw the page's tree, about 0.1-0.2 s of its
+#: CPU for a finished card: an idle card took 1.8% of a core beating every 20 s, 1.4% every 30 s,
+#: against 0.5% for a blank Streamlit page (devtools.browser_cost, 2026-12-08).
+IDLE_HEARTBEAT_S = 60.0
 
 #: Train waits this long for a run's first record, so that the same script run draws it
 #: (nnexplore.ui.actions.start_run); a run that ends within it is drawn once, finished.
