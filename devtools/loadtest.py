@@ -25,9 +25,9 @@ and it only reads /proc. Needs the dev requirements (websockets; Playwright and
 Debian's chromium for --client browser); the core never imports this module.
 
 ``--ray ADDRESS --servers N``: a lecture hall. N servers, each with
-``NNEXPLORE_RAY_ADDRESS=ADDRESS``, train on that Ray cluster (start one on this
-machine with ``python -m devtools.ray_head``), and the sessions are spread over
-them in turn. Runs trained are then the cluster's registry's count
+``NNEXPLORE_RAY_ADDRESS=ADDRESS``, train on that Ray cluster (``--ray local``
+starts one on this machine for the test, devtools.ray_head), and the sessions
+are spread over them in turn. Runs trained are then the cluster's registry's count
 (nnexplore.runs.ray_registry), and memory is the first server's.
 """
 
@@ -267,8 +267,11 @@ def _run_class(
         cpu_at_start = procmem.cpu_seconds(sampler.pid)
         sampler.start()
         stack.callback(sampler.stop)
+        training = (
+            f"on the Ray cluster at {backend.ray_address}" if backend.ray_address else f"{slots} slot(s)"
+        )
         print(
-            f"{len(urls)} server(s) up at {', '.join(urls)} with {slots} slot(s) on {app_cores_text}, "
+            f"{len(urls)} server(s) up at {', '.join(urls)}, training {training}, on {app_cores_text}, "
             f"{_mb(idle_kb)}; opening {len(cfgs)} {client} sessions"
         )
         opened: dict[str, int] = {}
@@ -466,7 +469,10 @@ def _rows(run: _Run, slots: str, wall_s: float) -> list[tuple[str, str]]:
             "-" if headless_s is None else f"{headless_s:.1f} s / {1.3 * headless_s + 15:.1f} s",
         ),
         trained,
-        ("most runs training at once (training processes, same samples)", str(sampler.most_training)),
+        (
+            "most runs training at once (training processes, same samples)",
+            str(sampler.most_training) if run.cluster_trained is None else "- (on the cluster)",
+        ),
         (
             "first server's process CPU (Streamlit: pages and redraws), share of one core",
             f"{run.server_cpu_s:.0f} s, {run.server_cpu_s / max(wall_s, 1e-9):.0%}",
@@ -513,12 +519,18 @@ def main(argv: list[str] | None = None) -> int:
         "--ray",
         metavar="ADDRESS",
         default="",
-        help="the servers train on this Ray cluster, host:port (start one here: python -m devtools.ray_head)",
+        help="the servers train on this Ray cluster, host:port; 'local': one started on this machine for "
+        "the test (devtools.ray_head, 2 CPUs) and stopped after it",
     )
     parser.add_argument(
         "--servers", type=int, default=1, help="dashboard servers, the sessions spread over them (default 1)"
     )
     args = parser.parse_args(argv)
+    if args.ray == "local":
+        from devtools.ray_head import local_ray_head
+
+        with local_ray_head() as address:
+            return main([*(argv if argv is not None else sys.argv[1:]), "--ray", address])
     return run_load_test(
         sessions=args.sessions,
         mnist_sessions=args.mnist,

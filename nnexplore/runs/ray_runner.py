@@ -166,23 +166,18 @@ class RayRunner(Runner):
         self._registry = registry()
         self.server = f"server-{secrets.token_hex(4)}"
 
-    def stats(self) -> dict[str, int]:
-        """The registry's counts: runs trained in the cluster, training now, stored."""
-        import ray
-
-        return ray.get(self._registry.stats.remote(), timeout=CALL_TIMEOUT_S)
-
     def run(self, job: Job, report: RunReport) -> tuple[str, str]:
         """Ask the registry for the run and relay it until it ends, or until this server leaves it."""
         import ray
 
         key = getattr(job, "key", None) or run_key(job.cfg)
         try:
-            if task_options(job.cfg).get("num_gpus") and not ray.cluster_resources().get("GPU"):
+            options = task_options(job.cfg)
+            if options.get("num_gpus") and not ray.cluster_resources().get("GPU"):
                 return ERROR, NO_GPU
             how, run_id, stored = ray.get(
                 self._registry.join.remote(
-                    key, job.cfg, self.server, self._view_fn, task_options(job.cfg), task_settings()
+                    key, job.cfg, self.server, self._view_fn, options, task_settings()
                 ),
                 timeout=CALL_TIMEOUT_S,
             )

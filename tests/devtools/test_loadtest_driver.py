@@ -28,7 +28,8 @@ class ScriptedPage:
         self.status_at: float | None = None
 
     def open(self, url: str, query: str) -> None:
-        assert url == "http://app/" and "dataset=" in query
+        assert url.startswith("http://app") and "dataset=" in query
+        self.url = url
 
     def wait_drawn(self) -> None:
         if self.faults.get("never_drawn"):
@@ -136,3 +137,11 @@ def test_a_page_still_running_at_the_deadline_is_a_timeout_after_on_stuck(monkey
 def test_a_run_that_ends_otherwise_is_not_downloaded(status, state):
     (result,) = drive([ScriptedPage([[status]])], "http://app/", toy_configs(1), timeout_s=5, poll_s=0.01)
     assert (result.state, result.final_text, result.expected, result.records) == (state, status, None, None)
+
+
+def test_a_class_spread_over_several_servers_opens_them_in_turn():
+    pages = [ScriptedPage([[DONE]]) for _ in range(5)]
+    servers = ["http://app-a/", "http://app-b/"]
+    results = drive(pages, servers, toy_configs(5), timeout_s=5, poll_s=0.01)
+    assert [page.url for page in pages] == [servers[i % 2] for i in range(5)]
+    assert [r.state for r in results] == ["done"] * 5
