@@ -32,6 +32,7 @@ from nnexplore.ui.charts.style import (
     layer_order,
     reference_rule,
     run_color,
+    run_curve,
     run_domain,
     runs_present,
 )
@@ -129,16 +130,7 @@ def reach_chart(df_reach: pd.DataFrame, runs: Sequence[str] | None = None) -> al
         title=f"{GRADIENT}, first layer ÷ output (log scale)",
         scale=alt.Scale(type="log", domain=decades(data["value"], include=[1.0])),
     )
-    encoding = dict(
-        x=epoch_x(),
-        y=y,
-        color=run_color(domain),
-        tooltip=[
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("value:Q", title="first layer ÷ output", format=".3g"),
-        ],
-    )
+    encoding = run_curve(y, domain, "value", "first layer ÷ output", ".3g")
     lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding)
     now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40).encode(**encoding)
     rule, note = reference_rule([1.0], [REACH_NOTE], y=y)
@@ -338,20 +330,17 @@ def output_gradient_lines(df_long: pd.DataFrame, runs: Sequence[str] | None = No
     domain = run_domain(df_long, runs)
     data = clean(df_long, ["epoch", "value"], positive=["value"])
     span = decades(data["value"])
-    encoding = dict(
-        x=epoch_x(),
-        y=alt.Y(
+    encoding = run_curve(
+        alt.Y(
             "value:Q",
             title="Σ |∂loss/∂z| per example (log scale)",
             scale=alt.Scale(type="log", domain=span),
             axis=alt.Axis(values=log_ticks(span), format="~g"),
         ),
-        color=run_color(domain),
-        tooltip=[
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("value:Q", title="push per example", format=".3g"),
-        ],
+        domain,
+        "value",
+        "push per example",
+        ".3g",
     )
     lines = alt.Chart(data).mark_line(strokeWidth=2).encode(**encoding)
     now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40).encode(**encoding)

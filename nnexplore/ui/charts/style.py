@@ -196,6 +196,20 @@ def epoch_x(title: str = EPOCHS) -> alt.X:
     return alt.X("epoch:Q", title=title, scale=alt.Scale(nice=False))
 
 
+def run_curve(y: alt.Y, domain: Sequence[str], value: str, title: str, fmt: str, split: bool = False) -> dict:
+    """The encoding of a chart of runs' curves over training: epochs across, ``y`` up, a colour per
+    run, and a tooltip of the run (and the data split when ``split``), the epoch and ``value``
+    (its field, named ``title``, shown with ``fmt``)."""
+    tooltip = [alt.Tooltip("run:N", title="run")]
+    if split:
+        tooltip.append(alt.Tooltip("split:N", title="data"))
+    tooltip += [
+        alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
+        alt.Tooltip(f"{value}:Q", title=title, format=fmt),
+    ]
+    return dict(x=epoch_x(), y=y, color=run_color(domain), tooltip=tooltip)
+
+
 def split_dash() -> alt.StrokeDash:
     """Dashed training data, solid test data: the one line-style legend of a page."""
     return alt.StrokeDash(

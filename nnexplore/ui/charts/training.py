@@ -26,6 +26,7 @@ from nnexplore.ui.charts.style import (
     last_points,
     reference_rule,
     run_color,
+    run_curve,
     run_domain,
     split_dash,
 )
@@ -81,17 +82,7 @@ def accuracy_chart(
         scale=alt.Scale(domain=[0, 1]),
         axis=alt.Axis(format="%"),
     )
-    encoding = dict(
-        x=epoch_x(),
-        y=y,
-        color=run_color(domain),
-        tooltip=[
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("split:N", title="data"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("value:Q", title="accuracy", format=".1%"),
-        ],
-    )
+    encoding = run_curve(y, domain, "value", "accuracy", ".1%", split=True)
     lines = (
         alt.Chart(data)
         .mark_line(strokeWidth=2, clip=True)
@@ -135,16 +126,7 @@ def r2_chart(df: pd.DataFrame, runs: Sequence[str] | None = None, *, moment: boo
         )
 
     y = r2_y("test_r2")
-    encoding = dict(
-        x=epoch_x(),
-        y=y,
-        color=run_color(domain),
-        tooltip=[
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("test_r2:Q", title="R² (test)", format=".3f"),
-        ],
-    )
+    encoding = run_curve(y, domain, "test_r2", "R² (test)", ".3f")
     lines = alt.Chart(data).mark_line(strokeWidth=2, clip=True).encode(**encoding)
     now = alt.Chart(last_points(data, ["run"])).mark_point(filled=True, size=40, clip=True).encode(**encoding)
     zero = reference_rule([0.0], [MEAN_EVERYWHERE], y=r2_y("value"))
@@ -156,21 +138,18 @@ def _loss_panel(data: pd.DataFrame, domain: Sequence[str], name: str, height: in
     """One kind of loss against epochs: log scale when every value is above 0."""
     log = not data.empty and bool((data["value"] > 0).all())
     scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    encoding = dict(
-        x=epoch_x(),
-        y=alt.Y(
+    encoding = run_curve(
+        alt.Y(
             "value:Q",
             title=f"{name} (log scale)" if log else name,
             scale=scale,
             axis=alt.Axis(minExtent=PANEL_AXIS),
         ),
-        color=run_color(domain),
-        tooltip=[
-            alt.Tooltip("run:N", title="run"),
-            alt.Tooltip("split:N", title="data"),
-            alt.Tooltip("epoch:Q", title="epoch", format=".2f"),
-            alt.Tooltip("value:Q", title=name, format=".4g"),
-        ],
+        domain,
+        "value",
+        name,
+        ".4g",
+        split=True,
     )
     lines = (
         alt.Chart(data)
