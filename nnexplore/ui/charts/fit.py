@@ -24,7 +24,7 @@ import pandas as pd
 
 from nnexplore.ui.charts.images import hex_rgb, palette_png_url
 from nnexplore.ui.charts.style import NARROW_LEGEND, REFERENCE_GREY, clean, reference_rule
-from nnexplore.ui.charts.timeline import IN_MOMENT, spans, timeline_param
+from nnexplore.ui.charts.timeline import IN_MOMENT, plane_picture, spans, timeline_param
 
 __all__ = ["RAMP", "curve_chart", "fit_domains", "surface_chart", "surface_image"]
 
@@ -168,19 +168,14 @@ def surface_chart(
     low, high = domains["value"]
     x_scale = alt.Scale(domain=domains["x"], nice=False, zero=False)
     y_scale = alt.Scale(domain=domains["y"], nice=False, zero=False)
-    picture = (
-        alt.Chart(surface_image(cells, low, high))
-        .mark_image(aspect=False, smooth=False)
-        .encode(
-            x=alt.X("x0:Q", title="x (first input)", scale=x_scale),
-            x2=alt.X2("x1:Q"),
-            y=alt.Y("y0:Q", title="y (second input)", scale=y_scale),
-            y2=alt.Y2("y1:Q"),
-            url=alt.Url("url:N"),
-        )
+    picture = plane_picture(
+        surface_image(cells, low, high),
+        "x (first input)",
+        "y (second input)",
+        x_scale,
+        y_scale,
+        "t" in cells.columns,
     )
-    if "t" in cells.columns:
-        picture = picture.transform_filter(IN_MOMENT).add_params(timeline_param())
     stops = list(np.linspace(low, high, len(RAMP)))
     color = alt.Color(
         "target:Q",

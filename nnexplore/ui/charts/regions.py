@@ -18,7 +18,7 @@ import pandas as pd
 from nnexplore.lru import LRU
 from nnexplore.ui.charts.images import hex_rgb, png_url
 from nnexplore.ui.charts.style import CLASS_PALETTE, NARROW_LEGEND, clean
-from nnexplore.ui.charts.timeline import IN_MOMENT, spans, timeline_param
+from nnexplore.ui.charts.timeline import plane_picture, spans
 
 __all__ = ["CLASS_PALETTE", "decision_chart", "plane_domains", "region_image"]
 
@@ -108,19 +108,9 @@ def decision_chart(
     )
     x_scale = alt.Scale(domain=list(domains["x"]), nice=False, zero=False)
     y_scale = alt.Scale(domain=list(domains["y"]), nice=False, zero=False)
-    regions = (
-        alt.Chart(region_image(grid, class_names))
-        .mark_image(aspect=False, smooth=False)  # one cell, one block of pixels, as the rects were
-        .encode(
-            x=alt.X("x0:Q", title="feature 1", scale=x_scale),
-            x2=alt.X2("x1:Q"),
-            y=alt.Y("y0:Q", title="feature 2", scale=y_scale),
-            y2=alt.Y2("y1:Q"),
-            url=alt.Url("url:N"),
-        )
+    regions = plane_picture(
+        region_image(grid, class_names), "feature 1", "feature 2", x_scale, y_scale, "t" in grid.columns
     )
-    if "t" in grid.columns:  # a timeline: the picture of the moment the page's slider points at
-        regions = regions.transform_filter(IN_MOMENT).add_params(timeline_param())
     point_encoding = {
         "x": alt.X("x:Q", scale=x_scale),
         "y": alt.Y("y:Q", scale=y_scale),

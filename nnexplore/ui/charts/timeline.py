@@ -59,6 +59,28 @@ def spans(times: Sequence[float]) -> pd.DataFrame:
 IN_MOMENT = f"datum.t0 <= {PARAM} && {PARAM} < datum.t1"
 
 
+def plane_picture(
+    pictures: pd.DataFrame, x_title: str, y_title: str, x_scale: alt.Scale, y_scale: alt.Scale, timed: bool
+) -> alt.Chart:
+    """Pictures of the input plane (columns x0, x1, y0, y1, url; t0, t1), each drawn over its
+    cells' box, unsmoothed (one cell, one block of pixels); ``timed`` (the run has a timeline):
+    only the picture of the moment the page's slider points at."""
+    chart = (
+        alt.Chart(pictures)
+        .mark_image(aspect=False, smooth=False)
+        .encode(
+            x=alt.X("x0:Q", title=x_title, scale=x_scale),
+            x2=alt.X2("x1:Q"),
+            y=alt.Y("y0:Q", title=y_title, scale=y_scale),
+            y2=alt.Y2("y1:Q"),
+            url=alt.Url("url:N"),
+        )
+    )
+    if timed:
+        chart = chart.transform_filter(IN_MOMENT).add_params(timeline_param())
+    return chart
+
+
 def moment_rule(x_field: str = "epoch") -> alt.Chart:
     """A vertical rule at the timeline's moment, for a chart whose x axis is epochs; nothing drawn
     while the timeline shows the latest moment (PARAM == END)."""
